@@ -1,0 +1,112 @@
+public import NIOCore
+
+/// The seven Engine.IO v4 packet types (Engine.IO protocol v4, "Packet encoding").
+public enum EngineIOPacketType: UInt8, Sendable, Hashable, CaseIterable {
+    case open = 0
+    case close = 1
+    case ping = 2
+    case pong = 3
+    case message = 4
+    case upgrade = 5
+    case noop = 6
+
+    /// The ASCII digit that starts a text packet of this type.
+    @inlinable
+    public var asciiDigit: UInt8 { UInt8(ascii: "0") + self.rawValue }
+}
+
+/// One Engine.IO packet with its meaning decoded: a type and an optional payload.
+///
+/// A binary packet is always a `message` (the v4 wire has no type byte for binary; see
+/// ``EngineIOFrame``). Text payloads stay as bytes so that the Socket.IO layer can parse
+/// them without an intermediate `String`.
+public struct EngineIOPacket: Sendable, Hashable {
+    /// What the payload of a packet holds.
+    public enum Payload: Sendable, Hashable {
+        case none
+        case text(ByteBuffer)
+        case binary(ByteBuffer)
+    }
+
+    public var type: EngineIOPacketType
+    public var payload: Payload
+
+    public init(type: EngineIOPacketType, payload: Payload = .none) {
+        self.type = type
+        self.payload = payload
+    }
+
+    /// A text message packet (`4<text>`).
+    public static func message(_ text: String) -> EngineIOPacket {
+        EngineIOPacket(type: .message, payload: .text(ByteBuffer(string: text)))
+    }
+
+    /// Decodes a packet from one wire frame.
+    ///
+    /// - Throws: ``EngineIOProtocolError`` when a text frame is empty or does not start with
+    ///   a known type digit.
+    public init(frame: EngineIOFrame) throws(EngineIOProtocolError) {
+        switch frame {
+        case .binary(let bytes):
+            self.init(type: .message, payload: .binary(bytes))
+        case .text(var bytes):
+            guard let first = bytes.readInteger(as: UInt8.self) else {
+                throw EngineIOProtocolError(.emptyPacket)
+            }
+            guard first >= UInt8(ascii: "0"), let type = EngineIOPacketType(rawValue: first &- UInt8(ascii: "0"))
+            else {
+                throw EngineIOProtocolError(.unknownPacketType)
+            }
+            self.init(type: type, payload: bytes.readableBytes == 0 ? .none : .text(bytes))
+        }
+    }
+
+    /// The frame that carries this packet on the wire.
+    public var frame: EngineIOFrame {
+        switch self.payload {
+        case .binary(let bytes):
+            return .binary(bytes)
+        case .none:
+            var buffer = ByteBuffer()
+            buffer.writeInteger(self.type.asciiDigit)
+            return .text(buffer)
+        case .text(let text):
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(1 + text.readableBytes)
+            buffer.writeInteger(self.type.asciiDigit)
+            buffer.writeImmutableBuffer(text)
+            return .text(buffer)
+        }
+    }
+
+    /// The text payload as a `String`, if there is one.
+    public var text: String? {
+        if case .text(let bytes) = self.payload { return String(buffer: bytes) }
+        return nil
+    }
+}
+
+/// The unit of the wire: one WebSocket frame, or one element of a polling payload.
+///
+/// A text frame holds the whole encoded packet, type digit included (`4hello`). A binary frame
+/// holds just the bytes of a binary message: over WebSocket it is a binary frame, in a polling
+/// payload it becomes `b<base64>`. Encoding a packet once into frames lets a broadcast write the
+/// same buffers to every recipient.
+public enum EngineIOFrame: Sendable, Hashable {
+    case text(ByteBuffer)
+    case binary(ByteBuffer)
+
+    /// The number of bytes the frame carries (before base64 for polling).
+    public var byteCount: Int {
+        switch self {
+        case .text(let b), .binary(let b): return b.readableBytes
+        }
+    }
+
+    /// The ready-made frames of the packets the engine sends on its own.
+    public static let ping = EngineIOFrame.text(ByteBuffer(string: "2"))
+    public static let pong = EngineIOFrame.text(ByteBuffer(string: "3"))
+    public static let close = EngineIOFrame.text(ByteBuffer(string: "1"))
+    public static let noop = EngineIOFrame.text(ByteBuffer(string: "6"))
+    public static let pongProbe = EngineIOFrame.text(ByteBuffer(string: "3probe"))
+}

@@ -1,0 +1,112 @@
+public import EngineIOProtocol
+import NIOCore
+
+/// The seven Socket.IO v5 packet types (Socket.IO protocol v5, "Packet types").
+public enum SocketIOPacketType: UInt8, Sendable, Hashable, CaseIterable {
+    case connect = 0
+    case disconnect = 1
+    case event = 2
+    case ack = 3
+    case connectError = 4
+    case binaryEvent = 5
+    case binaryAck = 6
+}
+
+/// One Socket.IO packet, decoded: binary attachments are already back in place in `data`.
+///
+/// When encoding, the type is written as BINARY_EVENT / BINARY_ACK whenever `data` holds
+/// binary, so callers use `.event` and `.ack` only.
+public struct SocketIOPacket: Sendable, Hashable {
+    public var type: SocketIOPacketType
+    /// The namespace, `/` for the main one.
+    public var namespace: String
+    /// The ack id, for an EVENT that wants an ack and for an ACK.
+    public var id: Int?
+    /// The payload: an object for CONNECT, an array for EVENT/ACK, `nil` when absent.
+    public var data: SocketIOValue?
+
+    public init(type: SocketIOPacketType, namespace: String = "/", id: Int? = nil, data: SocketIOValue? = nil) {
+        self.type = type
+        self.namespace = namespace
+        self.id = id
+        self.data = data
+    }
+
+    /// An EVENT packet: `[name, ...args]`.
+    public static func event(_ name: String, _ args: [SocketIOValue], namespace: String = "/", id: Int? = nil) -> Self {
+        var data: [SocketIOValue] = [.string(name)]
+        data.append(contentsOf: args)
+        return SocketIOPacket(type: .event, namespace: namespace, id: id, data: .array(data))
+    }
+
+    /// An ACK packet with the handler's reply.
+    public static func ack(_ args: [SocketIOValue], namespace: String = "/", id: Int) -> Self {
+        SocketIOPacket(type: .ack, namespace: namespace, id: id, data: .array(args))
+    }
+
+    /// For an EVENT, the event name (a number name is given as its JSON text, as Node allows it).
+    public var eventName: String? {
+        guard case .array(let items) = self.data, let first = items.first else { return nil }
+        switch first {
+        case .string(let s): return s
+        case .int, .double: return first.description
+        default: return nil
+        }
+    }
+
+    /// For an EVENT, the arguments after the name; for an ACK, the reply.
+    public var arguments: [SocketIOValue] {
+        guard case .array(let items) = self.data else { return [] }
+        switch self.type {
+        case .event, .binaryEvent: return Array(items.dropFirst())
+        default: return items
+        }
+    }
+}
+
+extension SocketIOPacket {
+    /// Encodes the packet into Engine.IO frames: one text frame `4<socket.io packet>` followed by
+    /// one binary frame per attachment. The frames can be written as they are to any number of
+    /// sessions, over either transport.
+    public func encode() -> [EngineIOFrame] {
+        var frames: [EngineIOFrame] = []
+        self.encode(into: &frames)
+        return frames
+    }
+
+    /// Appends the packet's frames to `frames`.
+    public func encode(into frames: inout [EngineIOFrame]) {
+        var attachments: [ByteBuffer] = []
+        var body = ByteBuffer()
+        if let data { JSONWriter.write(data, into: &body, attachments: &attachments) }
+
+        var type = self.type
+        if !attachments.isEmpty {
+            if type == .event { type = .binaryEvent }
+            if type == .ack { type = .binaryAck }
+        }
+        var text = ByteBuffer()
+        text.reserveCapacity(body.readableBytes + self.namespace.utf8.count + 16)
+        text.writeInteger(EngineIOPacketType.message.asciiDigit)
+        text.writeInteger(UInt8(ascii: "0") + type.rawValue)
+        if type == .binaryEvent || type == .binaryAck {
+            JSONWriter.writeInt(attachments.count, into: &text)
+            text.writeInteger(UInt8(ascii: "-"))
+        }
+        if self.namespace != "/" {
+            text.writeString(self.namespace)
+            text.writeInteger(UInt8(ascii: ","))
+        }
+        if let id { JSONWriter.writeInt(id, into: &text) }
+        text.writeImmutableBuffer(body)
+        frames.append(.text(text))
+        for attachment in attachments { frames.append(.binary(attachment)) }
+    }
+
+    /// The Socket.IO text of the packet without the Engine.IO `4` prefix (for tests and logs).
+    public var encodedText: String {
+        guard case .text(var buffer) = self.encode()[0] else { return "" }
+        buffer.moveReaderIndex(forwardBy: 1)
+        return String(buffer: buffer)
+    }
+}
