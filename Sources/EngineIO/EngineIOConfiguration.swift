@@ -1,0 +1,131 @@
+public import NIOCore
+
+/// How an Engine.IO server behaves. Every field has a default, and the defaults are the
+/// official Node server's (engine.io 6.x): ping every 25 s, 20 s to answer, 1 MB payloads.
+public struct EngineIOConfiguration: Sendable {
+    /// The transports clients may use.
+    public enum Transport: String, Sendable, Hashable, CaseIterable {
+        case polling
+        case websocket
+    }
+
+    /// How often the server pings (Engine.IO v4 heartbeat). Node: 25 s.
+    public var pingInterval: TimeAmount
+    /// How long the server waits for the pong before it closes the session. Node: 20 s.
+    public var pingTimeout: TimeAmount
+    /// The largest payload a client may send, in bytes: a polling POST body, or one WebSocket
+    /// message. Node: 1 MB (`maxHttpBufferSize`).
+    public var maxPayload: Int
+    /// How long a started upgrade may take before the probe WebSocket is closed. Node: 10 s.
+    public var upgradeTimeout: TimeAmount
+    /// The transports accepted. Node: both.
+    public var transports: Set<Transport>
+    /// Whether polling sessions may upgrade to WebSocket. Node: true.
+    public var allowUpgrades: Bool
+    /// Cross-origin access. `nil` (the default) sends no CORS headers, so browsers on another
+    /// origin are refused, as in Node.
+    public var cors: CORSConfiguration?
+    /// The sticky-session cookie, for load balancers that route on it. Node: none.
+    public var cookie: CookieConfiguration?
+    /// The most packets that may wait for one session's transport (a polling client between two
+    /// polls, or a WebSocket whose socket buffer is full). An emit past it fails with
+    /// ``EngineIOError/outboundQueueFull``; a volatile one is dropped. Node has no bound.
+    public var maxBufferedPackets: Int
+    /// The most sessions the server holds at once; a handshake past it gets HTTP 503. It bounds
+    /// the memory a flood of handshakes can take (sessions that never poll are closed by the
+    /// heartbeat after `pingInterval + pingTimeout`). Node has no bound.
+    public var maxSessions: Int
+    /// Decides whether a handshake may proceed, like Node's `allowRequest`. `nil` allows all.
+    public var allowRequest: (@Sendable (EngineIORequest) async -> AllowRequestResult)?
+
+    public init(
+        pingInterval: TimeAmount = .seconds(25),
+        pingTimeout: TimeAmount = .seconds(20),
+        maxPayload: Int = 1_000_000,
+        upgradeTimeout: TimeAmount = .seconds(10),
+        transports: Set<Transport> = [.polling, .websocket],
+        allowUpgrades: Bool = true,
+        cors: CORSConfiguration? = nil,
+        cookie: CookieConfiguration? = nil,
+        maxBufferedPackets: Int = 1024,
+        maxSessions: Int = 100_000,
+        allowRequest: (@Sendable (EngineIORequest) async -> AllowRequestResult)? = nil
+    ) {
+        self.pingInterval = pingInterval
+        self.pingTimeout = pingTimeout
+        self.maxPayload = maxPayload
+        self.upgradeTimeout = upgradeTimeout
+        self.transports = transports
+        self.allowUpgrades = allowUpgrades
+        self.cors = cors
+        self.cookie = cookie
+        self.maxBufferedPackets = maxBufferedPackets
+        self.maxSessions = maxSessions
+        self.allowRequest = allowRequest
+    }
+}
+
+/// The answer of an `allowRequest` hook.
+public enum AllowRequestResult: Sendable, Hashable {
+    case allow
+    /// Refuse with HTTP 403 and `{"code":4,"message":<message>}`.
+    case deny(message: String = "Forbidden")
+}
+
+/// Which browser origins may use the server (the CORS headers Node's `cors` option sets).
+public struct CORSConfiguration: Sendable, Hashable {
+    public enum Origins: Sendable, Hashable {
+        /// `Access-Control-Allow-Origin: *` (or the request's origin when credentials are on).
+        case any
+        /// Only these exact origins, e.g. `https://app.example.com`.
+        case list(Set<String>)
+    }
+
+    public var origins: Origins
+    public var credentials: Bool
+    public var allowedHeaders: [String]?
+    /// Seconds a browser may cache a preflight answer.
+    public var maxAge: Int?
+
+    public init(origins: Origins, credentials: Bool = false, allowedHeaders: [String]? = nil, maxAge: Int? = nil) {
+        self.origins = origins
+        self.credentials = credentials
+        self.allowedHeaders = allowedHeaders
+        self.maxAge = maxAge
+    }
+
+    /// The value for `Access-Control-Allow-Origin`, or `nil` when `origin` is not allowed.
+    public func allowOrigin(for origin: String?) -> String? {
+        switch self.origins {
+        case .any:
+            if self.credentials, let origin { return origin }
+            return "*"
+        case .list(let allowed):
+            guard let origin, allowed.contains(origin) else { return nil }
+            return origin
+        }
+    }
+}
+
+/// The sticky-session cookie set on the handshake: `<name>=<sid>`.
+public struct CookieConfiguration: Sendable, Hashable {
+    public var name: String
+    public var path: String
+    public var httpOnly: Bool
+    public var sameSite: String?
+
+    /// Node's defaults when `cookie: true`: name `io`, path `/`, HttpOnly, SameSite=Lax.
+    public init(name: String = "io", path: String = "/", httpOnly: Bool = true, sameSite: String? = "Lax") {
+        self.name = name
+        self.path = path
+        self.httpOnly = httpOnly
+        self.sameSite = sameSite
+    }
+
+    func header(sid: String) -> String {
+        var value = "\(self.name)=\(sid); Path=\(self.path)"
+        if self.httpOnly { value += "; HttpOnly" }
+        if let sameSite = self.sameSite { value += "; SameSite=\(sameSite)" }
+        return value
+    }
+}

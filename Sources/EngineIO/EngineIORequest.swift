@@ -1,0 +1,67 @@
+public import NIOCore
+public import NIOHTTP1
+
+/// What the engine knows of the HTTP request that opened a session (or any engine request, for
+/// `allowRequest`): method, path, query, headers and the peer's address.
+public struct EngineIORequest: Sendable {
+    public var method: HTTPMethod
+    public var uri: String
+    public var path: String
+    public var query: [String: String]
+    public var headers: HTTPHeaders
+    public var remoteAddress: SocketAddress?
+
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, remoteAddress: SocketAddress?) {
+        self.method = method
+        self.uri = uri
+        self.headers = headers
+        self.remoteAddress = remoteAddress
+        let (path, query) = URLQuery.split(uri)
+        self.path = path
+        self.query = query
+    }
+}
+
+/// Splits a request target into its path and decoded query parameters.
+enum URLQuery {
+    static func split(_ uri: String) -> (path: String, query: [String: String]) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri, [:]) }
+        var query: [String: String] = [:]
+        for pair in uri[uri.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = percentDecode(parts[0])
+            let value = parts.count > 1 ? percentDecode(parts[1]) : ""
+            if query[key] == nil { query[key] = value }
+        }
+        return (String(uri[..<mark]), query)
+    }
+
+    static func percentDecode(_ text: Substring) -> String {
+        guard text.contains("%") || text.contains("+") else { return String(text) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next(), let low = iterator.next(), let h = hex(high), let l = hex(low) else {
+                    bytes.append(byte)
+                    continue
+                }
+                bytes.append(h << 4 | l)
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hex(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

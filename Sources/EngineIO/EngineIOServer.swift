@@ -1,0 +1,149 @@
+import EngineIOProtocol
+public import Logging
+import NIOCore
+import Synchronization
+
+/// An Engine.IO v4 endpoint: its path, its configuration, its session table and the application
+/// that runs on its sessions.
+///
+/// It does no I/O of its own; ``HTTPServer`` (or another HTTP front end) hands it requests.
+///
+/// ```swift
+/// let engine = EngineIOServer(path: "/engine.io/", application: EchoApplication())
+/// let server = try await HTTPServer.bind(host: "127.0.0.1", port: 3000, engines: [engine])
+/// ```
+public final class EngineIOServer: Sendable {
+    /// The request path, with its trailing slash (Node's default: `/engine.io/`; Socket.IO's
+    /// `/socket.io/`).
+    public let path: String
+    public let configuration: EngineIOConfiguration
+    let application: any EngineIOApplication
+    let logger: Logger
+    private let sessions = Mutex<[String: EngineIOSocket]>([:])
+
+    public init(
+        path: String = "/engine.io/",
+        configuration: EngineIOConfiguration = EngineIOConfiguration(),
+        application: any EngineIOApplication,
+        logger: Logger = Logger(label: "engineio")
+    ) {
+        var path = path
+        if !path.hasPrefix("/") { path = "/" + path }
+        if !path.hasSuffix("/") { path += "/" }
+        self.path = path
+        self.configuration = configuration
+        self.application = application
+        self.logger = logger
+    }
+
+    /// The number of open sessions.
+    public var sessionCount: Int { self.sessions.withLock { $0.count } }
+
+    /// The session with this id, if it is open.
+    public func session(id: String) -> EngineIOSocket? { self.sessions.withLock { $0[id] } }
+
+    /// Whether a request path belongs to this endpoint (`/socket.io/` and `/socket.io`).
+    public func matches(path: String) -> Bool {
+        path == self.path || (path.count + 1 == self.path.count && self.path.hasPrefix(path))
+    }
+
+    /// Closes every session (shutdown). Safe from any thread.
+    public func closeAllSessions() {
+        let all = self.sessions.withLock { Array($0.values) }
+        for session in all {
+            session.eventLoop.execute { session.close(reason: .serverShutdown) }
+        }
+    }
+
+    func removeSession(_ session: EngineIOSocket) {
+        self.sessions.withLock { table in
+            if table[session.id] === session { table[session.id] = nil }
+        }
+    }
+
+    // MARK: - Request routing
+
+    /// What an engine request asks for, after Node's `verify` checks.
+    enum Route {
+        case refuse(EngineIOErrorCode)
+        case pollingHandshake
+        case webSocketHandshake
+        case poll(EngineIOSocket)
+        case post(EngineIOSocket)
+        case webSocketUpgrade(EngineIOSocket)
+    }
+
+    /// Node's `verify` order: transport, then sid, then method, then protocol version.
+    func route(method: String, query: [String: String], isWebSocketUpgrade: Bool) -> Route {
+        guard let transportName = query["transport"],
+            let transport = EngineIOConfiguration.Transport(rawValue: transportName),
+            self.configuration.transports.contains(transport)
+        else {
+            return .refuse(.transportUnknown)
+        }
+        if isWebSocketUpgrade != (transport == .websocket) {
+            return .refuse(.badRequest)
+        }
+        if let sid = query["sid"] {
+            guard let session = self.session(id: sid) else { return .refuse(.unknownSessionID) }
+            if isWebSocketUpgrade { return .webSocketUpgrade(session) }
+            switch method {
+            case "GET": return .poll(session)
+            case "POST": return .post(session)
+            default: return .refuse(.badRequest)
+            }
+        }
+        guard method == "GET" else { return .refuse(.badHandshakeMethod) }
+        guard query["EIO"] == "4" else { return .refuse(.unsupportedProtocolVersion) }
+        return isWebSocketUpgrade ? .webSocketHandshake : .pollingHandshake
+    }
+
+    // MARK: - Sessions
+
+    /// Registers a new session, or returns `nil` when `maxSessions` are open.
+    func makeSession(eventLoop: any EventLoop, request: EngineIORequest, transport: EngineIOSocket.Transport) -> EngineIOSocket? {
+        let session = EngineIOSocket(
+            id: Self.generateID(), eventLoop: eventLoop, request: request, transport: transport, server: self)
+        let added = self.sessions.withLock { table -> Bool in
+            guard table.count < self.configuration.maxSessions else { return false }
+            table[session.id] = session
+            return true
+        }
+        if !added {
+            self.logger.warning("session limit reached; handshake refused", metadata: ["limit": "\(self.configuration.maxSessions)"])
+            return nil
+        }
+        return session
+    }
+
+    /// The handshake packet for a session on `transport`.
+    func handshake(for session: EngineIOSocket, upgrades: Bool) -> EngineIOFrame {
+        let config = self.configuration
+        let canUpgrade = upgrades && config.allowUpgrades && config.transports.contains(.websocket)
+        return EngineIOHandshake(
+            sid: session.id,
+            upgrades: canUpgrade ? ["websocket"] : [],
+            pingInterval: Int(config.pingInterval.nanoseconds / 1_000_000),
+            pingTimeout: Int(config.pingTimeout.nanoseconds / 1_000_000),
+            maxPayload: config.maxPayload
+        ).frame
+    }
+
+    /// Hands the new session to the application and starts its heartbeat. Call after the
+    /// handshake packet went out, so the application's first frames follow it.
+    func start(_ session: EngineIOSocket) {
+        session.eventLoop.preconditionInEventLoop()
+        session.logger.debug("session opened", metadata: ["transport": "\(session.transportName)"])
+        session.startHeartbeat()
+        session.handler = self.application.engineSocketDidOpen(session)
+    }
+
+    /// 15 random bytes as 20 URL-safe base64 characters, like Node's `base64id`.
+    static func generateID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<15).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var id = Base64.encode(bytes)
+        id = String(id.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
+        return id
+    }
+}

@@ -1,0 +1,46 @@
+public import NIOCore
+public import NIOHTTP1
+
+/// A whole HTTP request that is not for an Engine.IO endpoint, for the application's own HTTP
+/// handler (a page, `/health`, a JSON API).
+public struct HTTPServerRequest: Sendable {
+    public var head: HTTPRequestHead
+    public var path: String
+    public var query: [String: String]
+    public var body: ByteBuffer
+    public var remoteAddress: SocketAddress?
+
+    public var method: HTTPMethod { self.head.method }
+    public var headers: HTTPHeaders { self.head.headers }
+
+    public init(head: HTTPRequestHead, body: ByteBuffer, remoteAddress: SocketAddress?) {
+        self.head = head
+        (self.path, self.query) = URLQuery.split(head.uri)
+        self.body = body
+        self.remoteAddress = remoteAddress
+    }
+}
+
+/// The application's answer to an ``HTTPServerRequest``.
+public struct HTTPServerResponse: Sendable {
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+
+    public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A text response.
+    public static func text(_ text: String, status: HTTPResponseStatus = .ok, contentType: String = "text/plain; charset=utf-8") -> Self {
+        HTTPServerResponse(status: status, headers: ["content-type": contentType], body: ByteBuffer(string: text))
+    }
+
+    /// 404 Not Found.
+    public static let notFound = HTTPServerResponse.text("Not Found", status: .notFound)
+}
+
+/// The application's HTTP handler, for every request no Engine.IO endpoint takes.
+public typealias HTTPResponder = @Sendable (HTTPServerRequest) async -> HTTPServerResponse

@@ -1,0 +1,88 @@
+import EngineIOProtocol
+import Logging
+import NIOHTTP1
+import NIOCore
+
+/// The HTTP long-polling transport (Engine.IO v4, "HTTP long-polling"): a GET waits for data,
+/// a POST carries data. Both arrive from HTTP handlers on any loop and run here, on the session's.
+extension EngineIOSocket {
+    /// A GET with this session's sid.
+    func handlePoll(_ poll: PollingResponder) {
+        self.eventLoop.preconditionInEventLoop()
+        if self.awaitingFinalPoll {
+            poll.respond(frames: self.drainBuffer())
+            self.finishFinalPoll()
+            return
+        }
+        guard !self.isClosed else {
+            poll.respond(error: .unknownSessionID)
+            return
+        }
+        guard case .polling = self.transport else {
+            // After an upgrade, polling requests are refused (Node: BAD_REQUEST).
+            poll.respond(error: .badRequest)
+            return
+        }
+        if self.pendingPoll != nil {
+            // A second GET while one waits: the first gets `1`, this one 400, and the session
+            // ends (Node: "overlap from client").
+            self.logger.info("duplicate poll; closing session")
+            poll.respond(error: .badRequest)
+            self.close(reason: .transportError)
+            return
+        }
+        if !self.buffer.isEmpty {
+            poll.respond(frames: self.drainBuffer())
+        } else if self.probeAcknowledged {
+            // An upgrade is under way: release the client's poll at once so it can send `5`.
+            poll.respond(frames: [.noop])
+        } else {
+            self.pendingPoll = poll
+        }
+    }
+
+    /// A POST with this session's sid and its whole body.
+    func handlePost(_ body: ByteBuffer, responder: PollingResponder) {
+        self.eventLoop.preconditionInEventLoop()
+        guard !self.isClosed else {
+            responder.respond(error: .unknownSessionID)
+            return
+        }
+        guard case .polling = self.transport else {
+            responder.respond(error: .badRequest)
+            return
+        }
+        let packets: [EngineIOPacket]
+        do {
+            packets = try EngineIOPollingPayload.decode(body).map { frame throws(EngineIOProtocolError) in
+                try EngineIOPacket(frame: frame)
+            }
+        } catch {
+            self.logger.info("invalid polling payload; closing session", metadata: ["error": "\(error)"])
+            responder.respond(error: .badRequest)
+            self.close(reason: .parseError)
+            return
+        }
+        responder.respondOK()
+        for packet in packets {
+            guard !self.isClosed else { break }
+            self.receive(packet)
+        }
+    }
+
+    /// The connection of a pending GET went away before it was answered.
+    func pollConnectionClosed(_ poll: PollingResponder) {
+        guard self.pendingPoll === poll else { return }
+        self.pendingPoll = nil
+        // Node: "poll connection closed prematurely" closes the session.
+        self.logger.debug("pending poll aborted; closing session")
+        self.close(reason: .transportError)
+    }
+
+    /// An oversize POST: refuse it and end the session, since its packets are lost.
+    func rejectOversizePost(_ responder: PollingResponder) {
+        self.logger.info("POST body larger than maxPayload; closing session")
+        responder.respond(status: .payloadTooLarge, error: .badRequest, message: "Payload too large")
+        self.close(reason: .parseError)
+    }
+}

@@ -1,0 +1,279 @@
+public import EngineIOProtocol
+import Logging
+public import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// One Engine.IO session: its transport (polling, or WebSocket after a handshake or an upgrade),
+/// its outbound buffer and its heartbeat.
+///
+/// All mutable state lives on `eventLoop` (the loop of the connection that opened the session);
+/// work from other threads hops there. ``send(_:volatile:)`` and ``close()`` may be called from
+/// anywhere. Node's counterpart is engine.io's `Socket`.
+public final class EngineIOSocket: @unchecked Sendable {
+    // @unchecked Sendable: every `var` below is read and written only on `eventLoop`
+    // (checked by `eventLoop.preconditionInEventLoop()` in debug builds); the rest are `let`s
+    // and one atomic counter.
+
+    /// The session id (`sid`), 20 URL-safe characters.
+    public let id: String
+    /// The event loop that owns this session.
+    public let eventLoop: any EventLoop
+    /// The HTTP request that opened the session.
+    public let request: EngineIORequest
+
+    let server: EngineIOServer
+    let logger: Logger
+    /// Frames accepted by `send` and not yet handed to a transport. Bounded by
+    /// `maxBufferedPackets`; atomic because `send` is called from any thread.
+    private let queued = Atomic<Int>(0)
+
+    enum Transport {
+        case polling
+        case websocket(any Channel)
+    }
+
+    // MARK: Loop-confined state
+    var handler: (any EngineIOSocketHandler)?
+    var transport: Transport
+    /// The WebSocket of an upgrade in progress, and whether it has answered `2probe`.
+    var probe: (any Channel)?
+    var probeAcknowledged = false
+    var upgradeTimer: Scheduled<Void>?
+    var isClosed = false
+    /// A closed polling session keeps its last frames (ending in `1`) for one more poll.
+    var awaitingFinalPoll = false
+    var buffer = CircularBuffer<EngineIOFrame>(initialCapacity: 4)
+    var pendingPoll: PollingResponder?
+    var pollFlushScheduled = false
+    var heartbeatTimer: Scheduled<Void>?
+    var awaitingPong = false
+
+    init(id: String, eventLoop: any EventLoop, request: EngineIORequest, transport: Transport, server: EngineIOServer) {
+        self.id = id
+        self.eventLoop = eventLoop
+        self.request = request
+        self.transport = transport
+        self.server = server
+        var logger = server.logger
+        logger[metadataKey: "eio.sid"] = "\(id)"
+        self.logger = logger
+    }
+
+    /// The name of the current transport, `polling` or `websocket`. Read it on `eventLoop`.
+    public var transportName: String {
+        if case .websocket = self.transport { return "websocket" }
+        return "polling"
+    }
+
+    var configuration: EngineIOConfiguration { self.server.configuration }
+
+    // MARK: - Sending
+
+    /// Queues frames for the client. Safe from any thread; frames keep the order of the calls
+    /// made from one thread.
+    ///
+    /// - Parameters:
+    ///   - frames: encoded packets, for instance from `SocketIOPacket.encode()`.
+    ///   - volatile: drop the frames instead of queueing them when the transport cannot take them
+    ///     now (Socket.IO's `volatile` flag).
+    /// - Throws: ``EngineIOError/outboundQueueFull`` when `maxBufferedPackets` frames already
+    ///   wait; nothing is queued then.
+    public func send(_ frames: [EngineIOFrame], volatile: Bool = false) throws(EngineIOError) {
+        if !volatile {
+            let limit = self.server.configuration.maxBufferedPackets
+            let total = self.queued.add(frames.count, ordering: .relaxed).newValue
+            if total > limit, total - frames.count > 0 {
+                self.queued.subtract(frames.count, ordering: .relaxed)
+                throw .outboundQueueFull
+            }
+        }
+        if self.eventLoop.inEventLoop {
+            self.enqueue(frames, volatile: volatile)
+        } else {
+            self.eventLoop.execute { self.enqueue(frames, volatile: volatile) }
+        }
+    }
+
+    /// Sends one text message (`4<text>`).
+    public func send(text: String) throws(EngineIOError) {
+        try self.send([EngineIOPacket.message(text).frame])
+    }
+
+    /// Closes the session from the server side. Safe from any thread.
+    public func close() {
+        if self.eventLoop.inEventLoop {
+            self.close(reason: .forcedClose)
+        } else {
+            self.eventLoop.execute { self.close(reason: .forcedClose) }
+        }
+    }
+
+    /// Adds frames to the buffer and writes what the transport can take.
+    private func enqueue(_ frames: [EngineIOFrame], volatile: Bool) {
+        guard !self.isClosed else {
+            if !volatile { self.queued.subtract(frames.count, ordering: .relaxed) }
+            return
+        }
+        if volatile {
+            guard self.canWriteNow else { return }
+            self.queued.add(frames.count, ordering: .relaxed)
+        }
+        for frame in frames { self.buffer.append(frame) }
+        self.flush()
+    }
+
+    /// Queues a frame the engine sends on its own (ping, noop), outside the bound.
+    func enqueueControl(_ frame: EngineIOFrame) {
+        self.queued.add(1, ordering: .relaxed)
+        self.buffer.append(frame)
+        self.flush()
+    }
+
+    /// Whether a write now reaches the client without waiting (Node's `transport.writable`).
+    private var canWriteNow: Bool {
+        switch self.transport {
+        case .polling: return self.pendingPoll != nil
+        case .websocket(let channel): return channel.isWritable
+        }
+    }
+
+    /// Hands buffered frames to the transport.
+    func flush() {
+        guard !self.buffer.isEmpty else { return }
+        switch self.transport {
+        case .websocket(let channel):
+            var written = 0
+            while channel.isWritable, let frame = self.buffer.popFirst() {
+                channel.write(WebSocketFrame(engineIOFrame: frame), promise: nil)
+                written += 1
+            }
+            if written > 0 {
+                channel.flush()
+                self.queued.subtract(written, ordering: .relaxed)
+            }
+        case .polling:
+            // Answer the poll once per loop tick, so that what one POST (or one handler run)
+            // produces goes out in one payload.
+            guard self.pendingPoll != nil, !self.pollFlushScheduled else { return }
+            self.pollFlushScheduled = true
+            self.eventLoop.execute {
+                self.pollFlushScheduled = false
+                guard let poll = self.pendingPoll, !self.buffer.isEmpty else { return }
+                self.pendingPoll = nil
+                poll.respond(frames: self.drainBuffer())
+            }
+        }
+    }
+
+    /// Empties the buffer, releasing its count.
+    func drainBuffer() -> [EngineIOFrame] {
+        let frames = Array(self.buffer)
+        self.buffer.removeAll(keepingCapacity: false)
+        if !frames.isEmpty { self.queued.subtract(frames.count, ordering: .relaxed) }
+        return frames
+    }
+
+    // MARK: - Receiving
+
+    /// Handles one packet from the current transport.
+    func receive(_ packet: EngineIOPacket) {
+        switch packet.type {
+        case .pong:
+            self.receivedPong()
+        case .message:
+            let payload: EngineIOPacket.Payload
+            if case .none = packet.payload { payload = .text(ByteBuffer()) } else { payload = packet.payload }
+            self.handler?.socket(self, didReceive: payload)
+        case .close:
+            self.logger.debug("client sent close")
+            self.close(reason: .transportClose, clientInitiated: true)
+        case .open, .ping, .upgrade, .noop:
+            // Not sent by a v4 client on an established transport; Node ignores them too.
+            break
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Closes the session. On polling, a pending poll gets the buffered frames and then `1`
+    /// (server close) or `6` (the client asked to close, Node's `onClose` noop).
+    func close(reason: EngineIOCloseReason, clientInitiated: Bool = false) {
+        self.eventLoop.preconditionInEventLoop()
+        guard !self.isClosed else { return }
+        self.isClosed = true
+        self.heartbeatTimer?.cancel()
+        self.heartbeatTimer = nil
+        self.upgradeTimer?.cancel()
+        self.upgradeTimer = nil
+        if let probe = self.probe {
+            self.probe = nil
+            probe.close(promise: nil)
+        }
+        self.logger.debug("session closed", metadata: ["reason": "\(reason.rawValue)"])
+
+        switch self.transport {
+        case .polling:
+            if let poll = self.pendingPoll {
+                self.pendingPoll = nil
+                var frames = self.drainBuffer()
+                frames.append(clientInitiated ? .noop : .close)
+                poll.respond(frames: frames)
+                self.server.removeSession(self)
+            } else if clientInitiated || reason == .forcedClose || reason == .serverShutdown {
+                // Keep the last frames for the client's next poll and end them with `1` (a
+                // server close: Node's `shouldClose`, so a Socket.IO DISCONNECT is not lost) or
+                // `6` (the client's own close, whose GET may arrive just after its POST on
+                // another connection). Give up after the ping timeout.
+                self.awaitingFinalPoll = true
+                self.buffer.append(clientInitiated ? .noop : .close)
+                self.queued.add(1, ordering: .relaxed)
+                self.heartbeatTimer = self.eventLoop.scheduleTask(in: self.configuration.pingTimeout) {
+                    self.finishFinalPoll()
+                }
+            } else {
+                _ = self.drainBuffer()
+                self.server.removeSession(self)
+            }
+        case .websocket(let channel):
+            if !clientInitiated { self.flush() }
+            _ = self.drainBuffer()
+            channel.writeAndFlush(WebSocketFrame.close(code: .normalClosure)).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+            self.server.removeSession(self)
+        }
+
+        let handler = self.handler
+        self.handler = nil
+        handler?.socket(self, didCloseWith: reason)
+    }
+
+    /// The end of a server-side close on polling: the last poll came, or never will.
+    func finishFinalPoll() {
+        guard self.awaitingFinalPoll else { return }
+        self.awaitingFinalPoll = false
+        self.heartbeatTimer?.cancel()
+        self.heartbeatTimer = nil
+        _ = self.drainBuffer()
+        self.server.removeSession(self)
+    }
+}
+
+@available(*, unavailable)
+extension EngineIOSocket.Transport: Sendable {}
+
+extension WebSocketFrame {
+    init(engineIOFrame frame: EngineIOFrame) {
+        switch frame {
+        case .text(let bytes): self.init(fin: true, opcode: .text, data: bytes)
+        case .binary(let bytes): self.init(fin: true, opcode: .binary, data: bytes)
+        }
+    }
+
+    static func close(code: WebSocketErrorCode) -> WebSocketFrame {
+        var data = ByteBuffer()
+        data.write(webSocketErrorCode: code)
+        return WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+    }
+}
