@@ -139,7 +139,7 @@ public final class EngineIOServer: Sendable {
     }
 
     /// 15 random bytes as 20 URL-safe base64 characters, like Node's `base64id`.
-    static func generateID() -> String {
+    package static func generateID() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<15).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var id = Base64.encode(bytes)

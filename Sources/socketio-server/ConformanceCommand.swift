@@ -2,6 +2,8 @@ import ArgumentParser
 import EngineIO
 import Logging
 import NIOCore
+import SocketIO
+import SocketIOProtocol
 
 /// The set-up the official protocol suites expect (../shared/conformance/SERVER_CONTRACT.md):
 /// `/engine.io/` as an echo engine, `/socket.io/` with the suites' handlers, pingInterval 300,
@@ -23,8 +25,25 @@ struct ConformanceCommand: AsyncParsableCommand {
             cors: CORSConfiguration(origins: .any)
         )
         let echo = EngineIOServer(path: "/engine.io/", configuration: engineConfiguration, application: EchoEngineApplication())
-        let server = try await HTTPServer.bind(host: self.options.host, port: self.options.port, engines: [echo])
-        Logger(label: "socketio-server").info("conformance server listening on \(self.options.host):\(server.port ?? 0)")
+        let io = SocketIOServer(configuration: SocketIOConfiguration(engine: engineConfiguration, connectTimeout: .milliseconds(1000)))
+        for namespace in [io.of("/"), io.of("/custom")] {
+            Self.installSuiteHandlers(on: namespace)
+        }
+        let server = try await HTTPServer.bind(host: self.options.host, port: self.options.port, engines: [echo, io.engine])
+        Logger(label: "socketio-server").notice("conformance server listening on \(self.options.host):\(server.port ?? 0)")
         try await server.waitUntilClosed()
+    }
+
+    /// The Socket.IO suite's handlers: send the auth payload back as an `auth` event, answer
+    /// `message` with `message-back`, and ack `message-with-ack` with its own arguments.
+    static func installSuiteHandlers(on namespace: Namespace) {
+        namespace.onConnection { socket in
+            try? socket.emit("auth", socket.handshake.auth)
+        }
+        namespace.on("message") { socket, args in
+            try socket.emit("message-back", arguments: args)
+            return nil
+        }
+        namespace.on("message-with-ack") { _, args in args }
     }
 }

@@ -198,7 +198,7 @@ public final class EngineIOSocket: @unchecked Sendable {
 
     /// Closes the session. On polling, a pending poll gets the buffered frames and then `1`
     /// (server close) or `6` (the client asked to close, Node's `onClose` noop).
-    func close(reason: EngineIOCloseReason, clientInitiated: Bool = false) {
+    package func close(reason: EngineIOCloseReason, clientInitiated: Bool = false) {
         self.eventLoop.preconditionInEventLoop()
         guard !self.isClosed else { return }
         self.isClosed = true

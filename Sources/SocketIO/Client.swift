@@ -1,0 +1,154 @@
+import EngineIO
+import EngineIOProtocol
+import Logging
+import NIOCore
+import SocketIOProtocol
+
+/// The Socket.IO side of one Engine.IO session (Node's `Client`): decodes packets and routes
+/// them to the session's sockets, one per namespace.
+///
+/// Confined to the session's event loop: the engine calls it there, and ``remove(_:reason:)``
+/// and ``forget(_:)`` hop there.
+final class Client: EngineIOSocketHandler, @unchecked Sendable {
+    // @unchecked Sendable: the `var`s are touched only on `engine.eventLoop`; sockets hold a
+    // reference to call `remove`/`forget`, which hop to that loop.
+    let engine: EngineIOSocket
+    let registry: NamespaceRegistry
+    let logger: Logger
+    private var decoder: SocketIOPacketDecoder
+    private var sockets: [String: Socket] = [:]
+    private var connectTimer: Scheduled<Void>?
+    private var everConnected = false
+
+    init(engine: EngineIOSocket, registry: NamespaceRegistry, configuration: SocketIOConfiguration, logger: Logger) {
+        self.engine = engine
+        self.registry = registry
+        var logger = logger
+        logger[metadataKey: "eio.sid"] = "\(engine.id)"
+        self.logger = logger
+        self.decoder = SocketIOPacketDecoder(maxAttachments: configuration.maxAttachments, maxDepth: configuration.maxJSONDepth)
+        // A connection that joins no namespace in time is closed (Node's `connectTimeout`).
+        self.connectTimer = engine.eventLoop.scheduleTask(in: configuration.connectTimeout) { [weak self] in
+            guard let self, !self.everConnected else { return }
+            self.logger.info("no namespace joined within connectTimeout; closing")
+            self.engine.close(reason: .forcedClose)
+        }
+    }
+
+    func socket(_ socket: EngineIOSocket, didReceive message: EngineIOPacket.Payload) {
+        let packet: SocketIOPacket?
+        do {
+            switch message {
+            case .text(let text): packet = try self.decoder.decode(text: text)
+            case .binary(let bytes): packet = try self.decoder.decode(binary: bytes)
+            case .none: packet = nil
+            }
+        } catch {
+            self.logger.info("invalid Socket.IO packet; closing", metadata: ["error": "\(error)"])
+            self.engine.close(reason: .parseError)
+            return
+        }
+        guard let packet else { return }
+        self.handle(packet)
+    }
+
+    private func handle(_ packet: SocketIOPacket) {
+        switch packet.type {
+        case .connect:
+            self.connect(packet)
+        case .disconnect:
+            if let socket = self.sockets.removeValue(forKey: packet.namespace) {
+                socket.markDisconnected(.clientNamespaceDisconnect)
+            }
+        case .event, .binaryEvent:
+            if let socket = self.sockets[packet.namespace] {
+                socket.dispatch(packet)
+            } else {
+                self.logger.debug("event for a namespace this client has not joined", metadata: ["sio.nsp": "\(packet.namespace)"])
+            }
+        case .ack, .binaryAck:
+            if let socket = self.sockets[packet.namespace], let id = packet.id {
+                socket.receiveAck(id: id, arguments: packet.arguments)
+            }
+        case .connectError:
+            // Only servers send CONNECT_ERROR.
+            self.logger.info("client sent CONNECT_ERROR; closing")
+            self.engine.close(reason: .parseError)
+        }
+    }
+
+    private func connect(_ packet: SocketIOPacket) {
+        guard let namespace = self.registry.namespace(packet.namespace, create: false) else {
+            let error = SocketIOPacket(type: .connectError, namespace: packet.namespace, data: ["message": "Invalid namespace"])
+            try? self.engine.send(error.encode())
+            return
+        }
+        guard self.sockets[namespace.name] == nil else {
+            self.logger.debug("second CONNECT to a joined namespace ignored", metadata: ["sio.nsp": "\(namespace.name)"])
+            return
+        }
+        let request = self.engine.request
+        let handshake = Handshake(
+            auth: packet.data ?? .object([:]),
+            headers: request.headers,
+            query: request.query,
+            address: request.remoteAddress?.ipAddress,
+            url: request.uri
+        )
+        let socket = Socket(id: EngineIOServer.generateID(), namespace: namespace, handshake: handshake, engine: self.engine, client: self)
+        self.sockets[namespace.name] = socket
+        socket.startConnecting()
+    }
+
+    /// A socket finished connecting: the connect timeout no longer applies.
+    func socketDidConnect() {
+        self.onLoop {
+            self.everConnected = true
+            self.connectTimer?.cancel()
+            self.connectTimer = nil
+        }
+    }
+
+    /// The server disconnects `socket` from its namespace.
+    func remove(_ socket: Socket, reason: DisconnectReason) {
+        self.onLoop {
+            if self.sockets[socket.namespace.name] === socket { self.sockets[socket.namespace.name] = nil }
+            socket.markDisconnected(reason)
+        }
+    }
+
+    /// Middleware refused `socket`: drop it without disconnect handlers.
+    func forget(_ socket: Socket) {
+        self.onLoop {
+            if self.sockets[socket.namespace.name] === socket { self.sockets[socket.namespace.name] = nil }
+        }
+    }
+
+    func socket(_ socket: EngineIOSocket, didCloseWith reason: EngineIOCloseReason) {
+        self.connectTimer?.cancel()
+        self.connectTimer = nil
+        self.decoder.reset()
+        let sockets = self.sockets
+        self.sockets = [:]
+        for socket in sockets.values { socket.markDisconnected(DisconnectReason(reason)) }
+    }
+
+    private func onLoop(_ work: @escaping @Sendable () -> Void) {
+        if self.engine.eventLoop.inEventLoop {
+            work()
+        } else {
+            self.engine.eventLoop.execute(work)
+        }
+    }
+}
+
+/// The engine application that gives each session a ``Client``.
+struct SocketIOEngineApplication: EngineIOApplication {
+    let registry: NamespaceRegistry
+    let configuration: SocketIOConfiguration
+    let logger: Logger
+
+    func engineSocketDidOpen(_ socket: EngineIOSocket) -> any EngineIOSocketHandler {
+        Client(engine: socket, registry: self.registry, configuration: self.configuration, logger: self.logger)
+    }
+}

@@ -1,0 +1,137 @@
+import EngineIO
+import EngineIOProtocol
+import Logging
+public import SocketIOProtocol
+import Synchronization
+
+/// A Socket.IO namespace (Node's `Namespace`): its sockets, rooms, connect middleware and the
+/// handlers every socket in it gets.
+///
+/// Handlers registered here apply to every socket of the namespace, the way Flask-SocketIO's
+/// `@socketio.on(event, namespace=...)` does; ``Socket/on(_:_:)`` adds per-socket ones, the
+/// Node way. A socket's own handler wins over the namespace's.
+public final class Namespace: Sendable {
+    /// Connect middleware: runs before a socket joins; throw ``ConnectError`` to refuse it.
+    public typealias Middleware = @Sendable (_ socket: Socket, _ auth: SocketIOValue) async throws -> Void
+    /// Runs when a socket has joined (Node's `connection` event).
+    public typealias ConnectionHandler = @Sendable (_ socket: Socket) async -> Void
+
+    /// The name, with its leading slash.
+    public let name: String
+    /// Room membership and broadcasting for this namespace.
+    public let adapter: any SocketIOAdapter
+    let registry: SocketRegistry
+    let logger: Logger
+
+    private struct Handlers {
+        var middlewares: [Middleware] = []
+        var connection: [ConnectionHandler] = []
+        var events: [String: Socket.EventHandler] = [:]
+        var disconnect: [Socket.DisconnectHandler] = []
+    }
+
+    private let handlers = Mutex(Handlers())
+
+    init(name: String, logger: Logger) {
+        self.name = name
+        var logger = logger
+        logger[metadataKey: "sio.nsp"] = "\(name)"
+        self.logger = logger
+        let registry = SocketRegistry(logger: logger)
+        self.registry = registry
+        self.adapter = InMemoryAdapter(emitter: registry)
+    }
+
+    /// Adds connect middleware; they run in order for each new socket.
+    ///
+    /// ```swift
+    /// io.of("/admin").use { socket, auth in
+    ///     guard auth["token"] == "secret" else {
+    ///         throw ConnectError(message: "unauthorized", data: ["code": 401])
+    ///     }
+    /// }
+    /// ```
+    public func use(_ middleware: @escaping Middleware) {
+        self.handlers.withLock { $0.middlewares.append(middleware) }
+    }
+
+    /// Adds a handler that runs for each socket once it has joined.
+    public func onConnection(_ handler: @escaping ConnectionHandler) {
+        self.handlers.withLock { $0.connection.append(handler) }
+    }
+
+    /// Handles `event` for every socket of this namespace. Return the ack's arguments, or `nil`
+    /// for no ack.
+    public func on(_ event: String, _ handler: @escaping Socket.EventHandler) {
+        self.handlers.withLock { $0.events[event] = handler }
+    }
+
+    /// Runs when any socket of this namespace disconnects.
+    public func onDisconnect(_ handler: @escaping Socket.DisconnectHandler) {
+        self.handlers.withLock { $0.disconnect.append(handler) }
+    }
+
+    var middlewares: [Middleware] { self.handlers.withLock { $0.middlewares } }
+    var connectionHandlers: [ConnectionHandler] { self.handlers.withLock { $0.connection } }
+    var disconnectHandlers: [Socket.DisconnectHandler] { self.handlers.withLock { $0.disconnect } }
+    func eventHandler(_ event: String) -> Socket.EventHandler? { self.handlers.withLock { $0.events[event] } }
+
+    // MARK: - Sockets and broadcasting
+
+    /// The connected sockets of this namespace on this server.
+    public var sockets: [Socket] { self.registry.all }
+
+    /// The connected socket with this id.
+    public func socket(id: SocketID) -> Socket? { self.registry.socket(id: id) }
+
+    /// A broadcast to every socket of the namespace.
+    public var broadcastOperator: BroadcastOperator { BroadcastOperator(namespace: self) }
+
+    /// A broadcast to the sockets in `room` (Node's `nsp.to(room)`).
+    public func to(_ room: Room) -> BroadcastOperator { self.broadcastOperator.to(room) }
+
+    /// Same as ``to(_:)`` (Node's `nsp.in(room)`).
+    public func `in`(_ room: Room) -> BroadcastOperator { self.broadcastOperator.to(room) }
+
+    /// A broadcast that leaves out the sockets in `room`.
+    public func except(_ room: Room) -> BroadcastOperator { self.broadcastOperator.except(room) }
+
+    /// Emits to every socket of the namespace.
+    public func emit(_ event: String, _ args: SocketIOValue...) { self.emit(event, arguments: args) }
+
+    /// Emits to every socket of the namespace.
+    public func emit(_ event: String, arguments: [SocketIOValue]) {
+        self.broadcastOperator.emit(event, arguments: arguments)
+    }
+}
+
+/// The namespace's local sockets by id; the adapter delivers broadcasts through it.
+final class SocketRegistry: LocalSocketEmitter {
+    private let sockets = Mutex<[SocketID: Socket]>([:])
+    let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func add(_ socket: Socket) { self.sockets.withLock { $0[socket.id] = socket } }
+    func remove(_ socket: Socket) { _ = self.sockets.withLock { $0.removeValue(forKey: socket.id) } }
+    func socket(id: SocketID) -> Socket? { self.sockets.withLock { $0[id] } }
+    var all: [Socket] { self.sockets.withLock { Array($0.values) } }
+
+    @discardableResult
+    func deliver(_ frames: [EngineIOFrame], to ids: Set<SocketID>, volatile: Bool) -> Int {
+        let targets = self.sockets.withLock { table in ids.compactMap { table[$0] } }
+        var reached = 0
+        for socket in targets {
+            do {
+                try socket.engine.send(frames, volatile: volatile)
+                reached += 1
+            } catch {
+                // One slow client must not fail a broadcast to the others.
+                self.logger.warning("broadcast dropped for a socket", metadata: ["sio.sid": "\(socket.id)", "error": "\(error)"])
+            }
+        }
+        return reached
+    }
+}

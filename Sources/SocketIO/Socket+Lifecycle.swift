@@ -1,0 +1,113 @@
+import EngineIO
+import Synchronization
+import Logging
+import NIOCore
+import SocketIOProtocol
+
+/// How a socket joins, handles events and leaves. Entry points are called by ``Client`` on the
+/// connection's event loop; the work itself runs on the socket's serial queue.
+extension Socket {
+    /// Runs connect middleware, then sends the CONNECT reply and runs the connection handlers,
+    /// all before any event of this socket is handled (they queue behind it).
+    func startConnecting() {
+        self.queue.enqueue { await self.connect() }
+    }
+
+    private func connect() async {
+        for middleware in self.namespace.middlewares {
+            do {
+                try await middleware(self, self.handshake.auth)
+            } catch {
+                self.refuseConnection(error)
+                return
+            }
+        }
+        let proceed = self.state.withLock { state -> Bool in
+            guard state.phase == .connecting else { return false }
+            state.phase = .connected
+            return true
+        }
+        guard proceed else { return }  // the connection closed meanwhile
+        self.namespace.registry.add(self)
+        self.namespace.adapter.addAll(self.id, rooms: [self.id])
+        self.client.socketDidConnect()
+        self.logger.debug("socket connected")
+        try? self.send(SocketIOPacket(type: .connect, namespace: self.namespace.name, data: ["sid": .string(self.id)]))
+        for handler in self.namespace.connectionHandlers {
+            await handler(self)
+        }
+    }
+
+    /// Middleware refused: CONNECT_ERROR `{message, data}` and the socket is dropped.
+    private func refuseConnection(_ error: any Error) {
+        var payload = SocketIOObject()
+        if let error = error as? ConnectError {
+            payload["message"] = .string(error.message)
+            if let data = error.data { payload["data"] = data }
+        } else {
+            payload["message"] = .string("\(error)")
+        }
+        self.logger.info("connection refused by middleware", metadata: ["message": "\(payload["message"]?.stringValue ?? "")"])
+        try? self.send(SocketIOPacket(type: .connectError, namespace: self.namespace.name, data: .object(payload)))
+        self.state.withLock { $0.phase = .disconnected }
+        self.client.forget(self)
+    }
+
+    /// An EVENT from the client: queued behind the socket's earlier packets.
+    func dispatch(_ packet: SocketIOPacket) {
+        guard let name = packet.eventName else { return }
+        let args = packet.arguments
+        let ackID = packet.id
+        self.queue.enqueue { await self.handleEvent(name, args: args, ackID: ackID) }
+    }
+
+    private func handleEvent(_ name: String, args: [SocketIOValue], ackID: Int?) async {
+        let handler: EventHandler? = self.state.withLock { state in
+            guard state.phase == .connected else { return nil }
+            return state.handlers[name]
+        } ?? (self.connected ? self.namespace.eventHandler(name) : nil)
+        guard let handler else {
+            self.logger.trace("no handler for event", metadata: ["event": "\(name)"])
+            return
+        }
+        do {
+            let reply = try await handler(self, args)
+            if let ackID, let reply {
+                try self.send(.ack(reply, namespace: self.namespace.name, id: ackID))
+            }
+        } catch {
+            // A handler error is the application's, not the connection's: log it, keep going.
+            self.logger.error("event handler failed", metadata: ["event": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    /// The socket left its namespace: leave every room, fail pending acks, run the disconnect
+    /// handlers (which still see the rooms through ``rooms``). Idempotent.
+    func markDisconnected(_ reason: DisconnectReason) {
+        let rooms = self.namespace.adapter.rooms(of: self.id)
+        let (wasConnected, acks, handlers) = self.state.withLock { state in
+            let wasConnected = state.phase == .connected
+            state.phase = .disconnected
+            state.roomsAtDisconnect = rooms
+            let acks = Array(state.pendingAcks.values)
+            state.pendingAcks = [:]
+            let handlers = state.disconnectHandlers
+            state.disconnectHandlers = []
+            state.handlers = [:]
+            return (wasConnected, acks, handlers)
+        }
+        for ack in acks {
+            ack.timer?.cancel()
+            ack.continuation.resume(throwing: AckError.disconnected)
+        }
+        guard wasConnected else { return }
+        self.namespace.adapter.delAll(self.id)
+        self.namespace.registry.remove(self)
+        self.logger.debug("socket disconnected", metadata: ["reason": "\(reason.rawValue)"])
+        let all = self.namespace.disconnectHandlers + handlers
+        guard !all.isEmpty else { return }
+        self.queue.enqueue {
+            for handler in all { await handler(self, reason) }
+        }
+    }
+}

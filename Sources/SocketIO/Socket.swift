@@ -1,0 +1,238 @@
+public import EngineIO
+import Logging
+import NIOCore
+public import NIOHTTP1
+public import SocketIOProtocol
+import Synchronization
+
+/// One client's membership of one namespace (Node's `Socket`).
+///
+/// Its handlers run one at a time, in the order the packets arrived, off the event loop.
+/// Every method is safe to call from any task.
+///
+/// ```swift
+/// io.onConnection { socket in
+///     socket.join("lobby")
+///     socket.on("chat") { socket, args in
+///         socket.to("lobby").emit("chat", arguments: args)
+///         return ["delivered"]                       // the ack
+///     }
+/// }
+/// ```
+public final class Socket: Sendable {
+    /// Handles one event; the return value is the ack's arguments (`nil`: no ack).
+    public typealias EventHandler = @Sendable (_ socket: Socket, _ args: [SocketIOValue]) async throws -> [SocketIOValue]?
+    /// Runs when the socket disconnects.
+    public typealias DisconnectHandler = @Sendable (_ socket: Socket, _ reason: DisconnectReason) async -> Void
+
+    /// The public id sent in the CONNECT reply; distinct from the Engine.IO session id.
+    public let id: SocketID
+    public let namespace: Namespace
+    /// What the client sent when it connected.
+    public let handshake: Handshake
+    /// The Engine.IO session this socket rides on (shared by all its namespaces).
+    public let engine: EngineIOSocket
+    let client: Client
+    let queue = SerialJobQueue()
+    let logger: Logger
+
+    enum Phase {
+        case connecting
+        case connected
+        case disconnected
+    }
+
+    struct PendingAck {
+        var continuation: CheckedContinuation<[SocketIOValue], any Error>
+        var timer: Scheduled<Void>?
+    }
+
+    struct State {
+        var phase = Phase.connecting
+        var nextAckID = 0
+        var pendingAcks: [Int: PendingAck] = [:]
+        var handlers: [String: EventHandler] = [:]
+        var disconnectHandlers: [DisconnectHandler] = []
+        /// The rooms the socket was in when it disconnected, for disconnect handlers.
+        var roomsAtDisconnect: Set<Room> = []
+    }
+
+    let state = Mutex(State())
+
+    init(id: SocketID, namespace: Namespace, handshake: Handshake, engine: EngineIOSocket, client: Client) {
+        self.id = id
+        self.namespace = namespace
+        self.handshake = handshake
+        self.engine = engine
+        self.client = client
+        var logger = namespace.logger
+        logger[metadataKey: "sio.sid"] = "\(id)"
+        logger[metadataKey: "eio.sid"] = "\(engine.id)"
+        self.logger = logger
+    }
+
+    /// Whether the socket is connected to its namespace.
+    public var connected: Bool { self.state.withLock { $0.phase == .connected } }
+
+    /// The rooms the socket is in, its own id included. In a disconnect handler, the rooms it
+    /// was in.
+    public var rooms: Set<Room> {
+        let snapshot = self.state.withLock { $0.phase == .disconnected ? $0.roomsAtDisconnect : nil }
+        return snapshot ?? self.namespace.adapter.rooms(of: self.id)
+    }
+
+    // MARK: - Handlers
+
+    /// Handles `event` for this socket. Return the ack's arguments, or `nil` for no ack.
+    /// A handler that throws is logged with the socket id and event; the socket stays connected.
+    public func on(_ event: String, _ handler: @escaping EventHandler) {
+        self.state.withLock { $0.handlers[event] = handler }
+    }
+
+    /// Runs when this socket disconnects, with the reason.
+    public func onDisconnect(_ handler: @escaping DisconnectHandler) {
+        self.state.withLock { $0.disconnectHandlers.append(handler) }
+    }
+
+    // MARK: - Rooms
+
+    /// Joins rooms.
+    public func join(_ rooms: Room...) { self.join(Set(rooms)) }
+
+    /// Joins rooms.
+    public func join(_ rooms: Set<Room>) {
+        guard self.connected else { return }
+        self.namespace.adapter.addAll(self.id, rooms: rooms)
+    }
+
+    /// Leaves a room.
+    public func leave(_ room: Room) {
+        self.namespace.adapter.del(self.id, room: room)
+    }
+
+    // MARK: - Emitting
+
+    /// Sends an event to this client.
+    ///
+    /// - Throws: ``SocketIOError/outboundQueueFull`` when the client is not keeping up;
+    ///   ``SocketIOError/disconnected`` after a disconnect.
+    public func emit(_ event: String, _ args: SocketIOValue...) throws(SocketIOError) {
+        try self.emit(event, arguments: args)
+    }
+
+    /// Sends an event to this client.
+    public func emit(_ event: String, arguments: [SocketIOValue]) throws(SocketIOError) {
+        try self.send(SocketIOPacket.event(event, arguments, namespace: self.namespace.name))
+    }
+
+    /// Sends an event and waits for the client's ack.
+    ///
+    /// - Parameter timeout: how long to wait; `nil` waits until the ack or a disconnect.
+    /// - Returns: the ack's arguments.
+    /// - Throws: ``AckError/timeout``, ``AckError/disconnected``, or a ``SocketIOError``.
+    public func emitWithAck(_ event: String, _ args: SocketIOValue..., timeout: Duration? = nil) async throws -> [SocketIOValue] {
+        try await self.emitWithAck(event, arguments: args, timeout: timeout)
+    }
+
+    /// Sends an event and waits for the client's ack.
+    public func emitWithAck(_ event: String, arguments: [SocketIOValue], timeout: Duration? = nil) async throws -> [SocketIOValue] {
+        try await withCheckedThrowingContinuation { continuation in
+            let id: Int? = self.state.withLock { state in
+                guard state.phase == .connected else { return nil }
+                let id = state.nextAckID
+                state.nextAckID += 1
+                state.pendingAcks[id] = PendingAck(continuation: continuation, timer: nil)
+                return id
+            }
+            guard let id else {
+                continuation.resume(throwing: AckError.disconnected)
+                return
+            }
+            if let timeout {
+                let timer = self.engine.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+                    self.failAck(id, with: AckError.timeout)
+                }
+                self.state.withLock { $0.pendingAcks[id]?.timer = timer }
+            }
+            do {
+                try self.send(SocketIOPacket.event(event, arguments, namespace: self.namespace.name, id: id))
+            } catch {
+                self.failAck(id, with: error)
+            }
+        }
+    }
+
+    /// A broadcast to the sockets in `room`, this one left out (Node's `socket.to(room)`).
+    public func to(_ room: Room) -> BroadcastOperator { self.broadcast.to(room) }
+
+    /// Same as ``to(_:)``.
+    public func `in`(_ room: Room) -> BroadcastOperator { self.broadcast.to(room) }
+
+    /// A broadcast that leaves out this socket and the sockets in `room`.
+    public func except(_ room: Room) -> BroadcastOperator { self.broadcast.except(room) }
+
+    /// A broadcast to every socket of the namespace but this one.
+    public var broadcast: BroadcastOperator {
+        BroadcastOperator(namespace: self.namespace, options: BroadcastOptions(except: [self.id]))
+    }
+
+    // MARK: - Disconnecting
+
+    /// Disconnects the socket from its namespace (a DISCONNECT packet); with `close`, closes
+    /// the whole connection too.
+    public func disconnect(close: Bool = false) {
+        guard self.connected else {
+            if close { self.engine.close() }
+            return
+        }
+        try? self.send(SocketIOPacket(type: .disconnect, namespace: self.namespace.name))
+        self.client.remove(self, reason: .serverNamespaceDisconnect)
+        if close { self.engine.close() }
+    }
+
+    // MARK: - Internals
+
+    func send(_ packet: SocketIOPacket) throws(SocketIOError) {
+        do {
+            try self.engine.send(packet.encode())
+        } catch {
+            throw error.code == .closed ? .disconnected : .outboundQueueFull
+        }
+    }
+
+    func failAck(_ id: Int, with error: any Error) {
+        let pending = self.state.withLock { $0.pendingAcks.removeValue(forKey: id) }
+        pending?.timer?.cancel()
+        pending?.continuation.resume(throwing: error)
+    }
+
+    /// An ACK packet from the client.
+    func receiveAck(id: Int, arguments: [SocketIOValue]) {
+        let pending = self.state.withLock { $0.pendingAcks.removeValue(forKey: id) }
+        guard let pending else {
+            self.logger.debug("ack for an unknown id", metadata: ["id": "\(id)"])
+            return
+        }
+        pending.timer?.cancel()
+        pending.continuation.resume(returning: arguments)
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+/// What a client sent when its socket connected (Node's `socket.handshake`).
+public struct Handshake: Sendable {
+    /// The CONNECT packet's payload (`{}` when there was none).
+    public var auth: SocketIOValue
+    public var headers: HTTPHeaders
+    public var query: [String: String]
+    /// The client's address, when known.
+    public var address: String?
+    /// The request path and query that opened the connection.
+    public var url: String
+}

@@ -1,0 +1,30 @@
+public import EngineIO
+public import NIOCore
+
+/// How a ``SocketIOServer`` behaves. The defaults are the official Node server's.
+public struct SocketIOConfiguration: Sendable {
+    /// The endpoint path. Node: `/socket.io/`.
+    public var path: String
+    /// The Engine.IO settings: heartbeat, payload size, CORS, cookie, transports.
+    public var engine: EngineIOConfiguration
+    /// How long a new connection may take to join a namespace before it is closed. Node: 45 s.
+    public var connectTimeout: TimeAmount
+    /// Binary attachments one packet may announce. socket.io-parser: 10.
+    public var maxAttachments: Int
+    /// JSON nesting accepted in a packet.
+    public var maxJSONDepth: Int
+
+    public init(
+        path: String = "/socket.io/",
+        engine: EngineIOConfiguration = EngineIOConfiguration(),
+        connectTimeout: TimeAmount = .seconds(45),
+        maxAttachments: Int = 10,
+        maxJSONDepth: Int = 100
+    ) {
+        self.path = path
+        self.engine = engine
+        self.connectTimeout = connectTimeout
+        self.maxAttachments = maxAttachments
+        self.maxJSONDepth = maxJSONDepth
+    }
+}

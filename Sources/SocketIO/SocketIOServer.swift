@@ -1,0 +1,92 @@
+public import EngineIO
+public import Logging
+public import SocketIOProtocol
+import Synchronization
+
+/// A Socket.IO v5 server: namespaces, rooms, events and acks over an Engine.IO endpoint.
+///
+/// Mirrors Node's `Server` (`io`). The main namespace `/` always exists; others exist once
+/// ``of(_:)`` names them, and a client that asks for any other gets CONNECT_ERROR
+/// "Invalid namespace".
+///
+/// ```swift
+/// let io = SocketIOServer()
+/// io.onConnection { socket in
+///     try? socket.emit("welcome", ["id": .string(socket.id)])
+/// }
+/// io.on("echo") { socket, args in args }   // the return value is the ack
+/// let http = try await HTTPServer.bind(host: "127.0.0.1", port: 3000, engines: [io.engine])
+/// ```
+public final class SocketIOServer: Sendable {
+    public let configuration: SocketIOConfiguration
+    /// The Engine.IO endpoint to mount on an ``HTTPServer``.
+    public let engine: EngineIOServer
+    let registry: NamespaceRegistry
+    let logger: Logger
+
+    public init(configuration: SocketIOConfiguration = SocketIOConfiguration(), logger: Logger = Logger(label: "socketio")) {
+        self.configuration = configuration
+        self.logger = logger
+        let registry = NamespaceRegistry(configuration: configuration, logger: logger)
+        self.registry = registry
+        self.engine = EngineIOServer(
+            path: configuration.path,
+            configuration: configuration.engine,
+            application: SocketIOEngineApplication(registry: registry, configuration: configuration, logger: logger),
+            logger: Logger(label: "engineio")
+        )
+        _ = registry.namespace("/", create: true)
+    }
+
+    /// The namespace with this name, created on first use (Node's `io.of(name)`).
+    public func of(_ name: String) -> Namespace {
+        self.registry.namespace(name, create: true)!
+    }
+
+    /// The main namespace `/` (Node's `io.sockets`).
+    public var sockets: Namespace { self.of("/") }
+
+    // MARK: - Shortcuts to the main namespace, as Node's `io.on`, `io.emit`, `io.to`.
+
+    /// Registers connect middleware on `/`. See ``Namespace/use(_:)``.
+    public func use(_ middleware: @escaping Namespace.Middleware) { self.sockets.use(middleware) }
+
+    /// Registers a connection handler on `/`. See ``Namespace/onConnection(_:)``.
+    public func onConnection(_ handler: @escaping Namespace.ConnectionHandler) { self.sockets.onConnection(handler) }
+
+    /// Registers an event handler for every socket of `/`. See ``Namespace/on(_:_:)``.
+    public func on(_ event: String, _ handler: @escaping Socket.EventHandler) { self.sockets.on(event, handler) }
+
+    /// Emits to every socket of `/`.
+    public func emit(_ event: String, _ args: SocketIOValue...) { self.sockets.emit(event, arguments: args) }
+
+    /// A broadcast on `/` to the sockets in `room`.
+    public func to(_ room: Room) -> BroadcastOperator { self.sockets.to(room) }
+
+    /// A broadcast on `/` that leaves out the sockets in `room`.
+    public func except(_ room: Room) -> BroadcastOperator { self.sockets.except(room) }
+}
+
+/// The namespaces of one server, shared with the engine application (which must not hold the
+/// server itself: the server holds the engine).
+final class NamespaceRegistry: Sendable {
+    private let namespaces = Mutex<[String: Namespace]>([:])
+    let configuration: SocketIOConfiguration
+    let logger: Logger
+
+    init(configuration: SocketIOConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    func namespace(_ name: String, create: Bool) -> Namespace? {
+        let name = name.hasPrefix("/") ? name : "/" + name
+        return self.namespaces.withLock { table in
+            if let existing = table[name] { return existing }
+            guard create else { return nil }
+            let namespace = Namespace(name: name, logger: self.logger)
+            table[name] = namespace
+            return namespace
+        }
+    }
+}
