@@ -35,6 +35,10 @@ public struct EngineIOConfiguration: Sendable {
     /// the memory a flood of handshakes can take (sessions that never poll are closed by the
     /// heartbeat after `pingInterval + pingTimeout`). Node has no bound.
     public var maxSessions: Int
+    /// The most packets one polling response carries; the rest wait for the next poll, which
+    /// clients send at once. python-engineio's client refuses payloads of more than 16 packets
+    /// (`max_decode_packets`), so 16 is the default. Node has no limit.
+    public var maxPacketsPerPoll: Int
     /// Decides whether a handshake may proceed, like Node's `allowRequest`. `nil` allows all.
     public var allowRequest: (@Sendable (EngineIORequest) async -> AllowRequestResult)?
 
@@ -49,6 +53,7 @@ public struct EngineIOConfiguration: Sendable {
         cookie: CookieConfiguration? = nil,
         maxBufferedPackets: Int = 1024,
         maxSessions: Int = 100_000,
+        maxPacketsPerPoll: Int = 16,
         allowRequest: (@Sendable (EngineIORequest) async -> AllowRequestResult)? = nil
     ) {
         self.pingInterval = pingInterval
@@ -61,6 +66,7 @@ public struct EngineIOConfiguration: Sendable {
         self.cookie = cookie
         self.maxBufferedPackets = maxBufferedPackets
         self.maxSessions = maxSessions
+        self.maxPacketsPerPoll = max(1, maxPacketsPerPoll)
         self.allowRequest = allowRequest
     }
 }

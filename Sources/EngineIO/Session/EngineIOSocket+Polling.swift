@@ -10,8 +10,8 @@ extension EngineIOSocket {
     func handlePoll(_ poll: PollingResponder) {
         self.eventLoop.preconditionInEventLoop()
         if self.awaitingFinalPoll {
-            poll.respond(frames: self.drainBuffer())
-            self.finishFinalPoll()
+            poll.respond(frames: self.takePollPayload())
+            if self.buffer.isEmpty { self.finishFinalPoll() }
             return
         }
         guard !self.isClosed else {
@@ -32,7 +32,7 @@ extension EngineIOSocket {
             return
         }
         if !self.buffer.isEmpty {
-            poll.respond(frames: self.drainBuffer())
+            poll.respond(frames: self.takePollPayload())
         } else if self.probeAcknowledged {
             // An upgrade is under way: release the client's poll at once so it can send `5`.
             poll.respond(frames: [.noop])

@@ -161,7 +161,7 @@ public final class EngineIOSocket: @unchecked Sendable {
                 self.pollFlushScheduled = false
                 guard let poll = self.pendingPoll, !self.buffer.isEmpty else { return }
                 self.pendingPoll = nil
-                poll.respond(frames: self.drainBuffer())
+                poll.respond(frames: self.takePollPayload())
             }
         }
     }
@@ -171,6 +171,16 @@ public final class EngineIOSocket: @unchecked Sendable {
         let frames = Array(self.buffer)
         self.buffer.removeAll(keepingCapacity: false)
         if !frames.isEmpty { self.queued.subtract(frames.count, ordering: .relaxed) }
+        return frames
+    }
+
+    /// Takes what one polling response may carry (`maxPacketsPerPoll`) from the buffer.
+    func takePollPayload() -> [EngineIOFrame] {
+        let count = min(self.buffer.count, self.configuration.maxPacketsPerPoll)
+        var frames: [EngineIOFrame] = []
+        frames.reserveCapacity(count)
+        for _ in 0..<count { frames.append(self.buffer.removeFirst()) }
+        if count > 0 { self.queued.subtract(count, ordering: .relaxed) }
         return frames
     }
 
@@ -214,25 +224,33 @@ public final class EngineIOSocket: @unchecked Sendable {
 
         switch self.transport {
         case .polling:
-            if let poll = self.pendingPoll {
-                self.pendingPoll = nil
-                var frames = self.drainBuffer()
-                frames.append(clientInitiated ? .noop : .close)
-                poll.respond(frames: frames)
-                self.server.removeSession(self)
-            } else if clientInitiated || reason == .forcedClose || reason == .serverShutdown {
-                // Keep the last frames for the client's next poll and end them with `1` (a
-                // server close: Node's `shouldClose`, so a Socket.IO DISCONNECT is not lost) or
-                // `6` (the client's own close, whose GET may arrive just after its POST on
-                // another connection). Give up after the ping timeout.
-                self.awaitingFinalPoll = true
+            if clientInitiated || reason == .forcedClose || reason == .serverShutdown {
+                // The last frames end with `1` (a server close: Node's `shouldClose`, so a
+                // Socket.IO DISCONNECT is not lost) or `6` (the client's own close, whose GET
+                // may arrive just after its POST on another connection). What the pending poll
+                // cannot carry waits for the next one, until the ping timeout.
                 self.buffer.append(clientInitiated ? .noop : .close)
                 self.queued.add(1, ordering: .relaxed)
-                self.heartbeatTimer = self.eventLoop.scheduleTask(in: self.configuration.pingTimeout) {
-                    self.finishFinalPoll()
+                if let poll = self.pendingPoll {
+                    self.pendingPoll = nil
+                    poll.respond(frames: self.takePollPayload())
+                }
+                if self.buffer.isEmpty {
+                    self.server.removeSession(self)
+                } else {
+                    self.awaitingFinalPoll = true
+                    self.heartbeatTimer = self.eventLoop.scheduleTask(in: self.configuration.pingTimeout) {
+                        self.finishFinalPoll()
+                    }
                 }
             } else {
+                // A broken session (duplicate poll, parse error, ping timeout): a pending poll
+                // just gets `1`.
                 _ = self.drainBuffer()
+                if let poll = self.pendingPoll {
+                    self.pendingPoll = nil
+                    poll.respond(frames: [.close])
+                }
                 self.server.removeSession(self)
             }
         case .websocket(let channel):

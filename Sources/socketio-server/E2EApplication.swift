@@ -1,0 +1,74 @@
+import EngineIO
+import SocketIO
+import SocketIOProtocol
+
+/// The app the end-to-end tests and benchmarks drive (issue #2, `socketio-server e2e`).
+///
+/// `/` greets with `welcome`, and both `/` and `/admin` (token `secret` only) answer `echo`,
+/// `nsp`, `join`, `leave`, `to_room`, `room_size` and `broadcast`; `/` also has `ask_me` and `kick`.
+enum E2EApplication {
+    static func install(on io: SocketIOServer) {
+        let main = io.of("/")
+        installCommonHandlers(on: main)
+        main.onConnection { socket in
+            try? socket.emit("welcome", ["sid": .string(socket.id), "auth": socket.handshake.auth])
+        }
+        main.on("ask_me") { socket, args in
+            // Ask back in a task of its own, so the socket's other events are not held up
+            // while the client thinks.
+            let question = args.first ?? .null
+            Task {
+                let answer: SocketIOValue
+                do {
+                    answer = try await socket.emitWithAck("question", question, timeout: .seconds(5)).first ?? .null
+                } catch {
+                    answer = ["error": "timeout"]
+                }
+                try? socket.emit("answer", answer)
+            }
+            return nil
+        }
+        main.on("kick") { socket, _ in
+            socket.disconnect()
+            return nil
+        }
+
+        let admin = io.of("/admin")
+        admin.use { _, auth in
+            guard auth["token"] == "secret" else {
+                throw ConnectError(message: "unauthorized", data: ["code": 401])
+            }
+        }
+        installCommonHandlers(on: admin)
+    }
+
+    private static func installCommonHandlers(on namespace: Namespace) {
+        namespace.on("echo") { _, args in args }
+        namespace.on("nsp") { socket, _ in [.string(socket.namespace.name)] }
+        namespace.on("join") { socket, args in
+            guard let room = args.first?["room"]?.stringValue else { return [false] }
+            socket.join(room)
+            return [.string(room)]
+        }
+        namespace.on("leave") { socket, args in
+            guard let room = args.first?["room"]?.stringValue else { return [false] }
+            socket.leave(room)
+            return [.string(room)]
+        }
+        namespace.on("to_room") { socket, args in
+            guard let request = args.first, let room = request["room"]?.stringValue, let event = request["event"]?.stringValue else {
+                return [false]
+            }
+            socket.namespace.to(room).emit(event, request["data"] ?? .null)
+            return [true]
+        }
+        namespace.on("room_size") { socket, args in
+            guard let room = args.first?["room"]?.stringValue else { return [0] }
+            return [.int(socket.namespace.to(room).fetchSockets().count)]
+        }
+        namespace.on("broadcast") { socket, args in
+            socket.namespace.emit("bcast", arguments: args)
+            return nil
+        }
+    }
+}

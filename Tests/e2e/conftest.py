@@ -1,0 +1,59 @@
+"""Starts `socketio-server e2e` on a free loopback port for the end-to-end tests.
+
+The binary comes from SOCKETIO_SERVER_BIN (scripts/test.sh sets it to the debug build).
+"""
+import os
+import subprocess
+import time
+
+import pytest
+import requests
+
+
+def _start_server():
+    binary = os.environ.get("SOCKETIO_SERVER_BIN", ".build/debug/socketio-server")
+    proc = subprocess.Popen(
+        [binary, "e2e", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stdout.readline().strip()
+    if not line.startswith("listening on "):
+        proc.kill()
+        raise RuntimeError(f"server did not start: {line!r}")
+    port = int(line.rsplit(":", 1)[1])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            if requests.get(url + "/health", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    return proc, url
+
+
+@pytest.fixture(scope="session")
+def server():
+    proc, url = _start_server()
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    assert proc.returncode in (0, -15), f"server exited with {proc.returncode}"
+
+
+# The three ways a client reaches the server: straight WebSocket, polling only, and polling
+# upgraded to WebSocket (python-socketio's default).
+TRANSPORTS = {
+    "websocket": ["websocket"],
+    "polling": ["polling"],
+    "upgrade": ["polling", "websocket"],
+}
+
+
+@pytest.fixture(params=list(TRANSPORTS), ids=list(TRANSPORTS))
+def transports(request):
+    return TRANSPORTS[request.param]
