@@ -10,7 +10,7 @@ import NIOCore
 /// pingInterval + pingTimeout and expects the session to be gone).
 extension EngineIOSocket {
     func startHeartbeat() {
-        self.schedulePing(at: .now() + self.configuration.pingInterval)
+        self.schedulePing(at: self.eventLoop.now + self.configuration.pingInterval)
     }
 
     private func schedulePing(at deadline: NIODeadline) {
@@ -34,6 +34,6 @@ extension EngineIOSocket {
     func receivedPong() {
         guard self.awaitingPong, !self.isClosed else { return }
         self.awaitingPong = false
-        self.schedulePing(at: .now() + self.configuration.pingInterval)
+        self.schedulePing(at: self.eventLoop.now + self.configuration.pingInterval)
     }
 }

@@ -254,10 +254,14 @@ public final class EngineIOSocket: @unchecked Sendable {
                 self.server.removeSession(self)
             }
         case .websocket(let channel):
-            if !clientInitiated { self.flush() }
             _ = self.drainBuffer()
-            channel.writeAndFlush(WebSocketFrame.close(code: .normalClosure)).whenComplete { _ in
-                channel.close(promise: nil)
+            if !clientInitiated {
+                // Our close: a close frame, then the connection. When the client closed (or the
+                // connection failed), the WebSocket handler already answered the close.
+                self.flush()
+                channel.writeAndFlush(WebSocketFrame.close(code: .normalClosure)).whenComplete { _ in
+                    channel.close(promise: nil)
+                }
             }
             self.server.removeSession(self)
         }
