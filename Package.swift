@@ -82,6 +82,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Shared by the test targets: wire helpers and a raw live WebSocket client.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EngineIOProtocolTests",
             dependencies: ["EngineIOProtocol", .product(name: "NIOCore", package: "swift-nio")],
@@ -95,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "EngineIOTests",
             dependencies: [
-                "EngineIO", "EngineIOProtocol",
+                "EngineIO", "EngineIOProtocol", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -107,9 +117,9 @@ let package = Package(
         .testTarget(
             name: "SocketIOTests",
             dependencies: [
-                "SocketIO", "EngineIO", "SocketIOProtocol", "EngineIOProtocol",
+                "SocketIO", "EngineIO", "SocketIOProtocol", "EngineIOProtocol", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

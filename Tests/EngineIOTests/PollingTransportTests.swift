@@ -2,6 +2,7 @@ import EngineIO
 import EngineIOProtocol
 import NIOCore
 import NIOEmbedded
+import TestSupport
 import Testing
 
 @Suite("Engine.IO over HTTP long-polling, through EmbeddedChannel")

@@ -1,0 +1,186 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A raw Engine.IO client over a real loopback WebSocket, for tests that need a live server:
+/// exact frames out, exact frames in, and nothing hidden (it does not answer pings by itself
+/// unless told to).
+public final class LiveWebSocketClient: Sendable {
+    private let channel: any Channel
+    private let inbox: FrameInbox
+
+    private init(channel: any Channel, inbox: FrameInbox) {
+        self.channel = channel
+        self.inbox = inbox
+    }
+
+    /// Connects and upgrades to `/socket.io/?EIO=4&transport=websocket` (or `path`).
+    public static func connect(port: Int, path: String = "/socket.io/?EIO=4&transport=websocket", answerPings: Bool = true) async throws -> LiveWebSocketClient {
+        let inbox = FrameInbox()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(FrameCollector(inbox: inbox, answerPings: answerPings))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        try await channel.writeAndFlush(ByteBuffer(string: request))
+        return LiveWebSocketClient(channel: channel, inbox: inbox)
+    }
+
+    public func send(text: String) async throws {
+        try await self.channel.writeAndFlush(WebSocketWire.clientFrame(opcode: 0x1, payload: Array(text.utf8)))
+    }
+
+    public func send(binary: [UInt8]) async throws {
+        try await self.channel.writeAndFlush(WebSocketWire.clientFrame(opcode: 0x2, payload: binary))
+    }
+
+    /// The next frame (pings skipped when they are answered automatically), or `nil` once the
+    /// server closed the connection or after `timeout`.
+    public func next(timeout: Duration = .seconds(5)) async -> WebSocketWire.Frame? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            switch self.inbox.take() {
+            case .frame(let frame): return frame
+            case .closed: return nil
+            case .empty: try? await Task.sleep(for: .milliseconds(2))
+            }
+        }
+        return nil
+    }
+
+    /// The next text frame's text.
+    public func nextText(timeout: Duration = .seconds(5)) async -> String? {
+        await self.next(timeout: timeout)?.text
+    }
+
+    /// Waits until the server closes the connection (or `timeout`); `true` when it did.
+    public func waitForClose(timeout: Duration = .seconds(5)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !self.channel.isActive { return true }
+            if let frame = await self.next(timeout: .milliseconds(100)), frame.opcode == 0x8 { return true }
+        }
+        return !self.channel.isActive
+    }
+
+    public func close() async {
+        try? await self.channel.close()
+    }
+}
+
+/// Reads the 101 response, then WebSocket frames, into a stream.
+private final class FrameCollector: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let inbox: FrameInbox
+    private let answerPings: Bool
+    private var buffer = ByteBuffer()
+    private var upgraded = false
+
+    init(inbox: FrameInbox, answerPings: Bool) {
+        self.inbox = inbox
+        self.answerPings = answerPings
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var chunk = self.unwrapInboundIn(data)
+        self.buffer.writeBuffer(&chunk)
+        if !self.upgraded {
+            guard let response = RawResponse.parse(&self.buffer) else { return }
+            guard response.status == 101 else {
+                self.inbox.finish()
+                context.close(promise: nil)
+                return
+            }
+            self.upgraded = true
+        }
+        while let frame = WebSocketWire.parseServerFrame(&self.buffer) {
+            if self.answerPings, frame.opcode == 0x1, frame.payload == [UInt8(ascii: "2")] {
+                context.writeAndFlush(self.wrapOutboundOut(WebSocketWire.clientFrame(opcode: 0x1, payload: [UInt8(ascii: "3")])), promise: nil)
+                continue
+            }
+            self.inbox.put(frame)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.inbox.finish()
+        context.fireChannelInactive()
+    }
+}
+
+/// Frames received and not yet read.
+final class FrameInbox: Sendable {
+    enum Next {
+        case frame(WebSocketWire.Frame)
+        case empty
+        case closed
+    }
+
+    private let state = Mutex<(frames: [WebSocketWire.Frame], closed: Bool)>(([], false))
+
+    func put(_ frame: WebSocketWire.Frame) { self.state.withLock { $0.frames.append(frame) } }
+    func finish() { self.state.withLock { $0.closed = true } }
+
+    func take() -> Next {
+        self.state.withLock { state in
+            if !state.frames.isEmpty { return .frame(state.frames.removeFirst()) }
+            return state.closed ? .closed : .empty
+        }
+    }
+}
+
+/// One HTTP request on its own connection, for polling tests against a live server.
+public enum LiveHTTP {
+    public static func request(port: Int, _ method: String, _ path: String, body: String? = nil) async throws -> RawResponse {
+        let inbox = ResponseInbox()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(inbox: inbox))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        if let body { text += "Content-Length: \(body.utf8.count)\r\n" }
+        text += "\r\n" + (body ?? "")
+        try await channel.writeAndFlush(ByteBuffer(string: text))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let response = inbox.response { return response }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        try? await channel.close()
+        throw LiveHTTPError.timeout
+    }
+}
+
+public enum LiveHTTPError: Error { case timeout }
+
+final class ResponseInbox: Sendable {
+    private let state = Mutex<RawResponse?>(nil)
+    var response: RawResponse? {
+        get { self.state.withLock { $0 } }
+        set { self.state.withLock { $0 = newValue } }
+    }
+}
+
+private final class ResponseCollector: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let inbox: ResponseInbox
+    private var buffer = ByteBuffer()
+
+    init(inbox: ResponseInbox) { self.inbox = inbox }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var chunk = self.unwrapInboundIn(data)
+        self.buffer.writeBuffer(&chunk)
+        if let response = RawResponse.parse(&self.buffer) { self.inbox.response = response }
+    }
+}
+
+extension RawResponse: @unchecked Sendable {}

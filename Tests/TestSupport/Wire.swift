@@ -1,0 +1,86 @@
+public import NIOCore
+
+/// A parsed HTTP/1.1 response.
+public struct RawResponse: CustomStringConvertible {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: String
+
+    public func header(_ name: String) -> String? {
+        self.headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    public var description: String { "\(self.status) \(self.body)" }
+
+    public static func parse(_ buffer: inout ByteBuffer) -> RawResponse? {
+        let view = buffer.readableBytesView
+        guard let end = view.firstRange(of: Array("\r\n\r\n".utf8)) else { return nil }
+        let headText = String(decoding: view[view.startIndex..<end.lowerBound], as: UTF8.self)
+        var lines = headText.split(separator: "\r\n").map(String.init)
+        let statusLine = lines.removeFirst()
+        let status = Int(statusLine.split(separator: " ")[1])!
+        let headers = lines.map { line -> (String, String) in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1].drop { $0 == " " }) : "")
+        }
+        let length = headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) } ?? 0
+        let headLength = end.upperBound - view.startIndex
+        guard buffer.readableBytes >= headLength + length else { return nil }
+        buffer.moveReaderIndex(forwardBy: headLength)
+        let body = buffer.readString(length: length) ?? ""
+        return RawResponse(status: status, headers: headers, body: body)
+    }
+}
+
+/// RFC 6455 framing for the client side of the tests.
+public enum WebSocketWire {
+    public struct Frame: Equatable, Sendable {
+        public var opcode: UInt8
+        public var payload: [UInt8]
+        public init(opcode: UInt8, payload: [UInt8]) {
+            self.opcode = opcode
+            self.payload = payload
+        }
+        public var text: String { String(decoding: self.payload, as: UTF8.self) }
+    }
+
+    public static func clientFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeInteger((fin ? 0x80 : 0) | opcode)
+        let mask: [UInt8] = [0x11, 0x22, 0x33, 0x44]
+        if payload.count < 126 {
+            buffer.writeInteger(UInt8(0x80 | payload.count))
+        } else if payload.count <= 0xFFFF {
+            buffer.writeInteger(UInt8(0x80 | 126))
+            buffer.writeInteger(UInt16(payload.count))
+        } else {
+            buffer.writeInteger(UInt8(0x80 | 127))
+            buffer.writeInteger(UInt64(payload.count))
+        }
+        buffer.writeBytes(mask)
+        buffer.writeBytes(payload.enumerated().map { $0.element ^ mask[$0.offset % 4] })
+        return buffer
+    }
+
+    public static func parseServerFrame(_ buffer: inout ByteBuffer) -> Frame? {
+        let start = buffer.readerIndex
+        guard let first = buffer.readInteger(as: UInt8.self), let second = buffer.readInteger(as: UInt8.self) else {
+            buffer.moveReaderIndex(to: start)
+            return nil
+        }
+        var length = Int(second & 0x7F)
+        if length == 126 {
+            guard let l = buffer.readInteger(as: UInt16.self) else { buffer.moveReaderIndex(to: start); return nil }
+            length = Int(l)
+        } else if length == 127 {
+            guard let l = buffer.readInteger(as: UInt64.self) else { buffer.moveReaderIndex(to: start); return nil }
+            length = Int(l)
+        }
+        guard let payload = buffer.readBytes(length: length) else {
+            buffer.moveReaderIndex(to: start)
+            return nil
+        }
+        return Frame(opcode: first & 0x0F, payload: payload)
+    }
+}
+
