@@ -30,7 +30,7 @@ struct ConformanceCommand: AsyncParsableCommand {
             Self.installSuiteHandlers(on: namespace)
         }
         let server = try await HTTPServer.bind(host: self.options.host, port: self.options.port, engines: [echo, io.engine])
-        Logger(label: "socketio-server").notice("conformance server listening on \(self.options.host):\(server.port ?? 0)")
+        StandardOutput.line("listening on \(self.options.host):\(server.port ?? 0)")
         try await server.waitUntilClosed()
     }
 

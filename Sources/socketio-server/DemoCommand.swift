@@ -22,6 +22,7 @@ struct DemoCommand: AsyncParsableCommand {
             default: return .notFound
             }
         }
+        StandardOutput.line("listening on \(self.options.host):\(server.port ?? 0)")
         Logger(label: "socketio-server").notice("demo on http://\(self.options.host):\(server.port ?? 0)/")
         try await server.waitUntilClosed()
     }
@@ -40,7 +41,7 @@ struct E2ECommand: AsyncParsableCommand {
         let server = try await HTTPServer.bind(host: self.options.host, port: self.options.port, engines: [io.engine]) { request in
             request.path == "/health" ? .text("ok") : .notFound
         }
-        // The tests read this line to learn the port when they pass --port 0.
+        // Tests read this line to learn the port when they pass --port 0.
         StandardOutput.line("listening on \(self.options.host):\(server.port ?? 0)")
         Logger(label: "socketio-server").notice("e2e app on \(self.options.host):\(server.port ?? 0)")
         try await server.waitUntilClosed()

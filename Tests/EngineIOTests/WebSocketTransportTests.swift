@@ -140,6 +140,17 @@ struct WebSocketTransportTests {
         #expect(try poller.request("GET", "/engine.io/?EIO=4&transport=polling&sid=\(sid)").body == "4after")
     }
 
+    @Test func closePacketOverWebSocketClosesTheConnection() throws {
+        let harness = EngineHarness()
+        let connection = try harness.connect()
+        _ = try connection.upgrade("/engine.io/?EIO=4&transport=websocket")
+        let sid = try handshakeSID(try #require(try connection.readFrame()).text)
+        try connection.sendText("1")
+        #expect(harness.engine.session(id: sid) == nil)
+        #expect(try connection.readFrames().map(\.opcode) == [0x8])
+        #expect(!connection.isActive)
+    }
+
     @Test func clientCloseFrameEndsTheSession() throws {
         let harness = EngineHarness()
         let connection = try harness.connect()

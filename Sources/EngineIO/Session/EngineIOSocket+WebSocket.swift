@@ -91,7 +91,7 @@ extension EngineIOSocket {
         if let probe = self.probe, probe === channel {
             self.abandonProbe()
         } else if case .websocket(let current) = self.transport, current === channel {
-            self.close(reason: .transportClose, clientInitiated: true)
+            self.close(reason: .transportClose, clientInitiated: true, transportGone: true)
         }
     }
 

@@ -208,7 +208,10 @@ public final class EngineIOSocket: @unchecked Sendable {
 
     /// Closes the session. On polling, a pending poll gets the buffered frames and then `1`
     /// (server close) or `6` (the client asked to close, Node's `onClose` noop).
-    package func close(reason: EngineIOCloseReason, clientInitiated: Bool = false) {
+    /// - Parameters:
+    ///   - clientInitiated: the client asked to close (a `close` packet, or its WebSocket closed).
+    ///   - transportGone: the WebSocket is already closed, so nothing is written to it.
+    package func close(reason: EngineIOCloseReason, clientInitiated: Bool = false, transportGone: Bool = false) {
         self.eventLoop.preconditionInEventLoop()
         guard !self.isClosed else { return }
         self.isClosed = true
@@ -254,11 +257,11 @@ public final class EngineIOSocket: @unchecked Sendable {
                 self.server.removeSession(self)
             }
         case .websocket(let channel):
+            if !clientInitiated { self.flush() }
             _ = self.drainBuffer()
-            if !clientInitiated {
-                // Our close: a close frame, then the connection. When the client closed (or the
-                // connection failed), the WebSocket handler already answered the close.
-                self.flush()
+            if !transportGone {
+                // A close frame, then the connection. When the WebSocket is already gone, its
+                // handler has answered (or sent) the close frame itself.
                 channel.writeAndFlush(WebSocketFrame.close(code: .normalClosure)).whenComplete { _ in
                     channel.close(promise: nil)
                 }
