@@ -6,8 +6,6 @@ public import NIOHTTP1
 public struct EngineIORequest: Sendable {
     public var method: HTTPMethod
     public var uri: String
-    public var path: String
-    public var query: [String: String]
     public var headers: HTTPHeaders
     public var remoteAddress: SocketAddress?
 
@@ -16,15 +14,19 @@ public struct EngineIORequest: Sendable {
         self.uri = uri
         self.headers = headers
         self.remoteAddress = remoteAddress
-        let (path, query) = URLQuery.split(uri)
-        self.path = path
-        self.query = query
     }
+
+    /// The path of `uri`. Derived on each use: every session keeps its request, so stored
+    /// copies would cost memory on every idle connection.
+    public var path: String { URLQuery.split(self.uri).path }
+
+    /// The decoded query parameters of `uri`, derived on each use.
+    public var query: [String: String] { URLQuery.split(self.uri).query }
 }
 
 /// Splits a request target into its path and decoded query parameters.
-enum URLQuery {
-    static func split(_ uri: String) -> (path: String, query: [String: String]) {
+package enum URLQuery {
+    package static func split(_ uri: String) -> (path: String, query: [String: String]) {
         guard let mark = uri.firstIndex(of: "?") else { return (uri, [:]) }
         var query: [String: String] = [:]
         for pair in uri[uri.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {

@@ -14,7 +14,7 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
     // reference to call `remove`/`forget`, which hop to that loop.
     let engine: EngineIOSocket
     let registry: NamespaceRegistry
-    let logger: Logger
+    private let baseLogger: Logger
     private var decoder: SocketIOPacketDecoder
     private var sockets: [String: Socket] = [:]
     private var connectTimer: Scheduled<Void>?
@@ -23,9 +23,7 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
     init(engine: EngineIOSocket, registry: NamespaceRegistry, configuration: SocketIOConfiguration, logger: Logger) {
         self.engine = engine
         self.registry = registry
-        var logger = logger
-        logger[metadataKey: "eio.sid"] = "\(engine.id)"
-        self.logger = logger
+        self.baseLogger = logger
         self.decoder = SocketIOPacketDecoder(maxAttachments: configuration.maxAttachments, maxDepth: configuration.maxJSONDepth)
         // A connection that joins no namespace in time is closed (Node's `connectTimeout`).
         self.connectTimer = engine.eventLoop.scheduleTask(in: configuration.connectTimeout) { [weak self] in
@@ -33,6 +31,13 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
             self.logger.info("no namespace joined within connectTimeout; closing")
             self.engine.close(reason: .forcedClose)
         }
+    }
+
+    /// Built on demand: an idle connection keeps no metadata dictionary.
+    private var logger: Logger {
+        var logger = self.baseLogger
+        logger[metadataKey: "eio.sid"] = "\(self.engine.id)"
+        return logger
     }
 
     func socket(_ socket: EngineIOSocket, didReceive message: EngineIOPacket.Payload) {
@@ -91,7 +96,6 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
         let handshake = Handshake(
             auth: packet.data ?? .object([:]),
             headers: request.headers,
-            query: request.query,
             address: request.remoteAddress?.ipAddress,
             url: request.uri
         )

@@ -11,7 +11,8 @@ final class SerialJobQueue: Sendable {
     typealias Job = @Sendable () async -> Void
 
     private struct State: ~Copyable {
-        var jobs = CircularBuffer<Job>(initialCapacity: 2)
+        /// An `Array`: no allocation while idle, and a socket's backlog is short.
+        var jobs: [Job] = []
         var running = false
     }
 
@@ -39,7 +40,7 @@ final class SerialJobQueue: Sendable {
 
     private func next() -> Job? {
         self.state.withLock { state in
-            if let job = state.jobs.popFirst() { return job }
+            if !state.jobs.isEmpty { return state.jobs.removeFirst() }
             state.running = false
             return nil
         }

@@ -34,7 +34,6 @@ public final class Socket: Sendable {
     public let engine: EngineIOSocket
     let client: Client
     let queue = SerialJobQueue()
-    let logger: Logger
 
     enum Phase {
         case connecting
@@ -65,10 +64,15 @@ public final class Socket: Sendable {
         self.handshake = handshake
         self.engine = engine
         self.client = client
-        var logger = namespace.logger
-        logger[metadataKey: "sio.sid"] = "\(id)"
-        logger[metadataKey: "eio.sid"] = "\(engine.id)"
-        self.logger = logger
+    }
+
+    /// A logger with the socket's ids, built when something is logged (rarely), so that an idle
+    /// socket carries no metadata dictionary.
+    var logger: Logger {
+        var logger = self.namespace.logger
+        logger[metadataKey: "sio.sid"] = "\(self.id)"
+        logger[metadataKey: "eio.sid"] = "\(self.engine.id)"
+        return logger
     }
 
     /// Whether the socket is connected to its namespace.
@@ -230,9 +234,11 @@ public struct Handshake: Sendable {
     /// The CONNECT packet's payload (`{}` when there was none).
     public var auth: SocketIOValue
     public var headers: HTTPHeaders
-    public var query: [String: String]
     /// The client's address, when known.
     public var address: String?
     /// The request path and query that opened the connection.
     public var url: String
+
+    /// The query parameters of ``url``, derived on each use (kept out of every idle socket).
+    public var query: [String: String] { URLQuery.split(self.url).query }
 }

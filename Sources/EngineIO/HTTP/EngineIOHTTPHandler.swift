@@ -85,7 +85,8 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer, overflowed: Bool) {
         let request = EngineIORequest(
             method: head.method, uri: head.uri, headers: head.headers, remoteAddress: context.channel.remoteAddress)
-        guard let engine = self.engines.first(where: { $0.matches(path: request.path) }) else {
+        let (path, query) = URLQuery.split(head.uri)
+        guard let engine = self.engines.first(where: { $0.matches(path: path) }) else {
             self.respondWithApplication(context: context, head: head, body: body, overflowed: overflowed)
             return
         }
@@ -107,7 +108,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
 
         let isUpgrade = Self.isWebSocketUpgrade(head)
-        let route = engine.route(method: head.method.rawValue, query: request.query, isWebSocketUpgrade: isUpgrade)
+        let route = engine.route(method: head.method.rawValue, query: query, isWebSocketUpgrade: isUpgrade)
         switch route {
         case .refuse(let code):
             self.logger.debug("engine request refused", metadata: ["code": "\(code.rawValue)", "uri": "\(head.uri)"])

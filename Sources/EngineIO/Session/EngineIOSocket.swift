@@ -23,7 +23,6 @@ public final class EngineIOSocket: @unchecked Sendable {
     public let request: EngineIORequest
 
     let server: EngineIOServer
-    let logger: Logger
     /// Frames accepted by `send` and not yet handed to a transport. Bounded by
     /// `maxBufferedPackets`; atomic because `send` is called from any thread.
     private let queued = Atomic<Int>(0)
@@ -43,11 +42,16 @@ public final class EngineIOSocket: @unchecked Sendable {
     var isClosed = false
     /// A closed polling session keeps its last frames (ending in `1`) for one more poll.
     var awaitingFinalPoll = false
-    var buffer = CircularBuffer<EngineIOFrame>(initialCapacity: 4)
+    /// Frames waiting for the transport. An `Array` so that the usual empty buffer costs no
+    /// allocation (a `CircularBuffer` allocates at creation); it is short, so taking from its
+    /// front is cheap.
+    var buffer: [EngineIOFrame] = []
     var pendingPoll: PollingResponder?
     var pollFlushScheduled = false
-    var heartbeatTimer: Scheduled<Void>?
+    var heartbeat: NIOScheduledCallback?
+    var pingDeadline = NIODeadline.uptimeNanoseconds(0)
     var awaitingPong = false
+    var finalPollTimer: Scheduled<Void>?
 
     init(id: String, eventLoop: any EventLoop, request: EngineIORequest, transport: Transport, server: EngineIOServer) {
         self.id = id
@@ -55,9 +59,14 @@ public final class EngineIOSocket: @unchecked Sendable {
         self.request = request
         self.transport = transport
         self.server = server
-        var logger = server.logger
-        logger[metadataKey: "eio.sid"] = "\(id)"
-        self.logger = logger
+    }
+
+    /// A logger with this session's id. Built when something is logged, which is rare, so
+    /// that an idle session does not carry a metadata dictionary of its own.
+    var logger: Logger {
+        var logger = self.server.logger
+        logger[metadataKey: "eio.sid"] = "\(self.id)"
+        return logger
     }
 
     /// The name of the current transport, `polling` or `websocket`. Read it on `eventLoop`.
@@ -144,11 +153,12 @@ public final class EngineIOSocket: @unchecked Sendable {
         switch self.transport {
         case .websocket(let channel):
             var written = 0
-            while channel.isWritable, let frame = self.buffer.popFirst() {
-                channel.write(WebSocketFrame(engineIOFrame: frame), promise: nil)
+            while written < self.buffer.count, channel.isWritable {
+                channel.write(WebSocketFrame(engineIOFrame: self.buffer[written]), promise: nil)
                 written += 1
             }
             if written > 0 {
+                self.buffer.removeFirst(written)
                 channel.flush()
                 self.queued.subtract(written, ordering: .relaxed)
             }
@@ -168,8 +178,8 @@ public final class EngineIOSocket: @unchecked Sendable {
 
     /// Empties the buffer, releasing its count.
     func drainBuffer() -> [EngineIOFrame] {
-        let frames = Array(self.buffer)
-        self.buffer.removeAll(keepingCapacity: false)
+        let frames = self.buffer
+        self.buffer = []
         if !frames.isEmpty { self.queued.subtract(frames.count, ordering: .relaxed) }
         return frames
     }
@@ -177,9 +187,8 @@ public final class EngineIOSocket: @unchecked Sendable {
     /// Takes what one polling response may carry (`maxPacketsPerPoll`) from the buffer.
     func takePollPayload() -> [EngineIOFrame] {
         let count = min(self.buffer.count, self.configuration.maxPacketsPerPoll)
-        var frames: [EngineIOFrame] = []
-        frames.reserveCapacity(count)
-        for _ in 0..<count { frames.append(self.buffer.removeFirst()) }
+        let frames = Array(self.buffer.prefix(count))
+        self.buffer.removeFirst(count)
         if count > 0 { self.queued.subtract(count, ordering: .relaxed) }
         return frames
     }
@@ -215,8 +224,7 @@ public final class EngineIOSocket: @unchecked Sendable {
         self.eventLoop.preconditionInEventLoop()
         guard !self.isClosed else { return }
         self.isClosed = true
-        self.heartbeatTimer?.cancel()
-        self.heartbeatTimer = nil
+        self.stopHeartbeat()
         self.upgradeTimer?.cancel()
         self.upgradeTimer = nil
         if let probe = self.probe {
@@ -242,7 +250,7 @@ public final class EngineIOSocket: @unchecked Sendable {
                     self.server.removeSession(self)
                 } else {
                     self.awaitingFinalPoll = true
-                    self.heartbeatTimer = self.eventLoop.scheduleTask(in: self.configuration.pingTimeout) {
+                    self.finalPollTimer = self.eventLoop.scheduleTask(in: self.configuration.pingTimeout) {
                         self.finishFinalPoll()
                     }
                 }
@@ -278,8 +286,8 @@ public final class EngineIOSocket: @unchecked Sendable {
     func finishFinalPoll() {
         guard self.awaitingFinalPoll else { return }
         self.awaitingFinalPoll = false
-        self.heartbeatTimer?.cancel()
-        self.heartbeatTimer = nil
+        self.finalPollTimer?.cancel()
+        self.finalPollTimer = nil
         _ = self.drainBuffer()
         self.server.removeSession(self)
     }

@@ -5,7 +5,8 @@ import Synchronization
 /// The default adapter: rooms in memory, for one server (Node's in-memory `Adapter`).
 ///
 /// Membership is kept both ways, room → sockets and socket → rooms, in sets, so joins, leaves
-/// and broadcasts never scan.
+/// and broadcasts never scan. A socket's own room (its id) is implicit: every socket is in it,
+/// so storing it (two sets per socket, as Node does) would only cost memory.
 public final class InMemoryAdapter: SocketIOAdapter {
     private struct State: ~Copyable {
         var rooms: [Room: Set<SocketID>] = [:]
@@ -21,6 +22,8 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     public func addAll(_ id: SocketID, rooms: Set<Room>) {
         self.state.withLock { state in
+            var rooms = rooms
+            rooms.remove(id)
             state.sids[id, default: []].formUnion(rooms)
             for room in rooms { state.rooms[room, default: []].insert(id) }
         }
@@ -47,7 +50,11 @@ public final class InMemoryAdapter: SocketIOAdapter {
     }
 
     public func rooms(of id: SocketID) -> Set<Room> {
-        self.state.withLock { $0.sids[id] ?? [] }
+        self.state.withLock { state in
+            guard var rooms = state.sids[id] else { return [] }
+            rooms.insert(id)
+            return rooms
+        }
     }
 
     public func sockets(matching options: BroadcastOptions) -> Set<SocketID> {
@@ -59,17 +66,19 @@ public final class InMemoryAdapter: SocketIOAdapter {
                 targets = []
                 for room in options.rooms {
                     if let members = state.rooms[room] { targets.formUnion(members) }
+                    if state.sids[room] != nil { targets.insert(room) }  // a socket's own room
                 }
             }
             for room in options.except {
                 if let members = state.rooms[room] { targets.subtract(members) }
+                targets.remove(room)  // a socket's own room
             }
             return targets
         }
     }
 
     public func allRooms() -> Set<Room> {
-        self.state.withLock { Set($0.rooms.keys) }
+        self.state.withLock { Set($0.rooms.keys).union($0.sids.keys) }
     }
 
     public func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) {
