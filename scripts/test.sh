@@ -5,8 +5,9 @@
 #   2. `swift test` (codecs, engine through EmbeddedChannel, Socket.IO on a live loopback server);
 #   3. end-to-end tests: `socketio-server e2e` driven by python-socketio's Client and AsyncClient
 #      over websocket, polling and upgrade;
-#   4. the official Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`,
-#      when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT).
+#   4. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
+#      socket.io-client bundle in Node against `socketio-server e2e`, and the official
+#      Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`.
 # Usage: ./scripts/test.sh        (CI runs exactly this through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,18 +31,38 @@ swift test --skip-build
 step "end-to-end: python-socketio against socketio-server e2e"
 SOCKETIO_SERVER_BIN="$ROOT/.build/debug/socketio-server" "$VENV/bin/python" -m pytest -q Tests/e2e
 
+# The official protocol suites and the official JavaScript client come from a mirror of
+# socketio/socket.io (read at run time, never committed): `fetch github:socketio/socket.io`.
 MIRROR="${SOCKETIO_MONOREPO_GIT:-}"
 if [ -z "$MIRROR" ] && [ -d /work/.mirror/socketio+socket.io/repo ]; then
   MIRROR=/work/.mirror/socketio+socket.io/repo
 fi
 CHECK="$ROOT/../shared/conformance/check.sh"
-if [ -n "$MIRROR" ] && [ -x "$CHECK" ]; then
-  step "official protocol suites against socketio-server conformance"
-  exec 3< <("$ROOT/.build/debug/socketio-server" conformance --port 0 --log-level error)
-  SERVER_PID=$!
-  trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+SERVER_PIDS=()
+trap 'for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+
+# Starts `socketio-server MODE --port 0` and sets PORT from its "listening on" line.
+start_server() {
+  exec 3< <("$ROOT/.build/debug/socketio-server" "$1" --port 0 --log-level error)
+  SERVER_PIDS+=($!)
   read -r line <&3
   PORT="${line##*:}"
+}
+
+if [ -n "$MIRROR" ] && command -v node >/dev/null; then
+  step "end-to-end: the official socket.io-client 4.x bundle in Node"
+  BUNDLE="$(mktemp -t socket.io.XXXXXX.js)"
+  git --git-dir="$MIRROR" show HEAD:packages/socket.io/client-dist/socket.io.js >"$BUNDLE"
+  start_server e2e
+  node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$BUNDLE" "http://127.0.0.1:$PORT"
+  rm -f "$BUNDLE"
+else
+  step "official socket.io-client in Node: skipped (no socketio/socket.io mirror or no node)"
+fi
+
+if [ -n "$MIRROR" ] && [ -x "$CHECK" ]; then
+  step "official protocol suites against socketio-server conformance"
+  start_server conformance
   SOCKETIO_MONOREPO_GIT="$MIRROR" "$CHECK" "http://127.0.0.1:$PORT" | tail -n 4
 else
   step "official protocol suites: skipped (no socketio/socket.io mirror; set SOCKETIO_MONOREPO_GIT)"
