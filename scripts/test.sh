@@ -6,7 +6,8 @@
 #   3. end-to-end tests: `socketio-server e2e` driven by python-socketio's Client and AsyncClient
 #      over websocket, polling and upgrade;
 #   4. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
-#      socket.io-client bundle in Node against `socketio-server e2e`, and the official
+#      socket.io-client bundle in Node and in headless Chromium (apt) against
+#      `socketio-server e2e`, and the official
 #      Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`.
 # Usage: ./scripts/test.sh        (CI runs exactly this through .ci/run)
 set -euo pipefail
@@ -55,6 +56,26 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   git --git-dir="$MIRROR" show HEAD:packages/socket.io/client-dist/socket.io.js >"$BUNDLE"
   start_server e2e
   node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$BUNDLE" "http://127.0.0.1:$PORT"
+
+  if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "installing chromium (apt) for the browser test"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } || true
+  fi
+  if command -v chromium >/dev/null; then
+    step "end-to-end: the official socket.io-client 4.x bundle in headless Chromium"
+    WWW="$(mktemp -d -t socketio-www.XXXXXX)"
+    cp "$BUNDLE" "$WWW/socket.io.js"
+    cp Tests/js/browser-client.html "$WWW/"
+    exec 4< <(python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$WWW" 2>/dev/null)
+    SERVER_PIDS+=($!)
+    read -r line <&4
+    WWW_PORT="$(echo "$line" | sed -E 's/.* port ([0-9]+).*/\1/')"
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$WWW_PORT/browser-client.html?server=http://127.0.0.1:$PORT" "$WWW/screenshot.png" | tail -n 1
+  else
+    step "browser test: skipped (chromium not installable here)"
+  fi
   rm -f "$BUNDLE"
 else
   step "official socket.io-client in Node: skipped (no socketio/socket.io mirror or no node)"
