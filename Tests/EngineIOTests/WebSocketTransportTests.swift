@@ -112,11 +112,7 @@ struct WebSocketTransportTests {
 
     @Test func probeAndUpgradeBackToBack() throws {
         // The older suites send 2probe and 5 without waiting for 3probe.
-        let harness = EngineHarness()
-        let poller = try harness.connect()
-        let sid = try harness.openPollingSession(on: poller)
-        let ws = try harness.connect()
-        _ = try ws.upgrade("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
+        let (_, _, _, ws) = try EngineHarness().pollingSessionWithProbe()
         try ws.sendText("2probe")
         try ws.sendText("5")
         #expect(try ws.readFrame()?.text == "3probe")
@@ -125,11 +121,7 @@ struct WebSocketTransportTests {
     }
 
     @Test func upgradeTimesOutWithoutTheUpgradePacket() throws {
-        let harness = EngineHarness()
-        let poller = try harness.connect()
-        let sid = try harness.openPollingSession(on: poller)
-        let ws = try harness.connect()
-        _ = try ws.upgrade("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
+        let (harness, poller, sid, ws) = try EngineHarness().pollingSessionWithProbe()
         try ws.sendText("2probe")
         _ = try ws.readFrame()
         harness.advance(by: .seconds(10))
@@ -170,5 +162,17 @@ struct WebSocketTransportTests {
         #expect(try connection.upgrade("/engine.io/?EIO=4&transport=websocket&sid=\(sid)").status == 101)
         try connection.sendText("2probe")
         #expect(try connection.readFrame()?.text == "3probe")
+    }
+}
+
+extension EngineHarness {
+    /// A polling session and a second connection upgraded to a WebSocket with its sid (the
+    /// probe, before `2probe`).
+    func pollingSessionWithProbe() throws -> (EngineHarness, Connection, String, Connection) {
+        let poller = try self.connect()
+        let sid = try self.openPollingSession(on: poller)
+        let ws = try self.connect()
+        _ = try ws.upgrade("/engine.io/?EIO=4&transport=websocket&sid=\(sid)")
+        return (self, poller, sid, ws)
     }
 }
