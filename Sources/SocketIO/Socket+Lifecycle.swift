@@ -62,11 +62,9 @@ extension Socket {
     }
 
     private func handleEvent(_ name: String, args: [SocketIOValue], ackID: Int?) async {
-        let handler: EventHandler? = self.state.withLock { state in
-            guard state.phase == .connected else { return nil }
-            return state.handlers[name]
-        } ?? (self.connected ? self.namespace.eventHandler(name) : nil)
-        guard let handler else {
+        guard self.connected else { return }
+        // The socket's own handler wins over the namespace's.
+        guard let handler = self.state.withLock({ $0.handlers[name] }) ?? self.namespace.eventHandler(name) else {
             self.logger.trace("no handler for event", metadata: ["event": "\(name)"])
             return
         }

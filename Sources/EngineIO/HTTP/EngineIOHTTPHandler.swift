@@ -36,7 +36,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     private let httpHandlers: HTTPHandlers
     private var state = State.idle
     /// The GET this connection holds open for a session, to report if the connection drops.
-    private var pendingPoll: (session: EngineIOSocket, responder: PollingResponder)?
+    private var pendingPoll: (session: EngineIOSocket, responder: EngineHTTPResponder)?
 
     init(engines: [EngineIOServer], responder: @escaping HTTPResponder, maxRequestBody: Int, logger: Logger, httpHandlers: HTTPHandlers) {
         self.engines = engines
@@ -91,7 +91,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         let cors = Self.corsHeaders(engine.configuration.cors, request: head)
-        let responder = PollingResponder(channel: context.channel, keepAlive: head.isKeepAlive, headers: cors)
+        let responder = EngineHTTPResponder(channel: context.channel, keepAlive: head.isKeepAlive, headers: cors)
 
         if head.method == .OPTIONS, engine.configuration.cors != nil {
             var headers = cors
@@ -102,7 +102,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             if let maxAge = engine.configuration.cors?.maxAge {
                 headers.add(name: "access-control-max-age", value: String(maxAge))
             }
-            PollingResponder(channel: context.channel, keepAlive: head.isKeepAlive, headers: headers)
+            EngineHTTPResponder(channel: context.channel, keepAlive: head.isKeepAlive, headers: headers)
                 .respond(status: .noContent, contentType: "text/plain", body: ByteBuffer())
             return
         }
@@ -112,7 +112,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         switch route {
         case .refuse(let code):
             self.logger.debug("engine request refused", metadata: ["code": "\(code.rawValue)", "uri": "\(head.uri)"])
-            let closing = PollingResponder(channel: context.channel, keepAlive: head.isKeepAlive && !isUpgrade, headers: cors)
+            let closing = EngineHTTPResponder(channel: context.channel, keepAlive: head.isKeepAlive && !isUpgrade, headers: cors)
             closing.respond(error: code)
         case .pollingHandshake:
             self.checkAllowed(engine: engine, request: request, context: context, responder: responder) { handler, context in
@@ -147,7 +147,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         engine: EngineIOServer,
         request: EngineIORequest,
         context: ChannelHandlerContext,
-        responder: PollingResponder,
+        responder: EngineHTTPResponder,
         then proceed: @escaping (EngineIOHTTPHandler, ChannelHandlerContext) -> Void
     ) {
         guard let hook = engine.configuration.allowRequest else {
@@ -168,7 +168,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
     }
 
-    private func openPollingSession(engine: EngineIOServer, request: EngineIORequest, context: ChannelHandlerContext, responder: PollingResponder) {
+    private func openPollingSession(engine: EngineIOServer, request: EngineIORequest, context: ChannelHandlerContext, responder: EngineHTTPResponder) {
         guard let session = engine.makeSession(eventLoop: context.eventLoop, request: request, transport: .polling) else {
             responder.respond(status: .serviceUnavailable, error: .forbidden, message: "Session limit reached")
             return
@@ -182,10 +182,10 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     private func openWebSocketSession(
         engine: EngineIOServer, request: EngineIORequest, head: HTTPRequestHead, context: ChannelHandlerContext,
-        responder: PollingResponder
+        responder: EngineHTTPResponder
     ) {
         guard let session = engine.makeSession(eventLoop: context.eventLoop, request: request, transport: .websocket(context.channel)) else {
-            PollingResponder(channel: context.channel, keepAlive: false, headers: responder.headers)
+            EngineHTTPResponder(channel: context.channel, keepAlive: false, headers: responder.headers)
                 .respond(status: .serviceUnavailable, error: .forbidden, message: "Session limit reached")
             return
         }
@@ -222,7 +222,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         guard head.headers.first(name: "sec-websocket-version") == "13",
             let key = head.headers.first(name: "sec-websocket-key")?.trimmingSpaces, !key.isEmpty
         else {
-            PollingResponder(channel: context.channel, keepAlive: false, headers: [:]).respond(error: .badRequest)
+            EngineHTTPResponder(channel: context.channel, keepAlive: false, headers: [:]).respond(error: .badRequest)
             failed()
             return
         }
@@ -236,14 +236,9 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         let handlers = self.httpHandlers
         let maxPayload = engine.configuration.maxPayload
         let logger = self.logger
-        do {
-            try pipeline.removeHandler(handlers.pipelining).wait0()
-            try pipeline.removeHandler(handlers.errorHandler).wait0()
-        } catch {
-            context.close(promise: nil)
-            failed()
-            return
-        }
+        // The 101 has no body: the pipelining and error handlers must not wait for one.
+        pipeline.removeHandler(handlers.pipelining, promise: nil)
+        pipeline.removeHandler(handlers.errorHandler, promise: nil)
         let channel = context.channel
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers))))
@@ -257,7 +252,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                 }
                 do {
                     let pipeline = context.pipeline.syncOperations
-                    try pipeline.removeHandler(handlers.encoder).wait0()
+                    pipeline.removeHandler(handlers.encoder, promise: nil)
                     try pipeline.addHandler(WebSocketFrameEncoder())
                     try pipeline.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxPayload)))
                     // The session's first write (the open packet) must find the frame encoder.
@@ -291,7 +286,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         let keepAlive = head.isKeepAlive
         let isHead = head.method == .HEAD
         guard !overflowed else {
-            PollingResponder(channel: channel, keepAlive: false, headers: [:])
+            EngineHTTPResponder(channel: channel, keepAlive: false, headers: [:])
                 .respond(status: .payloadTooLarge, contentType: "text/plain", body: ByteBuffer(string: "Payload Too Large"))
             return
         }
@@ -313,15 +308,6 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
 
 @available(*, unavailable)
 extension EngineIOHTTPHandler: Sendable {}
-
-extension EventLoopFuture {
-    /// Unwraps a future that synchronous pipeline operations complete at once.
-    fileprivate func wait0() throws {
-        var failure: (any Error)?
-        self.assumeIsolated().whenFailure { failure = $0 }
-        if let failure { throw failure }
-    }
-}
 
 extension String {
     fileprivate var trimmingSpaces: String {

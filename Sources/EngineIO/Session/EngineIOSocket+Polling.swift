@@ -7,7 +7,7 @@ import NIOCore
 /// a POST carries data. Both arrive from HTTP handlers on any loop and run here, on the session's.
 extension EngineIOSocket {
     /// A GET with this session's sid.
-    func handlePoll(_ poll: PollingResponder) {
+    func handlePoll(_ poll: EngineHTTPResponder) {
         self.eventLoop.preconditionInEventLoop()
         if self.awaitingFinalPoll {
             poll.respond(frames: self.takePollPayload())
@@ -42,7 +42,7 @@ extension EngineIOSocket {
     }
 
     /// A POST with this session's sid and its whole body.
-    func handlePost(_ body: ByteBuffer, responder: PollingResponder) {
+    func handlePost(_ body: ByteBuffer, responder: EngineHTTPResponder) {
         self.eventLoop.preconditionInEventLoop()
         guard !self.isClosed else {
             responder.respond(error: .unknownSessionID)
@@ -71,7 +71,7 @@ extension EngineIOSocket {
     }
 
     /// The connection of a pending GET went away before it was answered.
-    func pollConnectionClosed(_ poll: PollingResponder) {
+    func pollConnectionClosed(_ poll: EngineHTTPResponder) {
         guard self.pendingPoll === poll else { return }
         self.pendingPoll = nil
         // Node: "poll connection closed prematurely" closes the session.
@@ -80,7 +80,7 @@ extension EngineIOSocket {
     }
 
     /// An oversize POST: refuse it and end the session, since its packets are lost.
-    func rejectOversizePost(_ responder: PollingResponder) {
+    func rejectOversizePost(_ responder: EngineHTTPResponder) {
         self.logger.info("POST body larger than maxPayload; closing session")
         responder.respond(status: .payloadTooLarge, error: .badRequest, message: "Payload too large")
         self.close(reason: .parseError)

@@ -46,7 +46,7 @@ public final class EngineIOSocket: @unchecked Sendable {
     /// allocation (a `CircularBuffer` allocates at creation); it is short, so taking from its
     /// front is cheap.
     var buffer: [EngineIOFrame] = []
-    var pendingPoll: PollingResponder?
+    var pendingPoll: EngineHTTPResponder?
     var pollFlushScheduled = false
     var heartbeat: NIOScheduledCallback?
     var pingDeadline = NIODeadline.uptimeNanoseconds(0)

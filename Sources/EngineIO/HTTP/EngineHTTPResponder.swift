@@ -2,9 +2,10 @@ import EngineIOProtocol
 import NIOCore
 import NIOHTTP1
 
-/// Answers one polling request. Created by the HTTP handler on the connection's loop; used by
+/// Answers one Engine.IO HTTP request (a poll, a POST, a handshake or an error). Created by
+/// the HTTP handler on the connection's loop; used by
 /// the session on its own loop (they may differ), so every write hops to the channel's loop.
-final class PollingResponder: Sendable {
+final class EngineHTTPResponder: Sendable {
     let channel: any Channel
     let keepAlive: Bool
     /// CORS and other headers every answer to this request carries.

@@ -1,0 +1,21 @@
+public import SocketIOProtocol
+
+/// Thrown by connect middleware to refuse a connection. The client gets CONNECT_ERROR with
+/// `{"message": message, "data": data}`, as Node sends for `next(err)` with `err.data`.
+///
+/// ```swift
+/// nsp.use { socket, auth in
+///     guard auth["token"] == "secret" else {
+///         throw ConnectError(message: "unauthorized", data: ["code": 401])
+///     }
+/// }
+/// ```
+public struct ConnectError: Error, Sendable, Hashable {
+    public var message: String
+    public var data: SocketIOValue?
+
+    public init(message: String, data: SocketIOValue? = nil) {
+        self.message = message
+        self.data = data
+    }
+}
