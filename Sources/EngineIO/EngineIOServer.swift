@@ -20,6 +20,7 @@ public final class EngineIOServer: Sendable {
     let application: any EngineIOApplication
     let logger: Logger
     private let sessions = Mutex<[String: EngineIOSocket]>([:])
+    private let draining = Atomic(false)
 
     public init(
         path: String = "/engine.io/",
@@ -47,11 +48,17 @@ public final class EngineIOServer: Sendable {
         path == self.path || (path.count + 1 == self.path.count && self.path.hasPrefix(path))
     }
 
+    /// Whether the endpoint refuses new sessions because the server is shutting down.
+    public var isDraining: Bool { self.draining.load(ordering: .relaxed) }
+
+    /// Refuses new sessions from now on (HTTP 503).
+    public func beginDraining() { self.draining.store(true, ordering: .relaxed) }
+
     /// Closes every session (shutdown). Safe from any thread.
     public func closeAllSessions() {
         let all = self.sessions.withLock { Array($0.values) }
         for session in all {
-            session.eventLoop.execute { session.close(reason: .serverShutdown) }
+            session.eventLoop.execute { session.shutDown() }
         }
     }
 
@@ -104,6 +111,7 @@ public final class EngineIOServer: Sendable {
     func makeSession(eventLoop: any EventLoop, request: EngineIORequest, transport: EngineIOSocket.Transport) -> EngineIOSocket? {
         let session = EngineIOSocket(
             id: Self.generateID(), eventLoop: eventLoop, request: request, transport: transport, server: self)
+        if self.isDraining { return nil }
         let added = self.sessions.withLock { table -> Bool in
             guard table.count < self.configuration.maxSessions else { return false }
             table[session.id] = session
@@ -115,6 +123,9 @@ public final class EngineIOServer: Sendable {
         }
         return session
     }
+
+    /// Why `makeSession` refused: shutting down, or the session cap.
+    var refusalMessage: String { self.isDraining ? "Server shutting down" : "Session limit reached" }
 
     /// The handshake packet for a session on `transport`.
     func handshake(for session: EngineIOSocket, upgrades: Bool) -> EngineIOFrame {

@@ -23,6 +23,11 @@ final class EngineHTTPResponder: Sendable {
             status: .ok, contentType: "text/plain; charset=UTF-8", body: EngineIOPollingPayload.encode(frames))
     }
 
+    /// 503: the server is shutting down (clients reconnect, elsewhere).
+    func respondShuttingDown() {
+        self.respond(status: .serviceUnavailable, contentType: "text/plain", body: ByteBuffer(string: "server shutting down"))
+    }
+
     /// 200 `ok`, the answer to a POST (Node sends it as `text/html`).
     func respondOK() {
         self.respond(status: .ok, contentType: "text/html", body: ByteBuffer(string: "ok"))

@@ -170,7 +170,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     private func openPollingSession(engine: EngineIOServer, request: EngineIORequest, context: ChannelHandlerContext, responder: EngineHTTPResponder) {
         guard let session = engine.makeSession(eventLoop: context.eventLoop, request: request, transport: .polling) else {
-            responder.respond(status: .serviceUnavailable, error: .forbidden, message: "Session limit reached")
+            responder.respond(status: .serviceUnavailable, error: .forbidden, message: engine.refusalMessage)
             return
         }
         var extra = HTTPHeaders()
@@ -186,7 +186,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     ) {
         guard let session = engine.makeSession(eventLoop: context.eventLoop, request: request, transport: .websocket(context.channel)) else {
             EngineHTTPResponder(channel: context.channel, keepAlive: false, headers: responder.headers)
-                .respond(status: .serviceUnavailable, error: .forbidden, message: "Session limit reached")
+                .respond(status: .serviceUnavailable, error: .forbidden, message: engine.refusalMessage)
             return
         }
         var extra = HTTPHeaders()

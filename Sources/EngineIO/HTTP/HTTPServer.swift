@@ -2,6 +2,7 @@ public import Logging
 public import NIOCore
 import NIOHTTP1
 public import NIOPosix
+import Synchronization
 
 /// The standalone HTTP server: one port for Engine.IO endpoints and the application's own HTTP.
 ///
@@ -17,10 +18,12 @@ public import NIOPosix
 public final class HTTPServer: Sendable {
     public let channel: any Channel
     public let engines: [EngineIOServer]
+    private let connections: ConnectionRegistry
 
-    private init(channel: any Channel, engines: [EngineIOServer]) {
+    private init(channel: any Channel, engines: [EngineIOServer], connections: ConnectionRegistry) {
         self.channel = channel
         self.engines = engines
+        self.connections = connections
     }
 
     /// The port the server listens on (useful after binding port 0).
@@ -29,7 +32,7 @@ public final class HTTPServer: Sendable {
     /// Binds and starts serving.
     ///
     /// - Parameters:
-    ///   - host: an address or host name to listen on.
+    ///   - host: an IP address or a host name (resolved by the system) to listen on.
     ///   - port: the TCP port; 0 picks a free one.
     ///   - engines: the Engine.IO endpoints, matched by path.
     ///   - maxRequestBody: the largest body the application's HTTP handler gets (1 MiB).
@@ -44,18 +47,35 @@ public final class HTTPServer: Sendable {
         logger: Logger = Logger(label: "engineio.http"),
         responder: @escaping HTTPResponder = { _ in .notFound }
     ) async throws -> HTTPServer {
+        let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+        return try await Self.bind(
+            address: address, engines: engines, maxRequestBody: maxRequestBody, group: group, logger: logger,
+            responder: responder)
+    }
+
+    /// Binds to an address and starts serving.
+    public static func bind(
+        address: SocketAddress,
+        engines: [EngineIOServer],
+        maxRequestBody: Int = 1 << 20,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "engineio.http"),
+        responder: @escaping HTTPResponder = { _ in .notFound }
+    ) async throws -> HTTPServer {
+        let connections = ConnectionRegistry()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try Self.configure(channel: channel, engines: engines, responder: responder, maxRequestBody: maxRequestBody, logger: logger)
                 }
             }
-        let channel = try await bootstrap.bind(host: host, port: port).get()
-        return HTTPServer(channel: channel, engines: engines)
+        let channel = try await bootstrap.bind(to: address).get()
+        return HTTPServer(channel: channel, engines: engines, connections: connections)
     }
 
     /// Sets up one connection's HTTP pipeline. Public for tests and for other front ends that
@@ -82,14 +102,59 @@ public final class HTTPServer: Sendable {
             EngineIOHTTPHandler(engines: engines, responder: responder, maxRequestBody: maxRequestBody, logger: logger, httpHandlers: handlers))
     }
 
-    /// Stops accepting connections and closes every session.
+    /// Shuts down gracefully:
+    /// 1. new handshakes are refused with 503;
+    /// 2. every client is told the server is going away so that it reconnects elsewhere: a
+    ///    WebSocket gets close 1001, a polling client its buffered packets and then a 503;
+    /// 3. it waits up to `drainTimeout` for the sessions to end, still listening, so that a
+    ///    load balancer's health check sees the application's "draining" answer;
+    /// 4. it stops accepting and closes whatever connections are left.
+    ///
+    /// Like Node's `io.close()`, no Socket.IO DISCONNECT packet is sent: clients read one as
+    /// "io server disconnect" and do not reconnect.
+    public func shutdown(drainTimeout: TimeAmount) async {
+        for engine in self.engines {
+            engine.beginDraining()
+            engine.closeAllSessions()
+        }
+        let deadline = NIODeadline.now() + drainTimeout
+        while NIODeadline.now() < deadline, self.engines.contains(where: { $0.sessionCount > 0 }) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        try? await self.channel.close()
+        await self.connections.closeAll()
+    }
+
+    /// Stops at once: closes the listener, every session and every connection.
     public func close() async throws {
-        for engine in self.engines { engine.closeAllSessions() }
-        try await self.channel.close()
+        await self.shutdown(drainTimeout: .zero)
     }
 
     /// Waits until the listening socket closes.
     public func waitUntilClosed() async throws {
         try await self.channel.closeFuture.get()
+    }
+
+    /// The number of open TCP connections.
+    public var connectionCount: Int { self.connections.count }
+}
+
+/// The server's open connections, so that a shutdown can close the ones left.
+final class ConnectionRegistry: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        self.channels.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { _ in
+            self.channels.withLock { _ = $0.removeValue(forKey: id) }
+        }
+    }
+
+    var count: Int { self.channels.withLock { $0.count } }
+
+    func closeAll() async {
+        let all = self.channels.withLock { Array($0.values) }
+        for channel in all { try? await channel.close() }
     }
 }

@@ -10,8 +10,13 @@ extension EngineIOSocket {
     func handlePoll(_ poll: EngineHTTPResponder) {
         self.eventLoop.preconditionInEventLoop()
         if self.awaitingFinalPoll {
+            if self.shuttingDown, self.buffer.isEmpty {
+                poll.respondShuttingDown()
+                self.finishFinalPoll()
+                return
+            }
             poll.respond(frames: self.takePollPayload())
-            if self.buffer.isEmpty { self.finishFinalPoll() }
+            if self.buffer.isEmpty, !self.shuttingDown { self.finishFinalPoll() }
             return
         }
         guard !self.isClosed else {

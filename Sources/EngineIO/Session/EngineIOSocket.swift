@@ -52,6 +52,8 @@ public final class EngineIOSocket: @unchecked Sendable {
     var pingDeadline = NIODeadline.uptimeNanoseconds(0)
     var awaitingPong = false
     var finalPollTimer: Scheduled<Void>?
+    /// The server is shutting down: polls get what is buffered, then 503.
+    var shuttingDown = false
 
     init(id: String, eventLoop: any EventLoop, request: EngineIORequest, transport: Transport, server: EngineIOServer) {
         self.id = id
@@ -234,8 +236,30 @@ public final class EngineIOSocket: @unchecked Sendable {
         self.logger.debug("session closed", metadata: ["reason": "\(reason.rawValue)"])
 
         switch self.transport {
+        case .polling where reason == .serverShutdown:
+            // Going away: deliver what is buffered, then answer polls with 503. Clients take
+            // that as a transport error and reconnect (elsewhere); a `close` packet would make
+            // python-socketio clients stop for good.
+            self.shuttingDown = true
+            if self.buffer.isEmpty {
+                // Nothing to deliver: a waiting poll gets 503 now; a later one finds the
+                // session gone (400), which clients also take as a transport error.
+                self.pendingPoll?.respondShuttingDown()
+                self.pendingPoll = nil
+                self.server.removeSession(self)
+            } else {
+                if let poll = self.pendingPoll {
+                    self.pendingPoll = nil
+                    poll.respond(frames: self.takePollPayload())
+                }
+                // Keep answering polls (the rest of the buffer, then 503) for a moment.
+                self.awaitingFinalPoll = true
+                self.finalPollTimer = self.eventLoop.scheduleTask(in: self.configuration.pingTimeout) {
+                    self.finishFinalPoll()
+                }
+            }
         case .polling:
-            if clientInitiated || reason == .forcedClose || reason == .serverShutdown {
+            if clientInitiated || reason == .forcedClose {
                 // The last frames end with `1` (a server close: Node's `shouldClose`, so a
                 // Socket.IO DISCONNECT is not lost) or `6` (the client's own close, whose GET
                 // may arrive just after its POST on another connection). What the pending poll
@@ -270,7 +294,9 @@ public final class EngineIOSocket: @unchecked Sendable {
             if !transportGone {
                 // A close frame, then the connection. When the WebSocket is already gone, its
                 // handler has answered (or sent) the close frame itself.
-                channel.writeAndFlush(WebSocketFrame.close(code: .normalClosure)).whenComplete { _ in
+                // 1001 "going away" on shutdown tells the client to reconnect (elsewhere).
+                let code: WebSocketErrorCode = reason == .serverShutdown ? .goingAway : .normalClosure
+                channel.writeAndFlush(WebSocketFrame.close(code: code)).whenComplete { _ in
                     channel.close(promise: nil)
                 }
             }
@@ -280,6 +306,17 @@ public final class EngineIOSocket: @unchecked Sendable {
         let handler = self.handler
         self.handler = nil
         handler?.socket(self, didCloseWith: reason)
+    }
+
+    /// Server shutdown. A session that is already closed and only keeps a courtesy frame for
+    /// a last poll (`6` or `1`) is dropped at once; the drain waits only for undelivered
+    /// packets of sessions closed by the shutdown itself.
+    func shutDown() {
+        if self.isClosed {
+            self.finishFinalPoll()
+        } else {
+            self.close(reason: .serverShutdown)
+        }
     }
 
     /// The end of a server-side close on polling: the last poll came, or never will.

@@ -1,0 +1,110 @@
+import EngineIO
+import NIOCore
+import NIOHTTP1
+import SocketIO
+
+/// What one subcommand serves: its Engine.IO endpoints and its own HTTP.
+struct App {
+    var engines: [EngineIOServer]
+    var responder: HTTPResponder
+}
+
+enum AppFactory {
+    static func make(_ subcommand: CommandLineParser.Subcommand, settings: Settings, drainState: DrainState) throws -> App {
+        let health: @Sendable () -> HTTPServerResponse = {
+            drainState.isDraining ? .text("draining", status: .serviceUnavailable) : .text("ok")
+        }
+        switch subcommand {
+        case .demo:
+            let io = SocketIOServer(configuration: try self.socketIOConfiguration(settings))
+            E2EApplication.install(on: io)
+            return App(engines: [io.engine]) { request in
+                switch request.path {
+                case "/": return .text(DemoPage.html, contentType: "text/html; charset=utf-8")
+                case "/health": return health()
+                default: return .notFound
+                }
+            }
+        case .e2e:
+            var configuration = try self.socketIOConfiguration(settings)
+            // The e2e app lets any origin in, whatever --cors-origin says (issue #2).
+            configuration.engine.cors = CORSConfiguration(origins: .any)
+            let io = SocketIOServer(configuration: configuration)
+            E2EApplication.install(on: io)
+            return App(engines: [io.engine]) { request in
+                request.path == "/health" ? health() : .notFound
+            }
+        case .conformance:
+            // Exactly ../shared/conformance/SERVER_CONTRACT.md, whatever the settings say.
+            let engine = EngineIOConfiguration(
+                pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxPayload: 1_000_000,
+                cors: CORSConfiguration(origins: .any))
+            let echo = EngineIOServer(path: "/engine.io/", configuration: engine, application: EchoEngineApplication())
+            let io = SocketIOServer(configuration: SocketIOConfiguration(engine: engine, connectTimeout: .milliseconds(1000)))
+            for namespace in [io.of("/"), io.of("/custom")] {
+                ConformanceApplication.install(on: namespace)
+            }
+            return App(engines: [echo, io.engine]) { request in
+                request.path == "/health" ? health() : .notFound
+            }
+        }
+    }
+
+    /// The server options of `settings` as configuration values.
+    static func socketIOConfiguration(_ settings: Settings) throws -> SocketIOConfiguration {
+        var transports = Set<EngineIOConfiguration.Transport>()
+        for name in settings.list("transports") {
+            guard let transport = EngineIOConfiguration.Transport(rawValue: name) else {
+                throw CommandLineError("--transports: unknown transport '\(name)' (polling, websocket)")
+            }
+            transports.insert(transport)
+        }
+        guard !transports.isEmpty else { throw CommandLineError("--transports: at least one transport") }
+        let origins = settings.list("cors-origin")
+        let cors: CORSConfiguration? =
+            origins.isEmpty ? nil : origins == ["*"] ? CORSConfiguration(origins: .any) : CORSConfiguration(origins: .list(Set(origins)))
+        let cookieName = settings.string("cookie").trimmed
+        let engine = EngineIOConfiguration(
+            pingInterval: .milliseconds(Int64(settings.int("ping-interval"))),
+            pingTimeout: .milliseconds(Int64(settings.int("ping-timeout"))),
+            maxPayload: settings.int("max-payload"),
+            upgradeTimeout: .milliseconds(Int64(settings.int("upgrade-timeout"))),
+            transports: transports,
+            cors: cors,
+            cookie: cookieName.isEmpty ? nil : CookieConfiguration(name: cookieName),
+            maxBufferedPackets: settings.int("max-buffered-packets"),
+            maxSessions: settings.int("max-sessions"),
+            maxPacketsPerPoll: settings.int("max-packets-per-poll")
+        )
+        return SocketIOConfiguration(engine: engine, connectTimeout: .milliseconds(Int64(settings.int("connect-timeout"))))
+    }
+}
+
+/// The Socket.IO suite's handlers: send the auth payload back as an `auth` event, answer
+/// `message` with `message-back`, and ack `message-with-ack` with its own arguments.
+enum ConformanceApplication {
+    static func install(on namespace: Namespace) {
+        namespace.onConnection { socket in
+            try? socket.emit("auth", socket.handshake.auth)
+        }
+        namespace.on("message") { socket, args in
+            try socket.emit("message-back", arguments: args)
+            return nil
+        }
+        namespace.on("message-with-ack") { _, args in args }
+    }
+}
+
+enum DemoPage {
+    static let html = """
+        <!doctype html>
+        <html lang="en">
+        <head><meta charset="utf-8"><title>swift-socketio</title></head>
+        <body>
+        <h1>swift-socketio is running</h1>
+        <p>A Socket.IO v5 server is listening on <code>/socket.io/</code> on this port.
+        Try it with any Socket.IO 4.x client: emit <code>echo</code> with an ack and get your arguments back.</p>
+        </body>
+        </html>
+        """
+}

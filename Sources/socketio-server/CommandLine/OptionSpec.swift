@@ -1,0 +1,64 @@
+/// One setting of `socketio-server`: its flag, its environment variable, its config-file key,
+/// its default and its help. The table below drives parsing, precedence and `--help`.
+struct OptionSpec: Sendable {
+    enum Kind: Sendable {
+        case integer(minimum: Int)
+        case text
+        case choice([String])
+    }
+
+    /// The long flag without dashes; also the config-file key.
+    let name: String
+    /// Other flags that mean the same (`bind` for `host`).
+    let aliases: [String]
+    let kind: Kind
+    let defaultValue: String
+    let valueName: String
+    let help: String
+
+    /// `SOCKETIO_` and the name in upper snake case: `ping-interval` → `SOCKETIO_PING_INTERVAL`.
+    var environmentName: String {
+        "SOCKETIO_" + String(self.name.uppercased().map { $0 == "-" ? "_" : $0 })
+    }
+
+    static let all: [OptionSpec] = [
+        OptionSpec(name: "host", aliases: ["bind"], kind: .text, defaultValue: "127.0.0.1", valueName: "address",
+                   help: "The IP address or host name to listen on (0.0.0.0 for all). Host names come from /etc/hosts first, so no DNS is needed."),
+        OptionSpec(name: "port", aliases: [], kind: .integer(minimum: 0), defaultValue: "3000", valueName: "port",
+                   help: "The TCP port (0 picks a free one and prints it)."),
+        OptionSpec(name: "config", aliases: [], kind: .text, defaultValue: "", valueName: "path",
+                   help: "A config file of `key = value` lines; keys are these options' long names."),
+        OptionSpec(name: "ping-interval", aliases: [], kind: .integer(minimum: 1), defaultValue: "25000", valueName: "ms",
+                   help: "Engine.IO heartbeat: how often the server pings."),
+        OptionSpec(name: "ping-timeout", aliases: [], kind: .integer(minimum: 1), defaultValue: "20000", valueName: "ms",
+                   help: "How long the server waits for a pong before it closes the connection."),
+        OptionSpec(name: "max-payload", aliases: [], kind: .integer(minimum: 1), defaultValue: "1000000", valueName: "bytes",
+                   help: "The largest polling POST body or WebSocket message a client may send."),
+        OptionSpec(name: "connect-timeout", aliases: [], kind: .integer(minimum: 1), defaultValue: "45000", valueName: "ms",
+                   help: "A connection that joins no namespace within this time is closed."),
+        OptionSpec(name: "upgrade-timeout", aliases: [], kind: .integer(minimum: 1), defaultValue: "10000", valueName: "ms",
+                   help: "How long an upgrade from polling to WebSocket may take."),
+        OptionSpec(name: "transports", aliases: [], kind: .text, defaultValue: "polling,websocket", valueName: "list",
+                   help: "Accepted transports: polling, websocket, or both (comma-separated)."),
+        OptionSpec(name: "cors-origin", aliases: [], kind: .text, defaultValue: "", valueName: "origins",
+                   help: "Cross-origin browsers allowed: `*`, or a comma-separated list of origins. Empty: none (the default)."),
+        OptionSpec(name: "cookie", aliases: [], kind: .text, defaultValue: "", valueName: "name",
+                   help: "Set a sticky-session cookie with this name on the handshake (e.g. io). Empty: none."),
+        OptionSpec(name: "max-buffered-packets", aliases: [], kind: .integer(minimum: 1), defaultValue: "1024", valueName: "n",
+                   help: "Packets that may wait for one client before emits to it fail."),
+        OptionSpec(name: "max-sessions", aliases: [], kind: .integer(minimum: 1), defaultValue: "100000", valueName: "n",
+                   help: "Open sessions at most; further handshakes get HTTP 503."),
+        OptionSpec(name: "max-packets-per-poll", aliases: [], kind: .integer(minimum: 1), defaultValue: "16", valueName: "n",
+                   help: "Packets in one polling response at most (python-engineio clients refuse more than 16)."),
+        OptionSpec(name: "drain-timeout", aliases: [], kind: .integer(minimum: 0), defaultValue: "10000", valueName: "ms",
+                   help: "On SIGTERM/SIGINT: how long to wait for clients to leave before exiting."),
+        OptionSpec(name: "log-level", aliases: [], kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
+                   defaultValue: "info", valueName: "level", help: "The lowest level logged."),
+        OptionSpec(name: "log-format", aliases: [], kind: .choice(["text", "json"]), defaultValue: "text", valueName: "format",
+                   help: "`text` lines, or one JSON object per line."),
+    ]
+
+    static func named(_ flag: String) -> OptionSpec? {
+        self.all.first { $0.name == flag || $0.aliases.contains(flag) }
+    }
+}

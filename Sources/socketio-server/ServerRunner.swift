@@ -1,0 +1,59 @@
+import EngineIO
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+import SocketIO
+import Synchronization
+
+/// Runs one subcommand's server under ServiceLifecycle: SIGTERM/SIGINT start a graceful
+/// shutdown (stop accepting, sessions told the server is going away, a drain of at most
+/// `--drain-timeout`), after which the process exits 0.
+struct ServerRunner {
+    let subcommand: CommandLineParser.Subcommand
+    let settings: Settings
+
+    func run() async throws {
+        let logger = Logger(label: "socketio-server")
+        let service = HTTPService(subcommand: self.subcommand, settings: self.settings, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: service)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
+        try await group.run()
+    }
+}
+
+/// Whether the server is draining, for `/health`.
+final class DrainState: Sendable {
+    private let draining = Atomic(false)
+    var isDraining: Bool { self.draining.load(ordering: .relaxed) }
+    func startDraining() { self.draining.store(true, ordering: .relaxed) }
+}
+
+struct HTTPService: Service {
+    let subcommand: CommandLineParser.Subcommand
+    let settings: Settings
+    let logger: Logger
+
+    func run() async throws {
+        let state = DrainState()
+        let app = try AppFactory.make(self.subcommand, settings: self.settings, drainState: state)
+        let host = self.settings.string("host")
+        let address = try BindAddress.resolve(host: host, port: self.settings.int("port"))
+        let server = try await HTTPServer.bind(address: address, engines: app.engines, responder: app.responder)
+        // Tests and scripts read this line to learn the port when they pass --port 0.
+        StandardOutput.line("listening on \(host):\(server.port ?? 0)")
+        self.logger.notice("\(self.subcommand.rawValue) serving on http://\(host):\(server.port ?? 0)/")
+
+        // Serve until a signal asks for a graceful shutdown (or the group is cancelled).
+        try? await gracefulShutdown()
+        state.startDraining()
+        let drain = TimeAmount.milliseconds(Int64(self.settings.int("drain-timeout")))
+        self.logger.notice("shutting down: draining for at most \(drain.nanoseconds / 1_000_000) ms")
+        await server.shutdown(drainTimeout: drain)
+        self.logger.notice("stopped")
+    }
+}

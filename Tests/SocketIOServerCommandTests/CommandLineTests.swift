@@ -1,0 +1,93 @@
+@testable import socketio_server
+import NIOCore
+import Testing
+
+@Suite("socketio-server command line and settings")
+struct CommandLineTests {
+    @Test func subcommandsAndBothFlagForms() throws {
+        guard case .run(let subcommand, let flags) = try CommandLineParser.parse(["e2e", "--port", "0", "--bind=0.0.0.0"]) else {
+            Issue.record("expected a run")
+            return
+        }
+        #expect(subcommand == .e2e)
+        #expect(flags == ["port": "0", "host": "0.0.0.0"])
+        guard case .run(.demo, _) = try CommandLineParser.parse([]) else {
+            Issue.record("demo is the default")
+            return
+        }
+        guard case .help = try CommandLineParser.parse(["demo", "--help"]) else {
+            Issue.record("expected help")
+            return
+        }
+    }
+
+    @Test("usage errors", arguments: [["nope"], ["--nope", "1"], ["--port"], ["e2e", "stray"]])
+    func usageErrors(arguments: [String]) {
+        #expect(throws: CommandLineError.self) { try CommandLineParser.parse(arguments) }
+    }
+
+    @Test func precedenceIsFlagThenEnvironmentThenFileThenDefault() throws {
+        let file = "ping-interval = 1\nping-timeout = 2\nmax-payload = 3\n"
+        let settings = try Settings.resolve(
+            flags: ["ping-interval": "100", "config": "server.conf"],
+            environment: ["SOCKETIO_PING_INTERVAL": "10", "SOCKETIO_PING_TIMEOUT": "20"],
+            readFile: { path in
+                #expect(path == "server.conf")
+                return file
+            })
+        #expect(settings.int("ping-interval") == 100)
+        #expect(settings.source("ping-interval") == .flag)
+        #expect(settings.int("ping-timeout") == 20)
+        #expect(settings.source("ping-timeout") == .environment)
+        #expect(settings.int("max-payload") == 3)
+        #expect(settings.source("max-payload") == .file)
+        #expect(settings.int("connect-timeout") == 45000)
+        #expect(settings.source("connect-timeout") == .default)
+    }
+
+    @Test func configFileSyntax() throws {
+        let values = try ConfigFile.parse("# a comment\n\n  port = 8080 \nhost='0.0.0.0'\nbind = \"::\"\n", path: "f")
+        #expect(values == ["port": "8080", "host": "::"])
+        #expect(throws: CommandLineError.self) { try ConfigFile.parse("port 8080\n", path: "f") }
+        #expect(throws: CommandLineError.self) { try ConfigFile.parse("colour = blue\n", path: "f") }
+        #expect(throws: CommandLineError.self) { try ConfigFile.parse("config = other\n", path: "f") }
+    }
+
+    @Test func valuesAreValidated() {
+        #expect(throws: CommandLineError.self) {
+            try Settings.resolve(flags: ["port": "-1"], environment: [:], readFile: { _ in "" })
+        }
+        #expect(throws: CommandLineError.self) {
+            try Settings.resolve(flags: [:], environment: ["SOCKETIO_LOG_FORMAT": "xml"], readFile: { _ in "" })
+        }
+    }
+
+    @Test func environmentNames() {
+        #expect(OptionSpec.named("max-packets-per-poll")?.environmentName == "SOCKETIO_MAX_PACKETS_PER_POLL")
+        #expect(OptionSpec.named("bind")?.name == "host")
+    }
+
+    @Test func hostNamesComeFromTheHostsFileWithoutDNS() throws {
+        let hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.1.2.3 app.internal app # site server\n"
+        #expect(BindAddress.lookup("app", inHostsText: hosts) == "10.1.2.3")
+        #expect(BindAddress.lookup("APP.internal", inHostsText: hosts) == "10.1.2.3")
+        #expect(BindAddress.lookup("localhost", inHostsText: hosts) == "127.0.0.1")
+        #expect(BindAddress.lookup("ip6-localhost", inHostsText: hosts) == "::1")
+        #expect(BindAddress.lookup("missing", inHostsText: hosts) == nil)
+        #expect(try BindAddress.resolve(host: "127.0.0.1", port: 80, hostsFile: "/nonexistent").port == 80)
+        #expect(try BindAddress.resolve(host: "localhost", port: 81, hostsFile: "/nonexistent").ipAddress == "127.0.0.1")
+    }
+
+    @Test func jsonLogLinesEscape() {
+        #expect(JSONLineLogHandler.quoted("a\"b\\c\nd\u{01}") == #""a\"b\\c\nd\u0001""#)
+        #expect(JSONLineLogHandler.timestamp().hasSuffix("Z"))
+    }
+
+    @Test func helpListsEveryOptionWithItsEnvironmentVariable() {
+        let help = CommandLineParser.helpText
+        for spec in OptionSpec.all {
+            #expect(help.contains("--\(spec.name)"))
+            #expect(help.contains(spec.environmentName))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds a statically linked, stripped release binary: dist/<product>.
+#
+# usage: scripts/release.sh [PRODUCT]     (default: socketio-server)
+#
+# `-static-executable` links the Swift runtime, glibc and libstdc++ into the binary, so it runs
+# on any x86_64 Linux (glibc 2.31 bullseye to trixie, or a root with nothing but the binary,
+# /proc and /etc/hosts; see scripts/portability-test.sh). The server path uses no Foundation,
+# so ICU and Foundation's data stay out. Prints the size and the sha256.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PRODUCT="${1:-socketio-server}"
+SCRATCH="${SOCKETIO_RELEASE_SCRATCH:-.build-static}"
+
+LOG="$(mktemp -t release-build.XXXXXX)"
+trap 'rm -f "$LOG"' EXIT
+if ! swift build -c release --product "$PRODUCT" --scratch-path "$SCRATCH" \
+  -Xswiftc -static-executable -Xswiftc -Osize >"$LOG" 2>&1; then
+  cat "$LOG" >&2
+  echo "release.sh: the build failed" >&2
+  exit 1
+fi
+# glibc warns that getpwnam & co. would need its shared NSS modules at run time; the server
+# never calls them (host names come from /etc/hosts, see BindAddress).
+grep -v "statically linked applications requires at runtime" "$LOG" | tail -n 1
+BIN="$SCRATCH/release/$PRODUCT"
+
+mkdir -p dist
+cp "$BIN" "dist/$PRODUCT"
+strip "dist/$PRODUCT"
+BYTES=$(stat -c %s "dist/$PRODUCT")
+echo "dist/$PRODUCT: $BYTES bytes ($(awk "BEGIN { printf \"%.2f\", $BYTES / 1048576 }") MiB)"
+sha256sum "dist/$PRODUCT"
