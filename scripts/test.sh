@@ -5,7 +5,9 @@
 #   2. `swift test` (codecs, engine through EmbeddedChannel, Socket.IO on a live loopback server);
 #   3. end-to-end tests: `socketio-server e2e` driven by python-socketio's Client and AsyncClient
 #      over websocket, polling and upgrade;
-#   4. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
+#   4. as root: the static release binary (scripts/release.sh) under chroot in Debian bullseye
+#      and in an empty root (scripts/portability-test.sh; debootstrap from apt, roots cached);
+#   5. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
 #      socket.io-client bundle in Node and in headless Chromium (apt) against
 #      `socketio-server e2e`, and the official
 #      Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`.
@@ -31,6 +33,16 @@ swift test --skip-build
 
 step "end-to-end: python-socketio against socketio-server e2e"
 SOCKETIO_SERVER_BIN="$ROOT/.build/debug/socketio-server" "$VENV/bin/python" -m pytest -q Tests/e2e
+
+# The static release binary in other roots under chroot (needs root; CI runs as root).
+if [ "$(id -u)" = 0 ]; then
+  step "static release build (scripts/release.sh)"
+  ./scripts/release.sh
+  step "portability: dist/socketio-server under chroot in Debian bullseye and an empty root"
+  ./scripts/portability-test.sh bullseye empty
+else
+  step "portability: skipped (needs root for chroot)"
+fi
 
 # The official protocol suites and the official JavaScript client come from a mirror of
 # socketio/socket.io (read at run time, never committed): `fetch github:socketio/socket.io`.

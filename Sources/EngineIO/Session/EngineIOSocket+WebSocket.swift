@@ -43,6 +43,7 @@ extension EngineIOSocket {
             self.completeUpgrade(to: channel)
         default:
             // Node closes the probe on anything else.
+            self.logger.debug("unexpected packet on the upgrade probe; closing it", metadata: ["type": "\(packet.type)"])
             self.abandonProbe()
         }
     }

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Runs dist/socketio-server (static, from scripts/release.sh) in other roots under chroot and
+# drives it from outside with python-socketio clients: echo with acks (binary too), rooms and
+# broadcasts, over websocket, polling and upgrade.
+#
+# usage: scripts/portability-test.sh [ROOT ...]
+#   ROOT: bullseye, bookworm, trixie (minbase Debian roots made with debootstrap and cached in
+#   $SOCKETIO_ROOTFS_CACHE, default ~/.cache/swift-socketio/rootfs), or empty (a root holding
+#   only the binary, /proc and /etc/hosts). Default: all four.
+# Needs root (chroot, mount), debootstrap (installed from apt when missing) and the test venv
+# (.venv, made by scripts/test.sh). The last line is "portability: N passed, M failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT_DIR="$PWD"
+ROOTS=("$@")
+[ ${#ROOTS[@]} -gt 0 ] || ROOTS=(bullseye bookworm trixie empty)
+CACHE="${SOCKETIO_ROOTFS_CACHE:-$HOME/.cache/swift-socketio/rootfs}"
+VENV="${SOCKETIO_TEST_VENV:-$ROOT_DIR/.venv}"
+BINARY="$ROOT_DIR/dist/socketio-server"
+
+[ "$(id -u)" = 0 ] || { echo "portability-test.sh: needs root (chroot, mount)" >&2; exit 2; }
+[ -x "$BINARY" ] || ./scripts/release.sh
+if ! command -v debootstrap >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+fi
+mkdir -p "$CACHE"
+
+MOUNTED=()
+SERVER_PID=""
+cleanup() {
+  [ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
+  for m in "${MOUNTED[@]}"; do umount "$m" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# Prints the root directory for $1, making (and caching) it first.
+prepare_root() {
+  local name="$1" dir
+  if [ "$name" = empty ]; then
+    dir="$(mktemp -d -t socketio-empty-root.XXXXXX)"
+    mkdir -p "$dir/proc" "$dir/etc"
+    printf '127.0.0.1 localhost\n::1 localhost\n' >"$dir/etc/hosts"
+    cp "$BINARY" "$dir/socketio-server"
+    echo "$dir"
+    return
+  fi
+  dir="$CACHE/$name"
+  if [ ! -d "$dir" ]; then
+    echo "making a minbase $name root in $dir (debootstrap, cached)" >&2
+    rm -rf "$dir.tmp"
+    debootstrap --variant=minbase "$name" "$dir.tmp" http://deb.debian.org/debian >"$CACHE/$name.log" 2>&1 \
+      || { tail -n 20 "$CACHE/$name.log" >&2; return 1; }
+    mv "$dir.tmp" "$dir"
+  fi
+  cp "$BINARY" "$dir/socketio-server"
+  echo "$dir"
+}
+
+PASSED=0
+FAILED=0
+for name in "${ROOTS[@]}"; do
+  echo
+  echo "== $name"
+  if ! dir="$(prepare_root "$name")"; then
+    echo "   could not make the $name root"
+    FAILED=$((FAILED + 1))
+    continue
+  fi
+  if ! mountpoint -q "$dir/proc"; then
+    mount -t proc proc "$dir/proc"
+    MOUNTED+=("$dir/proc")
+  fi
+  libc="$(chroot "$dir" /bin/sh -c 'ldd --version 2>/dev/null | head -n 1' 2>/dev/null || echo 'no libc in this root')"
+  echo "   root: $dir ($libc)"
+  # A short drain: a python client whose last POST was cut off leaves its session until the
+  # ping timeout, and the drain would wait for it.
+  exec 5< <(chroot "$dir" /socketio-server e2e --host 127.0.0.1 --port 0 --log-level warning --drain-timeout 1000)
+  SERVER_PID=$!
+  read -r line <&5 || true
+  if [[ "$line" != "listening on "* ]]; then
+    echo "   the server did not start under chroot: $line"
+    FAILED=$((FAILED + 1))
+    continue
+  fi
+  port="${line##*:}"
+  if SOCKETIO_SERVER_URL="http://127.0.0.1:$port" "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
+      "$ROOT_DIR/Tests/e2e/test_e2e_sync.py" -k "echo or rooms or broadcast or welcome" 2>&1 | tail -n 1; then
+    ok=1
+  else
+    ok=0
+  fi
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+  if [ "$ok" = 1 ]; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
+  umount "$dir/proc" 2>/dev/null || true
+  [ "$name" != empty ] || rm -rf "$dir"
+done
+echo
+echo "portability: $PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
