@@ -40,6 +40,13 @@ if [ "$(id -u)" = 0 ]; then
   ./scripts/release.sh
   step "portability: dist/socketio-server under chroot in Debian bullseye and an empty root"
   ./scripts/portability-test.sh bullseye empty
+  if command -v systemd-analyze >/dev/null; then
+    step "deploy/socketio-server.service: systemd-analyze verify"
+    UNIT_DIR="$(mktemp -d -t socketio-unit.XXXXXX)"
+    sed "s|/usr/local/bin/socketio-server|$ROOT/dist/socketio-server|" deploy/socketio-server.service >"$UNIT_DIR/socketio-server.service"
+    systemd-analyze verify "$UNIT_DIR/socketio-server.service"
+    echo "unit verified"
+  fi
 else
   step "portability: skipped (needs root for chroot)"
 fi
