@@ -16,6 +16,9 @@ public final class Namespace: Sendable {
     /// Runs when a socket has joined (Node's `connection` event).
     public typealias ConnectionHandler = @Sendable (_ socket: Socket) async -> Void
 
+    /// Gets an event handler's failure: a thrown error, or arguments that did not decode.
+    public typealias ErrorHandler = @Sendable (_ socket: Socket, _ event: String, _ error: any Error) async -> Void
+
     /// The name, with its leading slash.
     public let name: String
     /// Room membership and broadcasting for this namespace.
@@ -28,6 +31,7 @@ public final class Namespace: Sendable {
         var connection: [ConnectionHandler] = []
         var events: [String: Socket.EventHandler] = [:]
         var disconnect: [Socket.DisconnectHandler] = []
+        var errors: [ErrorHandler] = []
     }
 
     private let handlers = Mutex(Handlers())
@@ -71,6 +75,20 @@ public final class Namespace: Sendable {
         self.handlers.withLock { $0.disconnect.append(handler) }
     }
 
+    /// Adds a handler for event handlers' failures (a thrown error, or arguments that did not
+    /// decode), with the socket and the event. The socket stays connected. Without one, the
+    /// failure is logged.
+    ///
+    /// ```swift
+    /// io.sockets.onError { socket, event, error in
+    ///     try? socket.emit("error", ["event": .string(event), "message": .string("\(error)")])
+    /// }
+    /// ```
+    public func onError(_ handler: @escaping ErrorHandler) {
+        self.handlers.withLock { $0.errors.append(handler) }
+    }
+
+    var errorHandlers: [ErrorHandler] { self.handlers.withLock { $0.errors } }
     var middlewares: [Middleware] { self.handlers.withLock { $0.middlewares } }
     var connectionHandlers: [ConnectionHandler] { self.handlers.withLock { $0.connection } }
     var disconnectHandlers: [Socket.DisconnectHandler] { self.handlers.withLock { $0.disconnect } }

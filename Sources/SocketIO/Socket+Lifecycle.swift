@@ -74,8 +74,12 @@ extension Socket {
                 try self.send(.ack(reply, namespace: self.namespace.name, id: ackID))
             }
         } catch {
-            // A handler error is the application's, not the connection's: log it, keep going.
-            self.logger.error("event handler failed", metadata: ["event": "\(name)", "error": "\(error)"])
+            // A handler error is the application's, not the connection's: report it, keep going.
+            let handlers = self.namespace.errorHandlers
+            if handlers.isEmpty {
+                self.logger.error("event handler failed", metadata: ["event": "\(name)", "error": "\(error)"])
+            }
+            for handler in handlers { await handler(self, name, error) }
         }
     }
 
