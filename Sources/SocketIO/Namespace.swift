@@ -25,6 +25,11 @@ public final class Namespace: Sendable {
     public let adapter: any SocketIOAdapter
     let registry: SocketRegistry
     let logger: Logger
+    /// For a namespace made on demand by a dynamic one (``SocketIOServer/of(matching:)``): the
+    /// dynamic namespace whose middleware and handlers apply to it too, as in Node.
+    public let parent: Namespace?
+    private let ackIDs = Atomic(0)
+    private let concurrent = Atomic(false)
 
     private struct Handlers {
         var middlewares: [Middleware] = []
@@ -36,8 +41,9 @@ public final class Namespace: Sendable {
 
     private let handlers = Mutex(Handlers())
 
-    init(name: String, logger: Logger) {
+    init(name: String, logger: Logger, parent: Namespace? = nil) {
         self.name = name
+        self.parent = parent
         var logger = logger
         logger[metadataKey: "sio.nsp"] = "\(name)"
         self.logger = logger
@@ -88,11 +94,26 @@ public final class Namespace: Sendable {
         self.handlers.withLock { $0.errors.append(handler) }
     }
 
-    var errorHandlers: [ErrorHandler] { self.handlers.withLock { $0.errors } }
-    var middlewares: [Middleware] { self.handlers.withLock { $0.middlewares } }
-    var connectionHandlers: [ConnectionHandler] { self.handlers.withLock { $0.connection } }
-    var disconnectHandlers: [Socket.DisconnectHandler] { self.handlers.withLock { $0.disconnect } }
-    func eventHandler(_ event: String) -> Socket.EventHandler? { self.handlers.withLock { $0.events[event] } }
+    /// Whether a socket's events may run at the same time (each in a task of its own). Off by
+    /// default: a socket's handlers run one at a time, in arrival order.
+    public var handlesEventsConcurrently: Bool {
+        get { self.concurrent.load(ordering: .relaxed) }
+        set { self.concurrent.store(newValue, ordering: .relaxed) }
+    }
+
+    /// The next ack id of this namespace (Node's `nsp._ids`), below 2^53 as JavaScript counts.
+    func nextAckID() -> Int {
+        self.ackIDs.wrappingAdd(1, ordering: .relaxed).oldValue & SocketIOPacketDecoder.maxAckID
+    }
+
+    // A namespace made by a dynamic one also runs the dynamic one's middleware and handlers.
+    var errorHandlers: [ErrorHandler] { (self.parent?.errorHandlers ?? []) + self.handlers.withLock { $0.errors } }
+    var middlewares: [Middleware] { (self.parent?.middlewares ?? []) + self.handlers.withLock { $0.middlewares } }
+    var connectionHandlers: [ConnectionHandler] { (self.parent?.connectionHandlers ?? []) + self.handlers.withLock { $0.connection } }
+    var disconnectHandlers: [Socket.DisconnectHandler] { (self.parent?.disconnectHandlers ?? []) + self.handlers.withLock { $0.disconnect } }
+    func eventHandler(_ event: String) -> Socket.EventHandler? {
+        self.handlers.withLock { $0.events[event] } ?? self.parent?.eventHandler(event)
+    }
 
     // MARK: - Sockets and broadcasting
 

@@ -58,17 +58,24 @@ extension Socket {
         guard let name = packet.eventName else { return }
         let args = packet.arguments
         let ackID = packet.id
-        self.queue.enqueue { await self.handleEvent(name, args: args, ackID: ackID) }
+        if self.namespace.handlesEventsConcurrently {
+            Task { await self.handleEvent(name, args: args, ackID: ackID) }
+        } else {
+            self.queue.enqueue { await self.handleEvent(name, args: args, ackID: ackID) }
+        }
     }
 
     private func handleEvent(_ name: String, args: [SocketIOValue], ackID: Int?) async {
         guard self.connected else { return }
-        // The socket's own handler wins over the namespace's.
-        guard let handler = self.state.withLock({ $0.handlers[name] }) ?? self.namespace.eventHandler(name) else {
-            self.logger.trace("no handler for event", metadata: ["event": "\(name)"])
-            return
-        }
+        let (own, middlewares, anyListeners) = self.state.withLock { ($0.handlers[name], $0.middlewares, $0.anyListeners) }
         do {
+            for middleware in middlewares { try await middleware(self, name, args) }
+            for listener in anyListeners { await listener(self, name, args) }
+            // The socket's own handler wins over the namespace's.
+            guard let handler = own ?? self.namespace.eventHandler(name) else {
+                self.logger.trace("no handler for event", metadata: ["event": "\(name)"])
+                return
+            }
             let reply = try await handler(self, args)
             if let ackID, let reply {
                 try self.send(.ack(reply, namespace: self.namespace.name, id: ackID))
@@ -93,20 +100,24 @@ extension Socket {
             state.roomsAtDisconnect = rooms
             let acks = Array(state.pendingAcks.values)
             state.pendingAcks = [:]
-            let handlers = state.disconnectHandlers
+            let handlers = state.disconnectingHandlers + state.disconnectHandlers
+            state.disconnectingHandlers = []
             state.disconnectHandlers = []
             state.handlers = [:]
+            state.middlewares = []
+            state.anyListeners = []
             return (wasConnected, acks, handlers)
         }
         for ack in acks {
             ack.timer?.cancel()
-            ack.continuation.resume(throwing: AckError.disconnected)
+            ack.resolve(.failure(AckError.disconnected))
         }
         guard wasConnected else { return }
         self.namespace.adapter.delAll(self.id)
         self.namespace.registry.remove(self)
         self.logger.debug("socket disconnected", metadata: ["reason": "\(reason.rawValue)"])
-        let all = self.namespace.disconnectHandlers + handlers
+        // `disconnecting` handlers first (they come first in `handlers`), then `disconnect`.
+        let all = handlers + self.namespace.disconnectHandlers
         guard !all.isEmpty else { return }
         self.queue.enqueue {
             for handler in all { await handler(self, reason) }

@@ -41,16 +41,29 @@ public final class Socket: Sendable {
         case disconnected
     }
 
+    /// Runs before each incoming event's handler; throw to stop the event (the error goes to
+    /// the namespace's error handlers). Node's `socket.use`.
+    public typealias PacketMiddleware = @Sendable (_ socket: Socket, _ event: String, _ args: [SocketIOValue]) async throws -> Void
+    /// Sees every incoming event before its handler (Node's `socket.onAny`).
+    public typealias AnyEventListener = @Sendable (_ socket: Socket, _ event: String, _ args: [SocketIOValue]) async -> Void
+    /// Sees every event this socket emits, as it is sent (Node's `socket.onAnyOutgoing`).
+    public typealias OutgoingListener = @Sendable (_ event: String, _ args: [SocketIOValue]) -> Void
+
+    /// A pending ack: what to do with the client's answer (or an error), and its timer.
     struct PendingAck {
-        var continuation: CheckedContinuation<[SocketIOValue], any Error>
+        var resolve: @Sendable (Result<[SocketIOValue], any Error>) -> Void
         var timer: Scheduled<Void>?
     }
 
     struct State {
         var phase = Phase.connecting
-        var nextAckID = 0
         var pendingAcks: [Int: PendingAck] = [:]
         var handlers: [String: EventHandler] = [:]
+        var middlewares: [PacketMiddleware] = []
+        var anyListeners: [AnyEventListener] = []
+        var outgoingListeners: [OutgoingListener] = []
+        var data: [ObjectIdentifier: any Sendable] = [:]
+        var disconnectingHandlers: [DisconnectHandler] = []
         var disconnectHandlers: [DisconnectHandler] = []
         /// The rooms the socket was in when it disconnected, for disconnect handlers.
         var roomsAtDisconnect: Set<Room> = []
@@ -126,6 +139,7 @@ public final class Socket: Sendable {
 
     /// Sends an event to this client.
     public func emit(_ event: String, arguments: [SocketIOValue]) throws(SocketIOError) {
+        self.notifyOutgoing(event, arguments)
         try self.send(SocketIOPacket.event(event, arguments, namespace: self.namespace.name))
     }
 
@@ -141,29 +155,80 @@ public final class Socket: Sendable {
     /// Sends an event and waits for the client's ack.
     public func emitWithAck(_ event: String, arguments: [SocketIOValue], timeout: Duration? = nil) async throws -> [SocketIOValue] {
         try await withCheckedThrowingContinuation { continuation in
-            let id: Int? = self.state.withLock { state in
-                guard state.phase == .connected else { return nil }
-                let id = state.nextAckID
-                state.nextAckID += 1
-                state.pendingAcks[id] = PendingAck(continuation: continuation, timer: nil)
-                return id
-            }
-            guard let id else {
+            // Ack ids are the namespace's, as Node's `nsp._ids`: a broadcast with acks then
+            // carries one id to every recipient.
+            let id = self.namespace.nextAckID()
+            guard self.expectAck(id, timeout: timeout, { continuation.resume(with: $0) }) else {
                 continuation.resume(throwing: AckError.disconnected)
                 return
             }
-            if let timeout {
-                let timer = self.engine.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-                    self.failAck(id, with: AckError.timeout)
-                }
-                self.state.withLock { $0.pendingAcks[id]?.timer = timer }
-            }
             do {
+                self.notifyOutgoing(event, arguments)
                 try self.send(SocketIOPacket.event(event, arguments, namespace: self.namespace.name, id: id))
             } catch {
                 self.failAck(id, with: error)
             }
         }
+    }
+
+    /// Registers what to do when the ack `id` arrives; `false` when the socket is disconnected.
+    func expectAck(_ id: Int, timeout: Duration?, _ resolve: @escaping @Sendable (Result<[SocketIOValue], any Error>) -> Void) -> Bool {
+        let registered = self.state.withLock { state -> Bool in
+            guard state.phase == .connected else { return false }
+            state.pendingAcks[id] = PendingAck(resolve: resolve, timer: nil)
+            return true
+        }
+        guard registered else { return false }
+        if let timeout {
+            let timer = self.engine.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+                self.failAck(id, with: AckError.timeout)
+            }
+            self.state.withLock { $0.pendingAcks[id]?.timer = timer }
+        }
+        return true
+    }
+
+    /// Tells the outgoing listeners about an emit.
+    func notifyOutgoing(_ event: String, _ arguments: [SocketIOValue]) {
+        let listeners = self.state.withLock { $0.outgoingListeners }
+        for listener in listeners { listener(event, arguments) }
+    }
+
+    // MARK: - Middleware, catch-alls and data
+
+    /// Adds per-packet middleware (Node's `socket.use`): it sees each incoming event before the
+    /// handler; throwing stops the event and reports the error to ``Namespace/onError(_:)``.
+    public func use(_ middleware: @escaping PacketMiddleware) {
+        self.state.withLock { $0.middlewares.append(middleware) }
+    }
+
+    /// Listens to every incoming event, before its handler (Node's `socket.onAny`).
+    public func onAny(_ listener: @escaping AnyEventListener) {
+        self.state.withLock { $0.anyListeners.append(listener) }
+    }
+
+    /// Listens to every event this socket emits (Node's `socket.onAnyOutgoing`). Broadcasts are
+    /// not included: they are encoded once for all their recipients.
+    public func onAnyOutgoing(_ listener: @escaping OutgoingListener) {
+        self.state.withLock { $0.outgoingListeners.append(listener) }
+    }
+
+    /// Runs when the socket is about to leave its namespace; ``rooms`` still lists its rooms
+    /// (Node's `disconnecting` event). Runs before the ``onDisconnect(_:)`` handlers.
+    public func onDisconnecting(_ handler: @escaping DisconnectHandler) {
+        self.state.withLock { $0.disconnectingHandlers.append(handler) }
+    }
+
+    /// Typed per-socket data (Node's `socket.data`), one value per key type.
+    ///
+    /// ```swift
+    /// enum UserKey: SocketDataKey { typealias Value = User }
+    /// socket[data: UserKey.self] = user
+    /// let user = socket[data: UserKey.self]
+    /// ```
+    public subscript<Key: SocketDataKey>(data key: Key.Type) -> Key.Value? {
+        get { self.state.withLock { $0.data[ObjectIdentifier(key)] } as? Key.Value }
+        set { self.state.withLock { $0.data[ObjectIdentifier(key)] = newValue } }
     }
 
     /// A broadcast to the sockets in `room`, this one left out (Node's `socket.to(room)`).
@@ -207,7 +272,7 @@ public final class Socket: Sendable {
     func failAck(_ id: Int, with error: any Error) {
         let pending = self.state.withLock { $0.pendingAcks.removeValue(forKey: id) }
         pending?.timer?.cancel()
-        pending?.continuation.resume(throwing: error)
+        pending?.resolve(.failure(error))
     }
 
     /// An ACK packet from the client.
@@ -218,8 +283,13 @@ public final class Socket: Sendable {
             return
         }
         pending.timer?.cancel()
-        pending.continuation.resume(returning: arguments)
+        pending.resolve(.success(arguments))
     }
+}
+
+/// A key for typed per-socket data: ``Socket/subscript(data:)``.
+public protocol SocketDataKey {
+    associatedtype Value: Sendable
 }
 
 extension TimeAmount {

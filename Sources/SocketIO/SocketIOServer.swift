@@ -43,6 +43,26 @@ public final class SocketIOServer: Sendable {
         self.registry.namespace(name, create: true)!
     }
 
+    /// A dynamic namespace (Node's `io.of(regex)` or `io.of(fn)`): any namespace whose name
+    /// `matches` accepts is created when a client first connects to it. Middleware and handlers
+    /// added to the returned namespace apply to every namespace it creates; each created one has
+    /// rooms and sockets of its own and is reachable with ``of(_:)`` once it exists.
+    ///
+    /// ```swift
+    /// let workspaces = io.of(matching: { $0.hasPrefix("/workspace-") })
+    /// workspaces.onConnection { socket in
+    ///     try? socket.emit("hello", .string(socket.namespace.name))   // "/workspace-42"
+    /// }
+    /// // Node's io.of(/^\/room-\d+$/), with a Swift Regex:
+    /// let rooms = io.of(matching: { $0.wholeMatch(of: #/\/room-\d+/#) != nil })
+    /// ```
+    ///
+    /// There is no `Regex` overload on purpose: it would link the regex engine (about 1.4 MiB)
+    /// into every server binary, used or not.
+    public func of(matching matches: @escaping @Sendable (String) -> Bool) -> Namespace {
+        self.registry.addDynamic(matches)
+    }
+
     /// The main namespace `/` (Node's `io.sockets`).
     public var sockets: Namespace { self.of("/") }
 
@@ -74,6 +94,7 @@ public final class SocketIOServer: Sendable {
 /// server itself: the server holds the engine).
 final class NamespaceRegistry: Sendable {
     private let namespaces = Mutex<[String: Namespace]>([:])
+    private let dynamic = Mutex<[(matches: @Sendable (String) -> Bool, parent: Namespace)]>([])
     let configuration: SocketIOConfiguration
     let logger: Logger
 
@@ -82,14 +103,24 @@ final class NamespaceRegistry: Sendable {
         self.logger = logger
     }
 
+    /// The namespace called `name`; with `create`, made if missing. Without, one is still made
+    /// when a dynamic namespace accepts the name (a client's CONNECT).
     func namespace(_ name: String, create: Bool) -> Namespace? {
         let name = name.hasPrefix("/") ? name : "/" + name
+        if let existing = self.namespaces.withLock({ $0[name] }) { return existing }
+        let parent = create ? nil : self.dynamic.withLock { $0.first { $0.matches(name) }?.parent }
+        guard create || parent != nil else { return nil }
         return self.namespaces.withLock { table in
             if let existing = table[name] { return existing }
-            guard create else { return nil }
-            let namespace = Namespace(name: name, logger: self.logger)
+            let namespace = Namespace(name: name, logger: self.logger, parent: parent)
             table[name] = namespace
             return namespace
         }
+    }
+
+    func addDynamic(_ matches: @escaping @Sendable (String) -> Bool) -> Namespace {
+        let parent = Namespace(name: "(dynamic)", logger: self.logger)
+        self.dynamic.withLock { $0.append((matches, parent)) }
+        return parent
     }
 }
