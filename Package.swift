@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SocketIOProtocol", targets: ["SocketIOProtocol"]),
         .library(name: "EngineIO", targets: ["EngineIO"]),
         .library(name: "SocketIO", targets: ["SocketIO"]),
+        .library(name: "SocketIOTesting", targets: ["SocketIOTesting"]),
         .executable(name: "socketio-server", targets: ["socketio-server"]),
     ],
     dependencies: [
@@ -64,6 +65,19 @@ let package = Package(
                 "SocketIOProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SocketIOTesting",
+            dependencies: [
+                "SocketIO",
+                "EngineIO",
+                "SocketIOProtocol",
+                "EngineIOProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -123,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "SocketIOTests",
             dependencies: [
-                "SocketIO", "EngineIO", "SocketIOProtocol", "EngineIOProtocol", "TestSupport",
+                "SocketIO", "EngineIO", "SocketIOProtocol", "EngineIOProtocol", "TestSupport", "SocketIOTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

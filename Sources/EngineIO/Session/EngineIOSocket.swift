@@ -30,6 +30,8 @@ public final class EngineIOSocket: @unchecked Sendable {
     enum Transport {
         case polling
         case websocket(any Channel)
+        /// No network: frames go straight to a peer in the same process (SocketIOTesting).
+        case inMemory(InMemoryPeer)
     }
 
     // MARK: Loop-confined state
@@ -73,8 +75,11 @@ public final class EngineIOSocket: @unchecked Sendable {
 
     /// The name of the current transport, `polling` or `websocket`. Read it on `eventLoop`.
     public var transportName: String {
-        if case .websocket = self.transport { return "websocket" }
-        return "polling"
+        switch self.transport {
+        case .polling: return "polling"
+        case .websocket: return "websocket"
+        case .inMemory: return "in-memory"
+        }
     }
 
     var configuration: EngineIOConfiguration { self.server.configuration }
@@ -146,6 +151,7 @@ public final class EngineIOSocket: @unchecked Sendable {
         switch self.transport {
         case .polling: return self.pendingPoll != nil
         case .websocket(let channel): return channel.isWritable
+        case .inMemory: return true
         }
     }
 
@@ -164,6 +170,9 @@ public final class EngineIOSocket: @unchecked Sendable {
                 channel.flush()
                 self.queued.subtract(written, ordering: .relaxed)
             }
+        case .inMemory(let peer):
+            let frames = self.drainBuffer()
+            for frame in frames { peer.deliver(frame) }
         case .polling:
             // Answer the poll once per loop tick, so that what one POST (or one handler run)
             // produces goes out in one payload.
@@ -288,6 +297,11 @@ public final class EngineIOSocket: @unchecked Sendable {
                 }
                 self.server.removeSession(self)
             }
+        case .inMemory(let peer):
+            if !clientInitiated { self.flush() }
+            _ = self.drainBuffer()
+            if !transportGone { peer.closed(reason) }
+            self.server.removeSession(self)
         case .websocket(let channel):
             if !clientInitiated { self.flush() }
             _ = self.drainBuffer()

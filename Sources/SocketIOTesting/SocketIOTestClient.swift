@@ -1,0 +1,291 @@
+package import EngineIO
+package import EngineIOProtocol
+public import NIOCore
+import NIOHTTP1
+import NIOPosix
+public import SocketIO
+public import SocketIOProtocol
+import Synchronization
+
+/// An in-process Socket.IO client with no network, for testing a ``SocketIOServer`` the way
+/// Flask-SocketIO's `test_client` does. It goes through the real engine session, packets,
+/// middleware, handlers, rooms and acks; only the socket is replaced.
+///
+/// ```swift
+/// @Test func chatAcks() async throws {
+///     let io = SocketIOServer()
+///     installChat(on: io)
+///     let client = try await SocketIOTestClient.connect(to: io, auth: ["token": "secret"])
+///     let receipt = try await client.emitWithAck("chat", ChatMessage(room: "r", text: "hi"), as: Receipt.self)
+///     #expect(receipt.delivered)
+///     let welcome = try await client.next("welcome")
+///     await client.disconnect()
+/// }
+/// ```
+public final class SocketIOTestClient: Sendable {
+    /// One event the server sent.
+    public struct ReceivedEvent: Sendable, Equatable {
+        public var name: String
+        public var args: [SocketIOValue]
+    }
+
+    /// Why a connection failed.
+    public enum ConnectionError: Error, Sendable, Equatable {
+        /// The server answered CONNECT_ERROR (middleware, or an unknown namespace).
+        case refused(message: String, data: SocketIOValue?)
+        /// The server refused the session itself (draining, or at its session cap).
+        case sessionRefused
+        /// No answer in time.
+        case timedOut
+    }
+
+    /// Answers a server `emitWithAck`: the return value is the ack.
+    public typealias AckHandler = @Sendable (_ args: [SocketIOValue]) async -> [SocketIOValue]
+
+    private struct State {
+        var decoder = SocketIOPacketDecoder()
+        var socketID: String?
+        var refusal: ConnectionError?
+        var connected = false
+        var closed = false
+        var received: [ReceivedEvent] = []
+        var unread = 0
+        var nextAckID = 0
+        var pendingAcks: [Int: CheckedContinuation<[SocketIOValue], any Error>] = [:]
+        var ackHandlers: [String: AckHandler] = [:]
+    }
+
+    public let namespace: String
+    private let state = Mutex(State())
+    private let connection = Mutex<InMemoryConnection?>(nil)
+
+    private init(namespace: String) {
+        self.namespace = namespace
+    }
+
+    /// Connects to `namespace` of `io` with the CONNECT `auth` payload, request headers and
+    /// query parameters (the socket's ``Handshake``).
+    ///
+    /// - Throws: ``ConnectionError/refused(message:data:)`` when the server refuses.
+    public static func connect(
+        to io: SocketIOServer,
+        namespace: String = "/",
+        auth: SocketIOValue? = nil,
+        headers: [(String, String)] = [],
+        query: [String: String] = [:],
+        timeout: Duration = .seconds(5)
+    ) async throws -> SocketIOTestClient {
+        let client = SocketIOTestClient(namespace: namespace.hasPrefix("/") ? namespace : "/" + namespace)
+        var uri = io.engine.path + "?EIO=4&transport=websocket"
+        for (key, value) in query.sorted(by: { $0.key < $1.key }) { uri += "&\(key)=\(value)" }
+        let request = EngineIORequest(
+            method: .GET, uri: uri, headers: HTTPHeaders(headers),
+            remoteAddress: try? SocketAddress(ipAddress: "127.0.0.1", port: 0))
+        let peer = InMemoryPeer(
+            deliver: { [weak client] frame in client?.receive(frame) },
+            closed: { [weak client] _ in client?.transportClosed() })
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        guard let connection = await io.engine.connectInMemory(request: request, eventLoop: eventLoop, peer: peer) else {
+            throw ConnectionError.sessionRefused
+        }
+        client.connection.withLock { $0 = connection }
+        var packet = SocketIOPacket(type: .connect, namespace: client.namespace)
+        packet.data = auth
+        client.send(packet)
+        try await client.waitUntil(timeout: timeout) { state in
+            if let refusal = state.refusal { throw refusal }
+            return state.connected
+        }
+        return client
+    }
+
+    // MARK: - State
+
+    /// Whether the socket is connected to its namespace.
+    public var isConnected: Bool { self.state.withLock { $0.connected } }
+
+    /// The socket's id, as the server gave it.
+    public var id: String? { self.state.withLock { $0.socketID } }
+
+    /// Every event received so far, in order.
+    public var receivedEvents: [ReceivedEvent] { self.state.withLock { $0.received } }
+
+    /// The events received since the last call (Flask-SocketIO's `get_received`).
+    public func getReceived() -> [ReceivedEvent] {
+        self.state.withLock { state in
+            let fresh = Array(state.received.suffix(state.unread))
+            state.unread = 0
+            return fresh
+        }
+    }
+
+    /// Waits for the next received event (named `name`, if given) that has not been returned
+    /// by ``next(_:timeout:)`` or ``getReceived()`` yet.
+    public func next(_ name: String? = nil, timeout: Duration = .seconds(5)) async throws -> ReceivedEvent {
+        var found: ReceivedEvent?
+        try await self.waitUntil(timeout: timeout) { state in
+            let start = state.received.count - state.unread
+            for index in start..<state.received.count where name == nil || state.received[index].name == name {
+                found = state.received[index]
+                // Everything up to the match counts as read.
+                state.unread = state.received.count - index - 1
+                return true
+            }
+            return false
+        }
+        return found!
+    }
+
+    /// Answers the server's `emitWithAck` of `event` with `handler`'s return value.
+    public func onAck(_ event: String, _ handler: @escaping AckHandler) {
+        self.state.withLock { $0.ackHandlers[event] = handler }
+    }
+
+    // MARK: - Emitting
+
+    /// Sends an event.
+    public func emit(_ event: String, _ args: SocketIOValue...) {
+        self.send(.event(event, args, namespace: self.namespace))
+    }
+
+    /// Sends an event with one `Encodable` argument.
+    public func emit<T: Encodable & Sendable>(_ event: String, _ value: T) throws {
+        self.send(.event(event, [try SocketIOValueEncoder().encode(value)], namespace: self.namespace))
+    }
+
+    /// Sends an event and waits for the server's ack.
+    public func emitWithAck(_ event: String, _ args: SocketIOValue..., timeout: Duration = .seconds(5)) async throws -> [SocketIOValue] {
+        try await self.emitWithAck(event, arguments: args, timeout: timeout)
+    }
+
+    /// Sends an event with one `Encodable` argument and decodes the first ack argument as `R`.
+    public func emitWithAck<T: Encodable & Sendable, R: Decodable>(
+        _ event: String, _ value: T, as type: R.Type, timeout: Duration = .seconds(5)
+    ) async throws -> R {
+        let reply = try await self.emitWithAck(event, arguments: [try SocketIOValueEncoder().encode(value)], timeout: timeout)
+        return try SocketIOValueDecoder().decode(type, from: reply.first ?? .null)
+    }
+
+    /// Sends an event and waits for the server's ack.
+    public func emitWithAck(_ event: String, arguments: [SocketIOValue], timeout: Duration = .seconds(5)) async throws -> [SocketIOValue] {
+        let id = self.state.withLock { state -> Int in
+            defer { state.nextAckID += 1 }
+            return state.nextAckID
+        }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            self.failAck(id, AckError.timeout)
+        }
+        defer { timer.cancel() }
+        return try await withCheckedThrowingContinuation { continuation in
+            let open = self.state.withLock { state -> Bool in
+                guard state.connected else { return false }
+                state.pendingAcks[id] = continuation
+                return true
+            }
+            guard open else {
+                continuation.resume(throwing: AckError.disconnected)
+                return
+            }
+            self.send(.event(event, arguments, namespace: self.namespace, id: id))
+        }
+    }
+
+    /// Leaves the namespace and closes the connection.
+    public func disconnect() async {
+        if self.isConnected { self.send(SocketIOPacket(type: .disconnect, namespace: self.namespace)) }
+        self.connection.withLock { $0 }?.close()
+        self.transportClosed()
+    }
+
+    // MARK: - Plumbing
+
+    private func send(_ packet: SocketIOPacket) {
+        guard let connection = self.connection.withLock({ $0 }) else { return }
+        for frame in packet.encode() { connection.send(frame) }
+    }
+
+    private func failAck(_ id: Int, _ error: any Error) {
+        self.state.withLock { $0.pendingAcks.removeValue(forKey: id) }?.resume(throwing: error)
+    }
+
+    private func transportClosed() {
+        let pending = self.state.withLock { state -> [CheckedContinuation<[SocketIOValue], any Error>] in
+            state.connected = false
+            state.closed = true
+            defer { state.pendingAcks = [:] }
+            return Array(state.pendingAcks.values)
+        }
+        for continuation in pending { continuation.resume(throwing: AckError.disconnected) }
+    }
+
+    /// A frame from the server (on the session's event loop).
+    private func receive(_ frame: EngineIOFrame) {
+        let packet: EngineIOPacket
+        do { packet = try EngineIOPacket(frame: frame) } catch { return }
+        switch packet.type {
+        case .ping:
+            self.connection.withLock { $0 }?.send(.pong)
+        case .message:
+            let decoded: SocketIOPacket?
+            do {
+                decoded = try self.state.withLock { state throws(SocketIOProtocolError) in
+                    switch packet.payload {
+                    case .text(let text): return try state.decoder.decode(text: text)
+                    case .binary(let bytes): return try state.decoder.decode(binary: bytes)
+                    case .none: return nil
+                    }
+                }
+            } catch {
+                return
+            }
+            if let decoded, decoded.namespace == self.namespace { self.handle(decoded) }
+        case .close:
+            self.transportClosed()
+        default:
+            break
+        }
+    }
+
+    private func handle(_ packet: SocketIOPacket) {
+        switch packet.type {
+        case .connect:
+            self.state.withLock { state in
+                state.connected = true
+                state.socketID = packet.data?["sid"]?.stringValue
+            }
+        case .connectError:
+            let message = packet.data?["message"]?.stringValue ?? packet.data?.stringValue ?? ""
+            self.state.withLock { $0.refusal = .refused(message: message, data: packet.data?["data"]) }
+        case .disconnect:
+            self.state.withLock { $0.connected = false }
+        case .event, .binaryEvent:
+            guard let name = packet.eventName else { return }
+            let args = packet.arguments
+            let handler = self.state.withLock { state -> AckHandler? in
+                state.received.append(ReceivedEvent(name: name, args: args))
+                state.unread += 1
+                return state.ackHandlers[name]
+            }
+            if let id = packet.id, let handler {
+                Task {
+                    let reply = await handler(args)
+                    self.send(.ack(reply, namespace: self.namespace, id: id))
+                }
+            }
+        case .ack, .binaryAck:
+            guard let id = packet.id else { return }
+            self.state.withLock { $0.pendingAcks.removeValue(forKey: id) }?.resume(returning: packet.arguments)
+        }
+    }
+
+    /// Polls the state until `condition` holds (or throws), at most `timeout`.
+    private func waitUntil(timeout: Duration, _ condition: (inout State) throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if try self.state.withLock({ try condition(&$0) }) { return }
+            guard ContinuousClock.now < deadline else { throw ConnectionError.timedOut }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+}
