@@ -31,3 +31,10 @@ strip "dist/$PRODUCT"
 BYTES=$(stat -c %s "dist/$PRODUCT")
 echo "dist/$PRODUCT: $BYTES bytes ($(awk "BEGIN { printf \"%.2f\", $BYTES / 1048576 }") MiB)"
 sha256sum "dist/$PRODUCT"
+# The budget (issue #4): 15 MiB for socketio-server. Pulling in Foundation or the regex engine
+# by accident shows up here first.
+LIMIT="${SOCKETIO_MAX_BINARY_BYTES:-15728640}"
+if [ "$PRODUCT" = socketio-server ] && [ "$BYTES" -gt "$LIMIT" ]; then
+  echo "release.sh: dist/$PRODUCT is $BYTES bytes, over the $LIMIT-byte budget" >&2
+  exit 1
+fi

@@ -92,6 +92,15 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
     WWW_PORT="$(echo "$line" | sed -E 's/.* port ([0-9]+).*/\1/')"
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$WWW_PORT/browser-client.html?server=http://127.0.0.1:$PORT" "$WWW/screenshot.png" | tail -n 1
+    step "the demo page in headless Chromium (client served with --client-js)"
+    exec 6< <("$ROOT/.build/debug/socketio-server" demo --port 0 --log-level error --client-js "$BUNDLE")
+    SERVER_PIDS+=($!)
+    read -r line <&6
+    DEMO_PORT="${line##*:}"
+    # ?selftest: the page sends a chat message and titles itself "demo: delivered" on its ack.
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$DEMO_PORT/?selftest" "$WWW/demo.png" "demo:" "demo: delivered"
+    echo "demo: chat message delivered and acknowledged in Chromium"
   else
     step "browser test: skipped (chromium not installable here)"
   fi

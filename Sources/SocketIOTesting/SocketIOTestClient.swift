@@ -1,6 +1,6 @@
-package import EngineIO
-package import EngineIOProtocol
-public import NIOCore
+import EngineIO
+import EngineIOProtocol
+import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import SocketIO

@@ -17,12 +17,17 @@ enum AppFactory {
         switch subcommand {
         case .demo:
             let io = SocketIOServer(configuration: try self.socketIOConfiguration(settings))
-            E2EApplication.install(on: io)
+            DemoApplication.install(on: io)
+            let clientJS = try self.clientBundle(settings)
+            let page = DemoPage.html(clientScriptURL: clientJS == nil ? DemoPage.cdnURL : "/socket.io/socket.io.min.js")
+            let files = self.staticFiles(settings)
             return App(engines: [io.engine]) { request in
                 switch request.path {
-                case "/": return .text(DemoPage.html, contentType: "text/html; charset=utf-8")
+                case "/": return .text(page, contentType: "text/html; charset=utf-8")
                 case "/health": return health()
-                default: return .notFound
+                case "/socket.io/socket.io.min.js" where clientJS != nil:
+                    return HTTPServerResponse(headers: ["content-type": "text/javascript; charset=utf-8", "cache-control": "max-age=3600"], body: clientJS!)
+                default: return await files?.respond(to: request) ?? .notFound
                 }
             }
         case .e2e:
@@ -31,8 +36,10 @@ enum AppFactory {
             configuration.engine.cors = CORSConfiguration(origins: .any)
             let io = SocketIOServer(configuration: configuration)
             E2EApplication.install(on: io)
+            let files = self.staticFiles(settings)
             return App(engines: [io.engine]) { request in
-                request.path == "/health" ? health() : .notFound
+                if request.path == "/health" { return health() }
+                return await files?.respond(to: request) ?? .notFound
             }
         case .conformance:
             // Exactly ../shared/conformance/SERVER_CONTRACT.md, whatever the settings say.
@@ -47,6 +54,23 @@ enum AppFactory {
             return App(engines: [echo, io.engine]) { request in
                 request.path == "/health" ? health() : .notFound
             }
+        }
+    }
+
+    /// `--static-dir`, served at /static/.
+    static func staticFiles(_ settings: Settings) -> StaticFiles? {
+        let root = settings.string("static-dir").trimmed
+        return root.isEmpty ? nil : StaticFiles(root: root)
+    }
+
+    /// `--client-js`, read once at start (the official bundle is about 50 KB).
+    static func clientBundle(_ settings: Settings) throws -> ByteBuffer? {
+        let path = settings.string("client-js").trimmed
+        guard !path.isEmpty else { return nil }
+        do {
+            return ByteBuffer(string: try Process.readTextFile(path))
+        } catch {
+            throw CommandLineError("--client-js: cannot read '\(path)'")
         }
     }
 
@@ -95,16 +119,3 @@ enum ConformanceApplication {
     }
 }
 
-enum DemoPage {
-    static let html = """
-        <!doctype html>
-        <html lang="en">
-        <head><meta charset="utf-8"><title>swift-socketio</title></head>
-        <body>
-        <h1>swift-socketio is running</h1>
-        <p>A Socket.IO v5 server is listening on <code>/socket.io/</code> on this port.
-        Try it with any Socket.IO 4.x client: emit <code>echo</code> with an ack and get your arguments back.</p>
-        </body>
-        </html>
-        """
-}

@@ -91,3 +91,18 @@ struct CommandLineTests {
         }
     }
 }
+
+@Suite("demo page")
+struct DemoPageTests {
+    @Test func theClientScriptURLIsFilledIn() {
+        let local = DemoPage.html(clientScriptURL: "/socket.io/socket.io.min.js")
+        #expect(local.contains(#"<script src="/socket.io/socket.io.min.js"></script>"#))
+        #expect(!local.contains("{{CLIENT_JS}}"))
+        #expect(DemoPage.html(clientScriptURL: DemoPage.cdnURL).contains(DemoPage.cdnURL))
+    }
+
+    @Test func staticDirAndClientJSAreOptions() {
+        #expect(OptionSpec.named("static-dir")?.environmentName == "SOCKETIO_STATIC_DIR")
+        #expect(OptionSpec.named("client-js")?.environmentName == "SOCKETIO_CLIENT_JS")
+    }
+}

@@ -136,16 +136,19 @@ final class FrameInbox: Sendable {
 
 /// One HTTP request on its own connection, for polling tests against a live server.
 public enum LiveHTTP {
-    public static func request(port: Int, _ method: String, _ path: String, body: String? = nil) async throws -> RawResponse {
+    public static func request(
+        port: Int, _ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil
+    ) async throws -> RawResponse {
         let inbox = ResponseInbox()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(inbox: inbox))
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(inbox: inbox, headRequest: method == "HEAD"))
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
         var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if let body { text += "Content-Length: \(body.utf8.count)\r\n" }
         text += "\r\n" + (body ?? "")
         try await channel.writeAndFlush(ByteBuffer(string: text))
@@ -172,14 +175,18 @@ final class ResponseInbox: Sendable {
 private final class ResponseCollector: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     private let inbox: ResponseInbox
+    private let headRequest: Bool
     private var buffer = ByteBuffer()
 
-    init(inbox: ResponseInbox) { self.inbox = inbox }
+    init(inbox: ResponseInbox, headRequest: Bool) {
+        self.inbox = inbox
+        self.headRequest = headRequest
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var chunk = self.unwrapInboundIn(data)
         self.buffer.writeBuffer(&chunk)
-        if let response = RawResponse.parse(&self.buffer) { self.inbox.response = response }
+        if let response = RawResponse.parse(&self.buffer, headRequest: self.headRequest) { self.inbox.response = response }
     }
 }
 

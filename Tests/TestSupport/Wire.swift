@@ -12,7 +12,8 @@ public struct RawResponse: CustomStringConvertible {
 
     public var description: String { "\(self.status) \(self.body)" }
 
-    public static func parse(_ buffer: inout ByteBuffer) -> RawResponse? {
+    /// - Parameter headRequest: the request was HEAD, so no body follows whatever the length.
+    public static func parse(_ buffer: inout ByteBuffer, headRequest: Bool = false) -> RawResponse? {
         let view = buffer.readableBytesView
         guard let end = view.firstRange(of: Array("\r\n\r\n".utf8)) else { return nil }
         let headText = String(decoding: view[view.startIndex..<end.lowerBound], as: UTF8.self)
@@ -23,7 +24,8 @@ public struct RawResponse: CustomStringConvertible {
             let parts = line.split(separator: ":", maxSplits: 1)
             return (String(parts[0]), parts.count > 1 ? String(parts[1].drop { $0 == " " }) : "")
         }
-        let length = headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) } ?? 0
+        let noBody = headRequest || status == 204 || status == 304 || (100..<200).contains(status)
+        let length = noBody ? 0 : headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) } ?? 0
         let headLength = end.upperBound - view.startIndex
         guard buffer.readableBytes >= headLength + length else { return nil }
         buffer.moveReaderIndex(forwardBy: headLength)

@@ -1,13 +1,15 @@
 // Opens a page in headless Chromium through the DevTools protocol, waits (real time, at most
-// 60 s) until its title starts with "browser-client:", prints the page's #result, and saves a
-// screenshot.
+// 60 s) until its title starts with DONE_PREFIX, prints the page's #result (if any), saves a
+// screenshot, and exits 0 when the title matches PASS (a regular expression).
 //
-// usage: node --experimental-websocket run-browser.cjs PAGE_URL SCREENSHOT.png
+// usage: node --experimental-websocket run-browser.cjs PAGE_URL SCREENSHOT.png [DONE_PREFIX PASS]
+//   default DONE_PREFIX "browser-client:", PASS "browser-client: \d+ passed, 0 failed"
+//   the demo: run-browser.cjs "http://127.0.0.1:3000/?selftest" demo.png "demo:" "demo: delivered"
 "use strict";
 const { spawn } = require("child_process");
 const fs = require("fs");
 
-const [pageURL, screenshot] = process.argv.slice(2);
+const [pageURL, screenshot, donePrefix = "browser-client:", passPattern = "browser-client: \\d+ passed, 0 failed"] = process.argv.slice(2);
 const port = 9300 + Math.floor(Math.random() * 500);
 const chromium = spawn("chromium", [
   "--headless", "--no-sandbox", "--disable-gpu", `--remote-debugging-port=${port}`,
@@ -46,7 +48,7 @@ async function main() {
 
   await call("Page.navigate", { url: pageURL });
   let title = "";
-  for (let i = 0; i < 600 && !String(title).startsWith("browser-client:"); i++) {
+  for (let i = 0; i < 600 && !String(title).startsWith(donePrefix); i++) {
     await sleep(100);
     title = await evaluate("document.title");
   }
@@ -60,7 +62,7 @@ async function main() {
 main()
   .then((title) => {
     chromium.kill();
-    const ok = /browser-client: \d+ passed, 0 failed/.test(title);
+    const ok = new RegExp(passPattern).test(title);
     process.stdout.write(ok ? "" : `no passing result (title: ${title})\n`, () => process.exit(ok ? 0 : 1));
   })
   .catch((error) => {

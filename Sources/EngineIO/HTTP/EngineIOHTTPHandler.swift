@@ -296,12 +296,26 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         promise.completeWithTask { await responder(request) }
         promise.futureResult.whenSuccess { response in
             var headers = response.headers
-            headers.replaceOrAdd(name: "content-length", value: String(response.body.readableBytes))
+            let length = response.file?.region.readableBytes ?? response.body.readableBytes
+            // A HEAD answer may state the length of what a GET would send.
+            if !(isHead && headers.contains(name: "content-length")) {
+                headers.replaceOrAdd(name: "content-length", value: String(length))
+            }
             if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
             channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)), promise: nil)
-            if !isHead { channel.write(HTTPServerResponsePart.body(.byteBuffer(response.body)), promise: nil) }
+            if !isHead {
+                if let file = response.file {
+                    channel.write(HTTPServerResponsePart.body(.fileRegion(file.region)), promise: nil)
+                } else {
+                    channel.write(HTTPServerResponsePart.body(.byteBuffer(response.body)), promise: nil)
+                }
+            }
             let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
-            if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
+            done.whenComplete { _ in
+                // The file is ours to close, written or not.
+                if let file = response.file { try? file.handle.close() }
+                if !keepAlive { channel.close(promise: nil) }
+            }
         }
     }
 }

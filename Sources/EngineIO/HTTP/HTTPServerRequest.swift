@@ -26,11 +26,15 @@ public struct HTTPServerResponse: Sendable {
     public var status: HTTPResponseStatus
     public var headers: HTTPHeaders
     public var body: ByteBuffer
+    /// A file to send instead of `body`, straight from the disk (`sendfile`); the server
+    /// closes it once written. See ``StaticFiles``.
+    public var file: HTTPFileBody?
 
-    public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
+    public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer(), file: HTTPFileBody? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.file = file
     }
 
     /// A text response.
@@ -44,3 +48,14 @@ public struct HTTPServerResponse: Sendable {
 
 /// The application's HTTP handler, for every request no Engine.IO endpoint takes.
 public typealias HTTPResponder = @Sendable (HTTPServerRequest) async -> HTTPServerResponse
+
+/// An open file to send as a response body. The server owns it from then on and closes it.
+public struct HTTPFileBody: Sendable {
+    public let handle: NIOFileHandle
+    public let region: FileRegion
+
+    public init(handle: NIOFileHandle, region: FileRegion) {
+        self.handle = handle
+        self.region = region
+    }
+}
