@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "SocketIO", targets: ["SocketIO"]),
         .library(name: "SocketIOTesting", targets: ["SocketIOTesting"]),
         .executable(name: "socketio-server", targets: ["socketio-server"]),
+        .executable(name: "flask-chat-example", targets: ["flask-chat-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
@@ -97,6 +98,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Flask-SocketIO's example app, rewritten (Examples/FlaskChat); compiled and tested in CI.
+        .executableTarget(
+            name: "flask-chat-example",
+            dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol"],
+            path: "Examples/FlaskChat",
+            swiftSettings: swiftSettings
+        ),
         // Shared by the test targets: wire helpers and a raw live WebSocket client.
         .target(
             name: "TestSupport",
@@ -127,6 +135,11 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExamplesTests",
+            dependencies: ["flask-chat-example", "SocketIOTesting", "SocketIO", "SocketIOProtocol"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,9 @@
+import EngineIO
+import SocketIO
+
+let io = makeChatServer()
+let server = try await HTTPServer.bind(host: "127.0.0.1", port: 5000, engines: [io.engine]) { request in
+    request.path == "/" ? .text(indexPage, contentType: "text/html; charset=utf-8") : .notFound
+}
+print("Flask-SocketIO example on http://127.0.0.1:5000/")
+try await server.waitUntilClosed()
