@@ -167,8 +167,11 @@ final class SocketRegistry: LocalSocketEmitter {
                 try socket.engine.send(frames, volatile: volatile)
                 reached += 1
             } catch {
-                // One slow client must not fail a broadcast to the others.
-                self.logger.warning("broadcast dropped for a socket", metadata: ["sio.sid": "\(socket.id)", "error": "\(error)"])
+                // One slow client must not fail a broadcast to the others. A session that
+                // closed meanwhile is expected; a full queue is worth a warning.
+                if error.code == .outboundQueueFull {
+                    self.logger.warning("broadcast dropped for a socket", metadata: ["sio.sid": "\(socket.id)", "error": "\(error)"])
+                }
             }
         }
         return reached

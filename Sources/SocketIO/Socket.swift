@@ -139,6 +139,8 @@ public final class Socket: Sendable {
 
     /// Sends an event to this client.
     public func emit(_ event: String, arguments: [SocketIOValue]) throws(SocketIOError) {
+        // The socket may have left its namespace while its connection stays open.
+        guard self.connected else { throw .disconnected }
         self.notifyOutgoing(event, arguments)
         try self.send(SocketIOPacket.event(event, arguments, namespace: self.namespace.name))
     }

@@ -1,3 +1,4 @@
+import EngineIO
 import NIOCore
 import NIOHTTP1
 import SocketIO
@@ -88,5 +89,34 @@ struct TestClientTests {
         let answer = try await client.next("answer")
         #expect(answer.args == ["forty-two"])
         await client.disconnect()
+    }
+}
+
+@Suite("emit after a disconnect")
+struct EmitAfterDisconnectTests {
+    @Test func emitAndEmitWithAckFailOnceTheSocketLeft() async throws {
+        let io = SocketIOServer()
+        let sockets = Recorder<Socket>()
+        io.onConnection { socket in await sockets.append(socket) }
+        let client = try await SocketIOTestClient.connect(to: io)
+        let socket = try #require(await sockets.wait(for: 1).first)
+        try socket.emit("before", "ok")
+        // The socket leaves its namespace; the engine connection stays open.
+        socket.disconnect()
+        for _ in 0..<100 where socket.connected { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(throws: SocketIOError.disconnected) { try socket.emit("after", "x") }
+        await #expect(throws: AckError.disconnected) { _ = try await socket.emitWithAck("after") }
+        await client.disconnect()
+    }
+
+    @Test func engineSendFailsOnceTheSessionClosed() async throws {
+        let io = SocketIOServer()
+        let sockets = Recorder<Socket>()
+        io.onConnection { socket in await sockets.append(socket) }
+        let client = try await SocketIOTestClient.connect(to: io)
+        let socket = try #require(await sockets.wait(for: 1).first)
+        await client.disconnect()
+        for _ in 0..<100 where io.engine.sessionCount > 0 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(throws: EngineIOError.closed) { try socket.engine.send(text: "late") }
     }
 }

@@ -24,9 +24,16 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     private enum State {
         case idle
-        case collecting(head: HTTPRequestHead, body: ByteBuffer, limit: Int, overflowed: Bool)
+        case collecting(head: HTTPRequestHead, target: Target, body: ByteBuffer, limit: Int, overflowed: Bool)
         case waitingForResponse
         case upgraded
+    }
+
+    /// Where a request goes, decided once from its head: the URI is parsed only there.
+    struct Target {
+        var path: String
+        var query: [String: String]
+        var engine: EngineIOServer?
     }
 
     private let engines: [EngineIOServer]
@@ -49,12 +56,15 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
         case .head(let head):
-            let path = URLQuery.split(head.uri).path
-            let limit = self.engines.first(where: { $0.matches(path: path) })?.configuration.maxPayload ?? self.maxRequestBody
+            let (path, query) = URLQuery.split(head.uri)
+            let engine = self.engines.first(where: { $0.matches(path: path) })
+            let target = Target(path: path, query: query, engine: engine)
             self.pendingPoll = nil
-            self.state = .collecting(head: head, body: ByteBuffer(), limit: limit, overflowed: false)
+            self.state = .collecting(
+                head: head, target: target, body: ByteBuffer(), limit: engine?.configuration.maxPayload ?? self.maxRequestBody,
+                overflowed: false)
         case .body(var chunk):
-            guard case .collecting(let head, var body, let limit, var overflowed) = self.state else { return }
+            guard case .collecting(let head, let target, var body, let limit, var overflowed) = self.state else { return }
             self.state = .waitingForResponse  // release `body` so appending does not copy
             if !overflowed {
                 if body.readableBytes + chunk.readableBytes > limit {
@@ -64,11 +74,11 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                     body.writeBuffer(&chunk)
                 }
             }
-            self.state = .collecting(head: head, body: body, limit: limit, overflowed: overflowed)
+            self.state = .collecting(head: head, target: target, body: body, limit: limit, overflowed: overflowed)
         case .end:
-            guard case .collecting(let head, let body, _, let overflowed) = self.state else { return }
+            guard case .collecting(let head, let target, let body, _, let overflowed) = self.state else { return }
             self.state = .waitingForResponse
-            self.dispatch(context: context, head: head, body: body, overflowed: overflowed)
+            self.dispatch(context: context, head: head, target: target, body: body, overflowed: overflowed)
         }
     }
 
@@ -82,14 +92,13 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     // MARK: - Routing
 
-    private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer, overflowed: Bool) {
-        let request = EngineIORequest(
-            method: head.method, uri: head.uri, headers: head.headers, remoteAddress: context.channel.remoteAddress)
-        let (path, query) = URLQuery.split(head.uri)
-        guard let engine = self.engines.first(where: { $0.matches(path: path) }) else {
-            self.respondWithApplication(context: context, head: head, body: body, overflowed: overflowed)
+    private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, target: Target, body: ByteBuffer, overflowed: Bool) {
+        guard let engine = target.engine else {
+            self.respondWithApplication(context: context, head: head, target: target, body: body, overflowed: overflowed)
             return
         }
+        let request = EngineIORequest(
+            method: head.method, uri: head.uri, headers: head.headers, remoteAddress: context.channel.remoteAddress)
         let cors = Self.corsHeaders(engine.configuration.cors, request: head)
         let responder = EngineHTTPResponder(channel: context.channel, keepAlive: head.isKeepAlive, headers: cors)
 
@@ -108,7 +117,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
 
         let isUpgrade = Self.isWebSocketUpgrade(head)
-        let route = engine.route(method: head.method.rawValue, query: query, isWebSocketUpgrade: isUpgrade)
+        let route = engine.route(method: head.method.rawValue, query: target.query, isWebSocketUpgrade: isUpgrade)
         switch route {
         case .refuse(let code):
             self.logger.debug("engine request refused", metadata: ["code": "\(code.rawValue)", "uri": "\(head.uri)"])
@@ -281,7 +290,9 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     // MARK: - The application's HTTP
 
-    private func respondWithApplication(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer, overflowed: Bool) {
+    private func respondWithApplication(
+        context: ChannelHandlerContext, head: HTTPRequestHead, target: Target, body: ByteBuffer, overflowed: Bool
+    ) {
         let channel = context.channel
         let keepAlive = head.isKeepAlive
         let isHead = head.method == .HEAD
@@ -290,7 +301,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                 .respond(status: .payloadTooLarge, contentType: "text/plain", body: ByteBuffer(string: "Payload Too Large"))
             return
         }
-        let request = HTTPServerRequest(head: head, body: body, remoteAddress: channel.remoteAddress)
+        let request = HTTPServerRequest(head: head, path: target.path, query: target.query, body: body, remoteAddress: channel.remoteAddress)
         let responder = self.responder
         let promise = context.eventLoop.makePromise(of: HTTPServerResponse.self)
         promise.completeWithTask { await responder(request) }

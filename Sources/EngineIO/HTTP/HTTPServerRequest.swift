@@ -14,8 +14,15 @@ public struct HTTPServerRequest: Sendable {
     public var headers: HTTPHeaders { self.head.headers }
 
     public init(head: HTTPRequestHead, body: ByteBuffer, remoteAddress: SocketAddress?) {
+        let (path, query) = URLQuery.split(head.uri)
+        self.init(head: head, path: path, query: query, body: body, remoteAddress: remoteAddress)
+    }
+
+    /// With the path and query already parsed from `head.uri`.
+    init(head: HTTPRequestHead, path: String, query: [String: String], body: ByteBuffer, remoteAddress: SocketAddress?) {
         self.head = head
-        (self.path, self.query) = URLQuery.split(head.uri)
+        self.path = path
+        self.query = query
         self.body = body
         self.remoteAddress = remoteAddress
     }

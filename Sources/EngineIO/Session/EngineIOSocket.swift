@@ -26,6 +26,8 @@ public final class EngineIOSocket: @unchecked Sendable {
     /// Frames accepted by `send` and not yet handed to a transport. Bounded by
     /// `maxBufferedPackets`; atomic because `send` is called from any thread.
     private let queued = Atomic<Int>(0)
+    /// Set once the session closes, readable from any thread so that `send` can say so.
+    private let closedFlag = Atomic(false)
 
     enum Transport {
         case polling
@@ -94,11 +96,14 @@ public final class EngineIOSocket: @unchecked Sendable {
     ///   - volatile: drop the frames instead of queueing them when the transport cannot take them
     ///     now (Socket.IO's `volatile` flag).
     /// - Throws: ``EngineIOError/outboundQueueFull`` when `maxBufferedPackets` frames already
-    ///   wait; nothing is queued then.
+    ///   wait, ``EngineIOError/closed`` once the session has closed; nothing is queued then.
     public func send(_ frames: [EngineIOFrame], volatile: Bool = false) throws(EngineIOError) {
+        guard !self.closedFlag.load(ordering: .relaxed) else { throw .closed }
         if !volatile {
             let limit = self.server.configuration.maxBufferedPackets
             let total = self.queued.add(frames.count, ordering: .relaxed).newValue
+            // One packet always fits an empty queue, even when its attachments make it longer
+            // than the limit; otherwise a large binary event could never be sent.
             if total > limit, total - frames.count > 0 {
                 self.queued.subtract(frames.count, ordering: .relaxed)
                 throw .outboundQueueFull
@@ -235,6 +240,7 @@ public final class EngineIOSocket: @unchecked Sendable {
         self.eventLoop.preconditionInEventLoop()
         guard !self.isClosed else { return }
         self.isClosed = true
+        self.closedFlag.store(true, ordering: .relaxed)
         self.stopHeartbeat()
         self.upgradeTimer?.cancel()
         self.upgradeTimer = nil
