@@ -81,8 +81,11 @@ public struct BroadcastOperator: Sendable {
     }
 
     /// Makes the matching sockets join `rooms`.
-    public func socketsJoin(_ rooms: Room...) {
-        for socket in self.fetchSockets() { socket.join(Set(rooms)) }
+    public func socketsJoin(_ rooms: Room...) { self.socketsJoin(Set(rooms)) }
+
+    /// Makes the matching sockets join `rooms`.
+    public func socketsJoin(_ rooms: Set<Room>) {
+        for socket in self.fetchSockets() { socket.join(rooms) }
     }
 
     /// Makes the matching sockets leave `room`.
@@ -119,6 +122,27 @@ public struct BroadcastTimeoutOperator: Sendable {
     /// A client that disconnects before answering is not waited for.
     /// - Throws: ``AckError/timeout`` when some client has not answered in time.
     public func emitWithAck(_ event: String, _ args: SocketIOValue...) async throws -> [SocketIOValue] {
+        try await self.emitWithAck(event, arguments: args)
+    }
+
+    /// Emits `Encodable` arguments to every matching socket and decodes each client's first ack
+    /// argument as `R`.
+    ///
+    /// ```swift
+    /// let votes = try await io.to("jury").timeout(.seconds(10)).emitWithAck("vote", question, as: Vote.self)
+    /// ```
+    /// - Throws: ``AckError/timeout``, or a `DecodingError` when an answer does not decode.
+    @_disfavoredOverload
+    public func emitWithAck<each T: Encodable & Sendable, R: Decodable>(
+        _ event: String, _ values: repeat each T, as type: R.Type
+    ) async throws -> [R] {
+        let answers = try await self.emitWithAck(event, arguments: try SocketIOValueEncoder().encodeArguments(repeat each values))
+        let decoder = SocketIOValueDecoder()
+        return try answers.map { try decoder.decode(type, from: $0) }
+    }
+
+    /// Emits to every matching socket and returns each client's first ack argument.
+    public func emitWithAck(_ event: String, arguments args: [SocketIOValue]) async throws -> [SocketIOValue] {
         let namespace = self.operator.namespace
         let targets = namespace.adapter.sockets(matching: self.operator.options).compactMap { namespace.socket(id: $0) }
         guard !targets.isEmpty else { return [] }

@@ -125,23 +125,6 @@ public final class Namespace: Sendable {
 
     /// A broadcast to every socket of the namespace.
     public var broadcastOperator: BroadcastOperator { BroadcastOperator(namespace: self) }
-
-    /// A broadcast to the sockets in `room` (Node's `nsp.to(room)`).
-    public func to(_ room: Room) -> BroadcastOperator { self.broadcastOperator.to(room) }
-
-    /// Same as ``to(_:)`` (Node's `nsp.in(room)`).
-    public func `in`(_ room: Room) -> BroadcastOperator { self.broadcastOperator.to(room) }
-
-    /// A broadcast that leaves out the sockets in `room`.
-    public func except(_ room: Room) -> BroadcastOperator { self.broadcastOperator.except(room) }
-
-    /// Emits to every socket of the namespace.
-    public func emit(_ event: String, _ args: SocketIOValue...) { self.emit(event, arguments: args) }
-
-    /// Emits to every socket of the namespace.
-    public func emit(_ event: String, arguments: [SocketIOValue]) {
-        self.broadcastOperator.emit(event, arguments: arguments)
-    }
 }
 
 /// The namespace's local sockets by id; the adapter delivers broadcasts through it.

@@ -8,43 +8,77 @@ public import SocketIOProtocol
 /// struct Receipt: Codable, Sendable { var delivered: Bool }
 ///
 /// socket.on("chat") { (message: ChatMessage) async throws -> Receipt in
-///     socket.to(message.room).emit("chat", message)
+///     try socket.to(message.room).emit("chat", message)
 ///     return Receipt(delivered: true)           // the ack
 /// }
 /// socket.on("typing") { (room: String) in        // no return value: no ack
-///     socket.to(room).emit("typing", socket.id)
+///     try socket.to(room).emit("typing", socket.id)
 /// }
+/// socket.on("move") { (x: Int, y: Int, label: String?) in … }   // several arguments
+/// socket.on("upload") { (name: String, data: [UInt8]) -> Int in data.count }  // binary
 /// ```
 ///
-/// Handlers take one typed argument (use a struct, or `[SocketIOValue]` via the untyped
-/// ``Socket/EventHandler`` form, for several). An argument that does not
-/// decode is reported to the namespace's error handlers
+/// Up to three typed arguments; for more, or for a dynamic payload, take ``SocketIOValue``
+/// (or use the untyped `{ socket, args in … }` form). Binary arrives as `[UInt8]` or
+/// `ByteBuffer`. A missing argument decodes from `null`, so it fits an optional. An argument
+/// that does not decode is reported to the namespace's error handlers
 /// (``Namespace/onError(_:)``) with the socket and the event; the socket stays connected.
+///
+/// The two-argument forms are `@_disfavoredOverload`: a closure that could be either, such as
+/// `{ socket, args in args }`, stays the untyped ``Socket/EventHandler``.
 extension Socket {
     /// Handles `event` with one typed argument; the return value is the ack.
     public func on<A: Decodable & Sendable, R: Encodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (A) async throws -> R
     ) {
-        self.on(event) { _, args in [try SocketIOValueEncoder().encode(try await handler(try Self.argument(A.self, args, 0)))] }
+        self.on(event, TypedEventHandler.acking { _, args in try await handler(try args.decode(A.self, at: 0)) })
     }
 
     /// Handles `event` with one typed argument and no ack.
     public func on<A: Decodable & Sendable>(_ event: String, _ handler: @escaping @Sendable (A) async throws -> Void) {
-        self.on(event) { _, args in
-            try await handler(try Self.argument(A.self, args, 0))
-            return nil
-        }
+        self.on(event, TypedEventHandler.silent { _, args in try await handler(try args.decode(A.self, at: 0)) })
     }
 
-    /// Sends an event with one `Encodable` argument.
-    public func emit<T: Encodable & Sendable>(_ event: String, _ value: T) throws {
-        try self.emit(event, arguments: [try SocketIOValueEncoder().encode(value)])
+    /// Handles `event` with two typed arguments; the return value is the ack.
+    @_disfavoredOverload
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable, R: Encodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (A, B) async throws -> R
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.acking { _, args in try await handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1)) })
     }
 
-    /// Sends an event with two `Encodable` arguments.
-    public func emit<A: Encodable & Sendable, B: Encodable & Sendable>(_ event: String, _ a: A, _ b: B) throws {
-        let encoder = SocketIOValueEncoder()
-        try self.emit(event, arguments: [try encoder.encode(a), try encoder.encode(b)])
+    /// Handles `event` with two typed arguments and no ack.
+    @_disfavoredOverload
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (A, B) async throws -> Void
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.silent { _, args in try await handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1)) })
+    }
+
+    /// Handles `event` with three typed arguments; the return value is the ack.
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable, R: Encodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (A, B, C) async throws -> R
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.acking { _, args in
+                try await handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1), try args.decode(C.self, at: 2))
+            })
+    }
+
+    /// Handles `event` with three typed arguments and no ack.
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (A, B, C) async throws -> Void
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.silent { _, args in
+                try await handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1), try args.decode(C.self, at: 2))
+            })
     }
 
     /// Emits with an ack timeout (Node's `socket.timeout(ms)`).
@@ -58,7 +92,7 @@ extension Socket {
 
     /// Decodes argument `index` (a missing one decodes from `null`, so it fits an optional).
     static func argument<A: Decodable>(_ type: A.Type, _ args: [SocketIOValue], _ index: Int) throws -> A {
-        try SocketIOValueDecoder().decode(type, from: index < args.count ? args[index] : .null)
+        try TypedEventHandler.Arguments(values: args).decode(type, at: index)
     }
 }
 
@@ -76,32 +110,22 @@ public struct SocketTimeoutOperator: Sendable {
         return try Socket.argument(type, reply, 0)
     }
 
-    /// Sends an event with one `Encodable` argument and decodes the first ack argument as `R`.
-    public func emitWithAck<T: Encodable & Sendable, R: Decodable>(_ event: String, _ value: T, as type: R.Type) async throws -> R {
-        let reply = try await self.socket.emitWithAck(event, arguments: [try SocketIOValueEncoder().encode(value)], timeout: self.timeout)
+    /// Sends an event with `Encodable` arguments and decodes the first ack argument as `R`.
+    ///
+    /// ```swift
+    /// let reply = try await socket.timeout(.seconds(5)).emitWithAck("question", question, as: Reply.self)
+    /// ```
+    @_disfavoredOverload
+    public func emitWithAck<each T: Encodable & Sendable, R: Decodable>(
+        _ event: String, _ values: repeat each T, as type: R.Type
+    ) async throws -> R {
+        let arguments = try SocketIOValueEncoder().encodeArguments(repeat each values)
+        let reply = try await self.socket.emitWithAck(event, arguments: arguments, timeout: self.timeout)
         return try Socket.argument(type, reply, 0)
     }
 
     /// Sends an event and returns every ack argument.
     public func emitWithAck(_ event: String, _ args: SocketIOValue...) async throws -> [SocketIOValue] {
         try await self.socket.emitWithAck(event, arguments: args, timeout: self.timeout)
-    }
-}
-
-// Typed handlers registered on a namespace, `(Socket, A) -> R`, are left out on purpose: they
-// share their shape with the untyped `(Socket, [SocketIOValue]) -> [SocketIOValue]?`, and Swift
-// then prefers the generic one (A = R = [SocketIOValue]), which changes what `{ _, args in args }`
-// means. They come with the developer-API issue, under names that cannot collide.
-extension Namespace {
-    /// Emits an `Encodable` value to every socket of the namespace.
-    public func emit<T: Encodable & Sendable>(_ event: String, _ value: T) throws {
-        self.emit(event, arguments: [try SocketIOValueEncoder().encode(value)])
-    }
-}
-
-extension BroadcastOperator {
-    /// Emits an `Encodable` value to every matching socket (encoded once).
-    public func emit<T: Encodable & Sendable>(_ event: String, _ value: T) throws {
-        self.emit(event, arguments: [try SocketIOValueEncoder().encode(value)])
     }
 }

@@ -67,6 +67,8 @@ public final class SocketIOServer: Sendable {
     public var sockets: Namespace { self.of("/") }
 
     // MARK: - Shortcuts to the main namespace, as Node's `io.on`, `io.emit`, `io.to`.
+    // The broadcast operators come from ``BroadcastScope``, typed handlers from
+    // ``NamespaceEventHandling``.
 
     /// Registers connect middleware on `/`. See ``Namespace/use(_:)``.
     public func use(_ middleware: @escaping Namespace.Middleware) { self.sockets.use(middleware) }
@@ -80,15 +82,12 @@ public final class SocketIOServer: Sendable {
     /// Adds a handler for failed event handlers on `/`. See ``Namespace/onError(_:)``.
     public func onError(_ handler: @escaping Namespace.ErrorHandler) { self.sockets.onError(handler) }
 
-    /// Emits to every socket of `/`.
-    public func emit(_ event: String, _ args: SocketIOValue...) { self.sockets.emit(event, arguments: args) }
-
-    /// A broadcast on `/` to the sockets in `room`.
-    public func to(_ room: Room) -> BroadcastOperator { self.sockets.to(room) }
-
-    /// A broadcast on `/` that leaves out the sockets in `room`.
-    public func except(_ room: Room) -> BroadcastOperator { self.sockets.except(room) }
+    /// A broadcast to every socket of `/`; the operators of ``BroadcastScope`` (`io.to`,
+    /// `io.except`, `io.timeout`, `io.fetchSockets()`, …) start from it.
+    public var broadcastOperator: BroadcastOperator { self.sockets.broadcastOperator }
 }
+
+extension SocketIOServer: BroadcastScope {}
 
 /// The namespaces of one server, shared with the engine application (which must not hold the
 /// server itself: the server holds the engine).

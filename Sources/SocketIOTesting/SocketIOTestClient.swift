@@ -148,9 +148,14 @@ public final class SocketIOTestClient: Sendable {
         self.send(.event(event, args, namespace: self.namespace))
     }
 
-    /// Sends an event with one `Encodable` argument.
-    public func emit<T: Encodable & Sendable>(_ event: String, _ value: T) throws {
-        self.send(.event(event, [try SocketIOValueEncoder().encode(value)], namespace: self.namespace))
+    /// Sends an event with `Encodable` arguments (`[UInt8]` and `ByteBuffer` go as binary).
+    ///
+    /// ```swift
+    /// try client.emit("move", 3, 4)
+    /// ```
+    @_disfavoredOverload
+    public func emit<each T: Encodable & Sendable>(_ event: String, _ values: repeat each T) throws {
+        self.send(.event(event, try SocketIOValueEncoder().encodeArguments(repeat each values), namespace: self.namespace))
     }
 
     /// Sends an event and waits for the server's ack.
@@ -158,11 +163,17 @@ public final class SocketIOTestClient: Sendable {
         try await self.emitWithAck(event, arguments: args, timeout: timeout)
     }
 
-    /// Sends an event with one `Encodable` argument and decodes the first ack argument as `R`.
-    public func emitWithAck<T: Encodable & Sendable, R: Decodable>(
-        _ event: String, _ value: T, as type: R.Type, timeout: Duration = .seconds(5)
+    /// Sends an event with `Encodable` arguments and decodes the first ack argument as `R`.
+    ///
+    /// ```swift
+    /// let receipt = try await client.emitWithAck("chat", message, as: Receipt.self)
+    /// ```
+    @_disfavoredOverload
+    public func emitWithAck<each T: Encodable & Sendable, R: Decodable>(
+        _ event: String, _ values: repeat each T, as type: R.Type, timeout: Duration = .seconds(5)
     ) async throws -> R {
-        let reply = try await self.emitWithAck(event, arguments: [try SocketIOValueEncoder().encode(value)], timeout: timeout)
+        let arguments = try SocketIOValueEncoder().encodeArguments(repeat each values)
+        let reply = try await self.emitWithAck(event, arguments: arguments, timeout: timeout)
         return try SocketIOValueDecoder().decode(type, from: reply.first ?? .null)
     }
 

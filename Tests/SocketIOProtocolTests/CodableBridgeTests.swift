@@ -39,6 +39,19 @@ struct CodableBridgeTests {
         #expect(try SocketIOValueDecoder().decode(Message.self, from: value) == self.message)
     }
 
+    @Test func byteBuffersAreAttachmentsBothWays() throws {
+        struct Upload: Codable, Equatable {
+            var name: String
+            var data: ByteBuffer
+        }
+        let upload = Upload(name: "a.bin", data: ByteBuffer(bytes: [1, 2, 3]))
+        let value = try SocketIOValueEncoder().encode(upload)
+        // Not NIO's base64 text: a binary attachment, as `[UInt8]` is.
+        #expect(value["data"] == .binary(ByteBuffer(bytes: [1, 2, 3])))
+        #expect(try SocketIOValueDecoder().decode(Upload.self, from: value) == upload)
+        #expect(try SocketIOValueDecoder().decode(ByteBuffer.self, from: .binary(ByteBuffer(bytes: [7]))) == ByteBuffer(bytes: [7]))
+    }
+
     @Test func decodesWhatAJavaScriptClientSends() throws {
         // Missing optional, integral double, bytes as an array, keys in another order.
         let value = try JSONParser.parse(

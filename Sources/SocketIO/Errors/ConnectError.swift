@@ -19,3 +19,8 @@ public struct ConnectError: Error, Sendable, Hashable {
         self.data = data
     }
 }
+
+extension ConnectError: CustomStringConvertible {
+    /// The message, as a JavaScript `Error` prints.
+    public var description: String { self.message }
+}

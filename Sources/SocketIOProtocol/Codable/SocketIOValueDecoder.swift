@@ -1,8 +1,8 @@
 import NIOCore
 
 /// Decodes `Decodable` values from ``SocketIOValue``s, as `JSONDecoder` reads JSON: missing
-/// keys and `null` for optionals, numbers that must fit their type, `[UInt8]` from binary (or
-/// from an array of bytes), and `SocketIOValue` taken as it is.
+/// keys and `null` for optionals, numbers that must fit their type, `[UInt8]` and `ByteBuffer`
+/// from binary (`[UInt8]` also from an array of bytes), and `SocketIOValue` taken as it is.
 ///
 /// ```swift
 /// let message = try SocketIOValueDecoder().decode(Message.self, from: value)
@@ -24,6 +24,10 @@ struct ValueDecoder: Decoder {
         if type == SocketIOValue.self { return value as! T }
         if type == [UInt8].self {
             if case .binary(let buffer) = value { return Array(buffer.readableBytesView) as! T }
+        }
+        // NIO's own `ByteBuffer: Codable` reads base64 text; an attachment is the natural source.
+        if type == ByteBuffer.self {
+            if case .binary(let buffer) = value { return buffer as! T }
         }
         return try T(from: ValueDecoder(value: value, codingPath: codingPath))
     }

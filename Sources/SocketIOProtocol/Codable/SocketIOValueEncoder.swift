@@ -3,8 +3,9 @@ import NIOCore
 /// Encodes `Encodable` values into ``SocketIOValue``s, the way `JSONEncoder` would write them,
 /// without Foundation and without JSON text in between.
 ///
-/// Keys keep the order they are encoded in. `[UInt8]` becomes binary (a Socket.IO attachment),
-/// `SocketIOValue` is taken as it is, `nil` is `null`, and non-finite floats are refused.
+/// Keys keep the order they are encoded in. `[UInt8]` and `ByteBuffer` become binary (a Socket.IO
+/// attachment), `SocketIOValue` is taken as it is, `nil` is `null`, and non-finite floats are
+/// refused.
 ///
 /// ```swift
 /// struct Message: Codable { var room: String; var text: String }
@@ -21,11 +22,26 @@ public struct SocketIOValueEncoder: Sendable {
         return encoder.storage.value
     }
 
+    /// Encodes each value as one event argument, in order.
+    ///
+    /// ```swift
+    /// let args = try SocketIOValueEncoder().encodeArguments("lobby", Message(room: "lobby", text: "hi"))
+    /// // ["lobby", {"room":"lobby","text":"hi"}]
+    /// ```
+    public func encodeArguments<each T: Encodable>(_ values: repeat each T) throws -> [SocketIOValue] {
+        var arguments: [SocketIOValue] = []
+        for value in repeat each values {
+            arguments.append(try self.encode(value))
+        }
+        return arguments
+    }
+
     /// Values that map to a `SocketIOValue` without going through `Encodable`.
     static func direct<T>(_ value: T) -> SocketIOValue? {
         switch value {
         case let value as SocketIOValue: return value
         case let bytes as [UInt8]: return .binary(ByteBuffer(bytes: bytes))
+        case let buffer as ByteBuffer: return .binary(buffer)
         default: return nil
         }
     }
