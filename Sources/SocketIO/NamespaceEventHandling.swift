@@ -1,4 +1,4 @@
-public import SocketIOProtocol
+import SocketIOProtocol
 
 /// Handlers that apply to every socket of a namespace, the way Flask-SocketIO's
 /// `@socketio.on(event, namespace=…)` decorators do: on ``Namespace``, and on

@@ -1,6 +1,6 @@
 public import EngineIO
 public import Logging
-public import SocketIOProtocol
+import SocketIOProtocol
 import Synchronization
 
 /// A Socket.IO v5 server: namespaces, rooms, events and acks over an Engine.IO endpoint.

@@ -200,7 +200,7 @@ struct SocketIOServerTests {
                 return nil
             }
             io.on("room") { socket, args in
-                try socket.to(args[0].stringValue!).emit("msg", args[1])
+                socket.to(args[0].stringValue!).emit("msg", args[1])
                 return nil
             }
         }

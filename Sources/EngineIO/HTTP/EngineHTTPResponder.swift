@@ -1,20 +1,45 @@
 import EngineIOProtocol
-import NIOCore
-import NIOHTTP1
+package import NIOCore
+package import NIOHTTP1
 
-/// Answers one Engine.IO HTTP request (a poll, a POST, a handshake or an error). Created by
-/// the HTTP handler on the connection's loop; used by
-/// the session on its own loop (they may differ), so every write hops to the channel's loop.
-final class EngineHTTPResponder: Sendable {
-    let channel: any Channel
-    let keepAlive: Bool
+/// Answers one Engine.IO HTTP request (a poll, a POST, a handshake or an error), once.
+///
+/// Where the answer goes is the front end's business: ``HTTPServer`` writes it to its channel
+/// (hopping to the channel's loop, since sessions may live on another), a framework
+/// integration such as SocketIOHummingbird hands it to its own response. Sessions keep a
+/// pending poll's responder by identity.
+package final class EngineHTTPResponder: Sendable {
+    /// What a front end does with a finished answer.
+    package typealias Sink = @Sendable (_ status: HTTPResponseStatus, _ headers: HTTPHeaders, _ body: ByteBuffer) -> Void
+
     /// CORS and other headers every answer to this request carries.
     let headers: HTTPHeaders
+    private let sink: Sink
 
-    init(channel: any Channel, keepAlive: Bool, headers: HTTPHeaders) {
-        self.channel = channel
-        self.keepAlive = keepAlive
+    package init(headers: HTTPHeaders, sink: @escaping Sink) {
         self.headers = headers
+        self.sink = sink
+    }
+
+    /// A responder that writes an HTTP/1.1 response to `channel` (and closes it afterwards
+    /// unless `keepAlive`).
+    convenience init(channel: any Channel, keepAlive: Bool, headers: HTTPHeaders) {
+        self.init(headers: headers) { status, headers, body in
+            var head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
+            if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
+            let responseHead = head
+            let write: @Sendable () -> Void = {
+                channel.write(HTTPServerResponsePart.head(responseHead), promise: nil)
+                channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil)
+                let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+                if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
+            }
+            if channel.eventLoop.inEventLoop {
+                write()
+            } else {
+                channel.eventLoop.execute(write)
+            }
+        }
     }
 
     /// 200 with a polling payload (Node: `text/plain; charset=UTF-8`).
@@ -43,24 +68,10 @@ final class EngineHTTPResponder: Sendable {
     }
 
     func respond(status: HTTPResponseStatus, contentType: String, body: ByteBuffer, extraHeaders: HTTPHeaders = [:]) {
-        var head = HTTPResponseHead(version: .http1_1, status: status, headers: self.headers)
-        head.headers.replaceOrAdd(name: "content-type", value: contentType)
-        head.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
-        head.headers.add(contentsOf: extraHeaders)
-        if !self.keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-        let responseHead = head
-        let channel = self.channel
-        let keepAlive = self.keepAlive
-        let write: @Sendable () -> Void = {
-            channel.write(HTTPServerResponsePart.head(responseHead), promise: nil)
-            channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil)
-            let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
-            if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
-        }
-        if channel.eventLoop.inEventLoop {
-            write()
-        } else {
-            channel.eventLoop.execute(write)
-        }
+        var headers = self.headers
+        headers.replaceOrAdd(name: "content-type", value: contentType)
+        headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
+        headers.add(contentsOf: extraHeaders)
+        self.sink(status, headers, body)
     }
 }

@@ -99,108 +99,40 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         let request = EngineIORequest(
             method: head.method, uri: head.uri, headers: head.headers, remoteAddress: context.channel.remoteAddress)
-        let cors = Self.corsHeaders(engine.configuration.cors, request: head)
-        let responder = EngineHTTPResponder(channel: context.channel, keepAlive: head.isKeepAlive, headers: cors)
-
-        if head.method == .OPTIONS, engine.configuration.cors != nil {
-            var headers = cors
-            headers.add(name: "access-control-allow-methods", value: "GET,HEAD,PUT,PATCH,POST,DELETE")
-            if let requested = head.headers.first(name: "access-control-request-headers") {
-                headers.add(name: "access-control-allow-headers", value: requested)
-            }
-            if let maxAge = engine.configuration.cors?.maxAge {
-                headers.add(name: "access-control-max-age", value: String(maxAge))
-            }
-            EngineHTTPResponder(channel: context.channel, keepAlive: head.isKeepAlive, headers: headers)
-                .respond(status: .noContent, contentType: "text/plain", body: ByteBuffer())
-            return
-        }
-
         let isUpgrade = Self.isWebSocketUpgrade(head)
-        let route = engine.route(method: head.method.rawValue, query: target.query, isWebSocketUpgrade: isUpgrade)
-        switch route {
-        case .refuse(let code):
-            self.logger.debug("engine request refused", metadata: ["code": "\(code.rawValue)", "uri": "\(head.uri)"])
-            let closing = EngineHTTPResponder(channel: context.channel, keepAlive: head.isKeepAlive && !isUpgrade, headers: cors)
-            closing.respond(error: code)
-        case .pollingHandshake:
-            self.checkAllowed(engine: engine, request: request, context: context, responder: responder) { handler, context in
-                handler.openPollingSession(engine: engine, request: request, context: context, responder: responder)
-            }
-        case .webSocketHandshake:
-            self.checkAllowed(engine: engine, request: request, context: context, responder: responder) { handler, context in
+        // An HTTP answer to a WebSocket request ends the connection.
+        let responder = EngineHTTPResponder(
+            channel: context.channel, keepAlive: head.isKeepAlive && !isUpgrade, headers: engine.corsHeaders(origin: head.headers.first(name: "origin")))
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        engine.handle(
+            request, body: body, bodyTooLarge: overflowed, isWebSocketUpgrade: isUpgrade, eventLoop: context.eventLoop, responder: responder
+        ) { outcome in
+            let (handler, context) = loopBound.value
+            switch outcome {
+            case .answered:
+                break
+            case .pollPending(let session):
+                handler.pendingPoll = (session, responder)
+            case .openWebSocket:
                 handler.openWebSocketSession(engine: engine, request: request, head: head, context: context, responder: responder)
-            }
-        case .poll(let session):
-            if overflowed { return responder.respond(error: .badRequest) }
-            self.pendingPoll = (session, responder)
-            session.eventLoop.execute { session.handlePoll(responder) }
-        case .post(let session):
-            session.eventLoop.execute {
-                if overflowed {
-                    session.rejectOversizePost(responder)
-                } else {
-                    session.handlePost(body, responder: responder)
+            case .upgradeWebSocket(let session):
+                handler.upgradeToWebSocket(context: context, head: head, engine: engine, extraHeaders: [:]) { channel in
+                    session.eventLoop.execute { session.attachProbe(.channel(channel)) }
+                    return session
                 }
             }
-        case .webSocketUpgrade(let session):
-            self.upgradeToWebSocket(context: context, head: head, engine: engine, extraHeaders: [:]) { channel in
-                session.eventLoop.execute { session.attachProbe(channel) }
-                return session
-            }
         }
-    }
-
-    /// Runs the `allowRequest` hook, if any, before a handshake; refuses with 403 when it says no.
-    private func checkAllowed(
-        engine: EngineIOServer,
-        request: EngineIORequest,
-        context: ChannelHandlerContext,
-        responder: EngineHTTPResponder,
-        then proceed: @escaping (EngineIOHTTPHandler, ChannelHandlerContext) -> Void
-    ) {
-        guard let hook = engine.configuration.allowRequest else {
-            proceed(self, context)
-            return
-        }
-        let promise = context.eventLoop.makePromise(of: AllowRequestResult.self)
-        promise.completeWithTask { await hook(request) }
-        let loopBound = NIOLoopBound((self, context, proceed), eventLoop: context.eventLoop)
-        promise.futureResult.whenSuccess { result in
-            let (handler, context, proceed) = loopBound.value
-            switch result {
-            case .allow:
-                proceed(handler, context)
-            case .deny(let message):
-                responder.respond(error: .forbidden, message: message)
-            }
-        }
-    }
-
-    private func openPollingSession(engine: EngineIOServer, request: EngineIORequest, context: ChannelHandlerContext, responder: EngineHTTPResponder) {
-        guard let session = engine.makeSession(eventLoop: context.eventLoop, request: request, transport: .polling) else {
-            responder.respond(status: .serviceUnavailable, error: .forbidden, message: engine.refusalMessage)
-            return
-        }
-        var extra = HTTPHeaders()
-        if let cookie = engine.configuration.cookie { extra.add(name: "set-cookie", value: cookie.header(sid: session.id)) }
-        let open = EngineIOPollingPayload.encode([engine.handshake(for: session, upgrades: true)])
-        responder.respond(status: .ok, contentType: "text/plain; charset=UTF-8", body: open, extraHeaders: extra)
-        engine.start(session)
     }
 
     private func openWebSocketSession(
         engine: EngineIOServer, request: EngineIORequest, head: HTTPRequestHead, context: ChannelHandlerContext,
         responder: EngineHTTPResponder
     ) {
-        guard let session = engine.makeSession(eventLoop: context.eventLoop, request: request, transport: .websocket(context.channel)) else {
-            EngineHTTPResponder(channel: context.channel, keepAlive: false, headers: responder.headers)
-                .respond(status: .serviceUnavailable, error: .forbidden, message: engine.refusalMessage)
+        guard let session = engine.makeSession(eventLoop: context.eventLoop, request: request, transport: .websocket(.channel(context.channel))) else {
+            responder.respond(status: .serviceUnavailable, error: .forbidden, message: engine.refusalMessage)
             return
         }
-        var extra = HTTPHeaders()
-        if let cookie = engine.configuration.cookie { extra.add(name: "set-cookie", value: cookie.header(sid: session.id)) }
-        self.upgradeToWebSocket(context: context, head: head, engine: engine, extraHeaders: extra) { channel in
+        self.upgradeToWebSocket(context: context, head: head, engine: engine, extraHeaders: engine.cookieHeaders(for: session)) { channel in
             channel.writeAndFlush(WebSocketFrame(engineIOFrame: engine.handshake(for: session, upgrades: false)), promise: nil)
             engine.start(session)
             return session
@@ -274,18 +206,6 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                     channel.close(promise: nil)
                 }
             }
-    }
-
-    // MARK: - CORS
-
-    static func corsHeaders(_ cors: CORSConfiguration?, request: HTTPRequestHead) -> HTTPHeaders {
-        guard let cors else { return [:] }
-        let origin = request.headers.first(name: "origin")
-        guard let allow = cors.allowOrigin(for: origin) else { return [:] }
-        var headers = HTTPHeaders([("access-control-allow-origin", allow)])
-        if allow != "*" { headers.add(name: "vary", value: "Origin") }
-        if cors.credentials { headers.add(name: "access-control-allow-credentials", value: "true") }
-        return headers
     }
 
     // MARK: - The application's HTTP

@@ -31,7 +31,7 @@ public final class EngineIOSocket: @unchecked Sendable {
 
     enum Transport {
         case polling
-        case websocket(any Channel)
+        case websocket(WebSocketLink)
         /// No network: frames go straight to a peer in the same process (SocketIOTesting).
         case inMemory(InMemoryPeer)
     }
@@ -40,7 +40,7 @@ public final class EngineIOSocket: @unchecked Sendable {
     var handler: (any EngineIOSocketHandler)?
     var transport: Transport
     /// The WebSocket of an upgrade in progress, and whether it has answered `2probe`.
-    var probe: (any Channel)?
+    var probe: WebSocketLink?
     var probeAcknowledged = false
     var upgradeTimer: Scheduled<Void>?
     var isClosed = false
@@ -155,7 +155,7 @@ public final class EngineIOSocket: @unchecked Sendable {
     private var canWriteNow: Bool {
         switch self.transport {
         case .polling: return self.pendingPoll != nil
-        case .websocket(let channel): return channel.isWritable
+        case .websocket(let link): return link.isWritable
         case .inMemory: return true
         }
     }
@@ -164,7 +164,10 @@ public final class EngineIOSocket: @unchecked Sendable {
     func flush() {
         guard !self.buffer.isEmpty else { return }
         switch self.transport {
-        case .websocket(let channel):
+        case .websocket(.external(let connection)):
+            guard connection.isWritable else { return }
+            connection.send(self.drainBuffer())
+        case .websocket(.channel(let channel)):
             var written = 0
             while written < self.buffer.count, channel.isWritable {
                 channel.write(WebSocketFrame(engineIOFrame: self.buffer[written]), promise: nil)
@@ -246,7 +249,7 @@ public final class EngineIOSocket: @unchecked Sendable {
         self.upgradeTimer = nil
         if let probe = self.probe {
             self.probe = nil
-            probe.close(promise: nil)
+            probe.abort()
         }
         self.logger.debug("session closed", metadata: ["reason": "\(reason.rawValue)"])
 
@@ -308,17 +311,14 @@ public final class EngineIOSocket: @unchecked Sendable {
             _ = self.drainBuffer()
             if !transportGone { peer.closed(reason) }
             self.server.removeSession(self)
-        case .websocket(let channel):
+        case .websocket(let link):
             if !clientInitiated { self.flush() }
             _ = self.drainBuffer()
             if !transportGone {
                 // A close frame, then the connection. When the WebSocket is already gone, its
                 // handler has answered (or sent) the close frame itself.
                 // 1001 "going away" on shutdown tells the client to reconnect (elsewhere).
-                let code: WebSocketErrorCode = reason == .serverShutdown ? .goingAway : .normalClosure
-                channel.writeAndFlush(WebSocketFrame.close(code: code)).whenComplete { _ in
-                    channel.close(promise: nil)
-                }
+                link.close(code: reason == .serverShutdown ? .goingAway : .normalClosure)
             }
             self.server.removeSession(self)
         }

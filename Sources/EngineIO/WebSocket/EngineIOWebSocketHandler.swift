@@ -72,16 +72,16 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
         let session = self.session
         let channel = context.channel
         if session.eventLoop.inEventLoop {
-            session.receive(frame, from: channel)
+            session.receive(frame, from: .channel(channel))
         } else {
-            session.eventLoop.execute { session.receive(frame, from: channel) }
+            session.eventLoop.execute { session.receive(frame, from: .channel(channel)) }
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         let session = self.session
         let channel = context.channel
-        session.eventLoop.execute { session.webSocketClosed(channel) }
+        session.eventLoop.execute { session.webSocketClosed(.channel(channel)) }
         context.fireChannelInactive()
     }
 
@@ -90,9 +90,9 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
             let session = self.session
             let channel = context.channel
             if session.eventLoop.inEventLoop {
-                session.webSocketWritable(channel)
+                session.webSocketWritable(.channel(channel))
             } else {
-                session.eventLoop.execute { session.webSocketWritable(channel) }
+                session.eventLoop.execute { session.webSocketWritable(.channel(channel)) }
             }
         }
         context.fireChannelWritabilityChanged()
