@@ -6,6 +6,7 @@
 //   EngineIOProtocol, SocketIOProtocol  pure codecs, no I/O
 //   EngineIO                            the engine on SwiftNIO channel handlers
 //   SocketIO                            namespaces, rooms, acks, middleware, adapter
+//   SocketIOHummingbird, SocketIOTesting integrations: a Hummingbird 2 app, the test client
 //   socketio-server                     the deployable executable
 import PackageDescription
 
@@ -24,13 +25,19 @@ let package = Package(
         .library(name: "EngineIO", targets: ["EngineIO"]),
         .library(name: "SocketIO", targets: ["SocketIO"]),
         .library(name: "SocketIOTesting", targets: ["SocketIOTesting"]),
+        .library(name: "SocketIOHummingbird", targets: ["SocketIOHummingbird"]),
         .executable(name: "socketio-server", targets: ["socketio-server"]),
         .executable(name: "flask-chat-example", targets: ["flask-chat-example"]),
+        .executable(name: "hummingbird-example", targets: ["hummingbird-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // Only SocketIOHummingbird (and its example) link these; socketio-server does not.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         .target(
@@ -82,6 +89,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SocketIOHummingbird",
+            dependencies: [
+                "SocketIO",
+                "EngineIO",
+                "EngineIOProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "socketio-server",
             dependencies: [
@@ -103,6 +127,18 @@ let package = Package(
             name: "flask-chat-example",
             dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol"],
             path: "Examples/FlaskChat",
+            swiftSettings: swiftSettings
+        ),
+        // An existing Hummingbird 2 app with Socket.IO mounted on its port (Examples/Hummingbird);
+        // the end-to-end tests drive it with python-socketio.
+        .executableTarget(
+            name: "hummingbird-example",
+            dependencies: [
+                "SocketIO", "SocketIOHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            path: "Examples/Hummingbird",
             swiftSettings: swiftSettings
         ),
         // Shared by the test targets: wire helpers and a raw live WebSocket client.
@@ -140,6 +176,18 @@ let package = Package(
         .testTarget(
             name: "ExamplesTests",
             dependencies: ["flask-chat-example", "SocketIOTesting", "SocketIO", "SocketIOProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SocketIOHummingbirdTests",
+            dependencies: [
+                "SocketIOHummingbird", "SocketIO", "SocketIOProtocol", "EngineIO", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

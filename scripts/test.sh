@@ -4,7 +4,7 @@
 #      Node's mocha/ws from apt for the protocol suites, when run as root);
 #   2. `swift test` (codecs, engine through EmbeddedChannel, Socket.IO on a live loopback server);
 #   3. end-to-end tests: `socketio-server e2e` driven by python-socketio's Client and AsyncClient
-#      over websocket, polling and upgrade;
+#      over websocket, polling and upgrade; the same clients against `hummingbird-example`;
 #   4. as root: the static release binary (scripts/release.sh) under chroot in Debian bullseye
 #      and in an empty root (scripts/portability-test.sh; debootstrap from apt, roots cached);
 #   5. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
@@ -32,7 +32,8 @@ step "swift test"
 swift test --skip-build
 
 step "end-to-end: python-socketio against socketio-server e2e"
-SOCKETIO_SERVER_BIN="$ROOT/.build/debug/socketio-server" "$VENV/bin/python" -m pytest -q Tests/e2e
+SOCKETIO_SERVER_BIN="$ROOT/.build/debug/socketio-server" HUMMINGBIRD_EXAMPLE_BIN="$ROOT/.build/debug/hummingbird-example" \
+  "$VENV/bin/python" -m pytest -q Tests/e2e
 
 # The static release binary in other roots under chroot (needs root; CI runs as root).
 if [ "$(id -u)" = 0 ]; then

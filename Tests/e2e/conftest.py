@@ -44,13 +44,18 @@ def server():
         return
     proc, url = _start_server()
     yield url
+    returncode = terminate(proc)
+    assert returncode == 0, f"server exited with {returncode} after SIGTERM"
+
+
+def terminate(proc):
+    """SIGTERM, then SIGKILL after 10 s; returns the exit code."""
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        return proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.wait()
-    assert proc.returncode == 0, f"server exited with {proc.returncode} after SIGTERM"
+        return proc.wait()
 
 
 # The three ways a client reaches the server: straight WebSocket, polling only, and polling

@@ -1,0 +1,66 @@
+"""python-socketio clients against Socket.IO mounted in a Hummingbird 2 application
+(`hummingbird-example`, Examples/Hummingbird): the app's own JSON route and Socket.IO share
+one port, over websocket, polling and the upgrade."""
+import os
+import queue
+import subprocess
+
+import pytest
+import requests
+import socketio
+from conftest import terminate
+
+TIMEOUT = 5
+
+
+@pytest.fixture(scope="module")
+def hummingbird_app():
+    binary = os.environ.get("HUMMINGBIRD_EXAMPLE_BIN", ".build/debug/hummingbird-example")
+    proc = subprocess.Popen([binary, "--port", "0"], stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    if not line.startswith("listening on "):
+        proc.kill()
+        raise RuntimeError(f"hummingbird-example did not start: {line!r}")
+    yield "http://" + line.split(" ")[-1]
+    terminate(proc)
+
+
+def connect(url, transports, *events):
+    client = socketio.Client(reconnection=False)
+    queues = {}
+    for event in events:
+        q = queue.Queue()
+        queues[event] = q
+        client.on(event, lambda *args, q=q: q.put(args))
+    client.connect(url, transports=transports, wait_timeout=TIMEOUT)
+    return client, queues
+
+
+def test_the_apps_own_route_answers_on_the_same_port(hummingbird_app):
+    response = requests.get(hummingbird_app + "/api/hello", timeout=TIMEOUT)
+    assert response.status_code == 200
+    assert response.json() == {"hello": "world"}
+
+
+def test_echo_acks_with_binary(hummingbird_app, transports):
+    client, _ = connect(hummingbird_app, transports)
+    try:
+        payload = {"text": "é😀", "bytes": b"\x00\x01\xff", "list": [1, 2.5, None, True]}
+        assert client.call("echo", payload, timeout=TIMEOUT) == payload
+        assert client.transport() in transports
+    finally:
+        client.disconnect()
+
+
+def test_rooms_reach_clients_on_other_transports(hummingbird_app):
+    listener, queues = connect(hummingbird_app, ["polling"], "said")
+    speaker, _ = connect(hummingbird_app, ["websocket"])
+    try:
+        assert listener.call("join", "r1", timeout=TIMEOUT) is True
+        speaker.emit("say", ("r1", "hello from websocket"))
+        sid, text = queues["said"].get(timeout=TIMEOUT)
+        assert (sid, text) == (speaker.get_sid("/"), "hello from websocket")
+        assert requests.get(hummingbird_app + "/api/clients", timeout=TIMEOUT).text == "2"
+    finally:
+        listener.disconnect()
+        speaker.disconnect()
