@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "SocketIO", targets: ["SocketIO"]),
         .library(name: "SocketIOTesting", targets: ["SocketIOTesting"]),
         .library(name: "SocketIOHummingbird", targets: ["SocketIOHummingbird"]),
+        .library(name: "SocketIORedisAdapter", targets: ["SocketIORedisAdapter"]),
         .executable(name: "socketio-server", targets: ["socketio-server"]),
         .executable(name: "flask-chat-example", targets: ["flask-chat-example"]),
         .executable(name: "hummingbird-example", targets: ["hummingbird-example"]),
@@ -102,6 +103,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Scale-out over Redis: our own RESP client on NIO and MessagePack codec (no Redis
+        // client package resolves here), speaking Node's redis-adapter protocol.
+        .target(
+            name: "SocketIORedisAdapter",
+            dependencies: [
+                "SocketIO",
+                "SocketIOProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -187,6 +201,14 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SocketIORedisAdapterTests",
+            dependencies: [
+                "SocketIORedisAdapter", "SocketIOProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

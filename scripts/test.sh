@@ -2,7 +2,8 @@
 # Runs every test of swift-socketio on a fresh Debian/Ubuntu machine with Swift 6:
 #   1. installs what the tests need (python-socketio and friends from PyPI into .venv;
 #      Node's mocha/ws from apt for the protocol suites, when run as root);
-#   2. `swift test` (codecs, engine through EmbeddedChannel, Socket.IO on a live loopback server);
+#   2. `swift test` (codecs, engine through EmbeddedChannel, Socket.IO on a live loopback server,
+#      the Redis client against a real redis-server from apt on a free loopback port);
 #   3. end-to-end tests: `socketio-server e2e` driven by python-socketio's Client and AsyncClient
 #      over websocket, polling and upgrade; the same clients against `hummingbird-example`;
 #   4. as root: the static release binary (scripts/release.sh) under chroot in Debian bullseye
@@ -24,6 +25,30 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
+
+SERVER_PIDS=()
+trap 'for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+
+# A real redis-server for the Redis adapter's tests (RedisConnectionTests, and the cluster
+# tests): from apt when missing, on a free loopback port, no persistence. REDIS_URL tells the
+# tests where it is; under CI they fail rather than skip without it.
+step "redis-server (apt when missing) on a free loopback port"
+if ! command -v redis-server >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null 2>&1; } || true
+fi
+command -v redis-server >/dev/null || { echo "redis-server is needed: apt-get install redis-server"; exit 1; }
+REDIS_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning >/dev/null &
+SERVER_PIDS+=($!)
+for _ in $(seq 1 100); do
+  if (exec 9<>"/dev/tcp/127.0.0.1/$REDIS_PORT" && printf 'PING\r\n' >&9 && read -r -t 1 reply <&9 && [ "${reply%$'\r'}" = "+PONG" ]) 2>/dev/null; then
+    break
+  fi
+  sleep 0.1
+done
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+echo "redis-server $(redis-server --version | sed -E 's/.*v=([^ ]+).*/\1/') at $REDIS_URL"
 
 step "swift build"
 swift build --build-tests
@@ -59,9 +84,6 @@ if [ -z "$MIRROR" ] && [ -d /work/.mirror/socketio+socket.io/repo ]; then
   MIRROR=/work/.mirror/socketio+socket.io/repo
 fi
 CHECK="$ROOT/../shared/conformance/check.sh"
-SERVER_PIDS=()
-trap 'for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
-
 # Starts `socketio-server MODE --port 0` and sets PORT from its "listening on" line.
 start_server() {
   exec 3< <("$ROOT/.build/debug/socketio-server" "$1" --port 0 --log-level error)

@@ -1,0 +1,85 @@
+public import NIOCore
+public import NIOPosix
+
+/// One connection to a Redis server, logged in and on its database: commands are pipelined
+/// (send many, replies come back in order), and a subscribing connection hands published
+/// messages to `onMessage`.
+///
+/// ```swift
+/// let redis = try await RedisConnection.connect(to: RedisURL("redis://127.0.0.1:6379/0"))
+/// let receivers = try await redis.send(["PUBLISH", "news", "hello"]).integer
+/// ```
+public final class RedisConnection: Sendable {
+    let channel: any Channel
+    public let url: RedisURL
+
+    private init(channel: any Channel, url: RedisURL) {
+        self.channel = channel
+        self.url = url
+    }
+
+    /// Connects, then sends `AUTH` and `SELECT` as the URL says.
+    ///
+    /// - Parameters:
+    ///   - onMessage: for a subscribing connection, gets every published message, on the
+    ///     connection's event loop; keep it short.
+    ///   - connectTimeout: how long the TCP connect may take.
+    /// - Throws: a connect error, or ``RESPError/server(_:)`` when `AUTH` or `SELECT` is refused.
+    public static func connect(
+        to url: RedisURL,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        connectTimeout: Duration = .seconds(5),
+        onMessage: (@Sendable (RedisMessage) -> Void)? = nil
+    ) async throws -> RedisConnection {
+        let channel = try await ClientBootstrap(group: eventLoopGroup)
+            .connectTimeout(TimeAmount.nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000 + connectTimeout.components.attoseconds / 1_000_000_000))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RESPChannelHandler(onMessage: onMessage))
+                }
+            }
+            .connect(host: url.host, port: url.port).get()
+        let connection = RedisConnection(channel: channel, url: url)
+        do {
+            if let password = url.password {
+                var auth: [RESPArgument] = ["AUTH"]
+                if let username = url.username { auth.append(.string(username)) }
+                auth.append(.string(password))
+                _ = try await connection.send(auth)
+            }
+            if url.database != 0 { _ = try await connection.send(["SELECT", .string(String(url.database))]) }
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+        return connection
+    }
+
+    /// Sends one command and waits for its reply. Calls may overlap: they are pipelined.
+    /// - Throws: ``RESPError/server(_:)`` for an error reply, ``RESPError/connectionClosed``.
+    @discardableResult
+    public func send(_ arguments: [RESPArgument]) async throws -> RESPValue {
+        try await self.sendFuture(arguments).get()
+    }
+
+    /// Sends one command; the future completes with its reply.
+    public func sendFuture(_ arguments: [RESPArgument]) -> EventLoopFuture<RESPValue> {
+        let promise = self.channel.eventLoop.makePromise(of: RESPValue.self)
+        self.channel.writeAndFlush(RESPChannelHandler.OutboundIn(arguments, promise)).whenFailure { error in
+            promise.fail(error)
+        }
+        return promise.futureResult
+    }
+
+    /// Whether the connection is open.
+    public var isActive: Bool { self.channel.isActive }
+
+    /// Completes when the connection closes, for whatever reason.
+    public var closeFuture: EventLoopFuture<Void> { self.channel.closeFuture }
+
+    /// Closes the connection; waiting commands fail with ``RESPError/connectionClosed``.
+    public func close() async {
+        try? await self.channel.close()
+    }
+}
