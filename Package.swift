@@ -209,6 +209,7 @@ let package = Package(
             dependencies: [
                 "SocketIORedisAdapter", "SocketIOProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import NIOCore
+import NIOPosix
 import SocketIORedisAdapter
 import Synchronization
 import Testing
@@ -64,5 +65,71 @@ struct RedisConnectionTests {
         // A wrong password is refused with the server's error, not a hang.
         url.password = "wrong"
         await #expect(throws: RESPError.self) { _ = try await RedisConnection.connect(to: url) }
+    }
+}
+
+@Suite("RedisPubSubClient: reconnects, resubscribes, drops while down", .enabled(if: RealRedis.available))
+struct RedisPubSubClientTests {
+    @Test func subscriptionsComeBackAfterTheServerDropsTheConnections() async throws {
+        let url = try #require(RealRedis.url)
+        let received = Mutex<[String]>([])
+        let client = RedisPubSubClient(url: url, eventLoopGroup: MultiThreadedEventLoopGroup.singleton) { message in
+            received.withLock { $0.append(String(buffer: message.payload)) }
+        }
+        let prefix = "sio-reconnect-\(UInt32.random(in: 0...UInt32.max))"
+        client.subscribe("\(prefix)-plain")
+        client.psubscribe("\(prefix)#*")
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        let admin = try await RedisConnection.connect(to: url)
+        defer { Task { await admin.close() } }
+        @Sendable func subscribed() async -> Bool {
+            guard client.isConnected else { return false }
+            return (try? await client.numberOfSubscribers("\(prefix)-plain")) == 1
+        }
+
+        try await waitUntil { await subscribed() }
+        #expect(client.publish("\(prefix)#a", ByteBuffer(string: "one")))
+        try await waitUntil { received.withLock { $0 } == ["one"] }
+
+        // The server drops every client connection (as a restart would); the client reconnects
+        // and subscribes again, and a publish while it is down is dropped and counted.
+        _ = try await admin.send(["CLIENT", "KILL", "TYPE", "pubsub"])
+        _ = try await admin.send(["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"])
+        try await waitUntil { !client.isConnected }
+        let droppedBefore = client.droppedPublishes
+        if !client.publish("\(prefix)#a", ByteBuffer(string: "lost")) {
+            #expect(client.droppedPublishes == droppedBefore + 1)
+        }
+        try await waitUntil { await subscribed() }
+        try await waitUntil {
+            // The pattern subscription may still be on its way: publish until it is heard.
+            _ = client.publish("\(prefix)#b", ByteBuffer(string: "two"))
+            return received.withLock { $0.contains("two") }
+        }
+        _ = try await admin.send(["PUBLISH", .string("\(prefix)-plain"), "three"])
+        try await waitUntil { received.withLock { $0.contains("three") } }
+    }
+
+    @Test func anUnreachableServerIsRetriedAndPublishesAreDropped() async throws {
+        // A loopback port with nothing listening.
+        let client = RedisPubSubClient(url: RedisURL(host: "127.0.0.1", port: 1), eventLoopGroup: MultiThreadedEventLoopGroup.singleton) { _ in }
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        for _ in 0..<3 { #expect(!client.publish("x", ByteBuffer(string: "y"))) }
+        #expect(client.droppedPublishes == 3)
+        await #expect(throws: RESPError.notConnected) { _ = try await client.numberOfSubscribers("x") }
+    }
+}
+
+/// Polls `condition` every 10 ms for at most 10 s.
+func waitUntil(_ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition not met in 10 s")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(10))
     }
 }
