@@ -28,7 +28,7 @@ io.on("say") { (socket: Socket, room: String, text: String) in
 
 let router = Router(context: BasicWebSocketRequestContext.self)
 router.get("/api/hello") { _, _ in Greeting(hello: "world") }        // the app's own HTTP
-router.get("/api/clients") { _, _ in "\(io.fetchSockets().count)" }
+router.get("/api/clients") { _, _ in "\(try await io.fetchSockets().count)" }
 router.addSocketIO(io)
 
 let app = Application(

@@ -75,27 +75,41 @@ public struct BroadcastOperator: Sendable {
         self.namespace.adapter.broadcast(packet, options: self.options)
     }
 
-    /// The matching sockets on this server.
-    public func fetchSockets() -> [Socket] {
+    /// The matching sockets of every server of the cluster (Node's `fetchSockets()`); with
+    /// ``local``, of this server only.
+    /// - Throws: ``AdapterError/timeout(_:)`` when another server did not answer in time.
+    public func fetchSockets() async throws -> [RemoteSocket] {
+        let details: [SocketDetails]
+        if self.options.flags.local {
+            details = self.namespace.registry.details(of: self.namespace.adapter.sockets(matching: self.options))
+        } else {
+            details = try await self.namespace.adapter.fetchSockets(self.options)
+        }
+        return details.map { RemoteSocket(details: $0, namespace: self.namespace) }
+    }
+
+    /// The matching sockets of this server, as ``Socket`` objects, at once.
+    public func localSockets() -> [Socket] {
         self.namespace.adapter.sockets(matching: self.options).compactMap { self.namespace.socket(id: $0) }
     }
 
-    /// Makes the matching sockets join `rooms`.
+    /// Makes the matching sockets (of every server) join `rooms` (Node's `socketsJoin`).
     public func socketsJoin(_ rooms: Room...) { self.socketsJoin(Set(rooms)) }
 
-    /// Makes the matching sockets join `rooms`.
+    /// Makes the matching sockets (of every server) join `rooms`.
     public func socketsJoin(_ rooms: Set<Room>) {
-        for socket in self.fetchSockets() { socket.join(rooms) }
+        self.namespace.adapter.addSockets(self.options, rooms: rooms)
     }
 
-    /// Makes the matching sockets leave `room`.
+    /// Makes the matching sockets (of every server) leave `room` (Node's `socketsLeave`).
     public func socketsLeave(_ room: Room) {
-        for socket in self.fetchSockets() { socket.leave(room) }
+        self.namespace.adapter.delSockets(self.options, rooms: [room])
     }
 
-    /// Disconnects the matching sockets; with `close`, their whole connections.
+    /// Disconnects the matching sockets (of every server); with `close`, their connections
+    /// (Node's `disconnectSockets`).
     public func disconnectSockets(close: Bool = false) {
-        for socket in self.fetchSockets() { socket.disconnect(close: close) }
+        self.namespace.adapter.disconnectSockets(self.options, close: close)
     }
 }
 
@@ -143,56 +157,51 @@ public struct BroadcastTimeoutOperator: Sendable {
 
     /// Emits to every matching socket and returns each client's first ack argument.
     public func emitWithAck(_ event: String, arguments args: [SocketIOValue]) async throws -> [SocketIOValue] {
+        // Node's algorithm: every server says how many answers to expect from it; done when all
+        // servers have spoken and every expected answer is in, or at the timeout.
         let namespace = self.operator.namespace
-        let targets = namespace.adapter.sockets(matching: self.operator.options).compactMap { namespace.socket(id: $0) }
-        guard !targets.isEmpty else { return [] }
-        let id = namespace.nextAckID()
-        let frames = SocketIOPacket.event(event, args, namespace: namespace.name, id: id).encode()
-        let collector = AckCollector(expected: targets.count)
+        let adapter = namespace.adapter
+        let collector = AckCollector()
+        let packet = SocketIOPacket.event(event, args, namespace: namespace.name)
+        let options = self.operator.options
         return try await withCheckedThrowingContinuation { continuation in
             collector.start(continuation)
-            for socket in targets {
-                let registered = socket.expectAck(id, timeout: nil) { result in
-                    switch result {
-                    case .success(let args): collector.answer(args.first ?? .null)
-                    case .failure: collector.gone()
-                    }
-                }
-                guard registered else {
-                    collector.gone()
-                    continue
-                }
-                do {
-                    try socket.engine.send(frames, volatile: self.operator.options.flags.volatile)
-                } catch {
-                    socket.failAck(id, with: error)
-                }
-            }
-            let timer = targets[0].engine.eventLoop.scheduleTask(in: TimeAmount(self.timeout)) {
-                if collector.timeOut() {
-                    for socket in targets { socket.failAck(id, with: AckError.timeout) }
-                }
+            let timer = Task {
+                try? await Task.sleep(for: self.timeout)
+                collector.timeOut()
             }
             collector.onFinish { timer.cancel() }
+            adapter.broadcastWithAck(packet, options: options, onClientCount: { collector.expect($0) }, onAck: { collector.answer($0) })
+            if options.flags.local {
+                collector.setServerCount(1)
+            } else {
+                Task {
+                    do {
+                        collector.setServerCount(try await adapter.serverCount())
+                    } catch {
+                        collector.fail(error)
+                    }
+                }
+            }
         }
     }
 }
 
-/// Gathers the acks of one broadcast and resumes its caller once.
+/// Gathers the acks of one broadcast and resumes its caller once (Node's
+/// `checkCompleteness`): complete when every server has reported its client count and as many
+/// answers as they announced have arrived.
 final class AckCollector: Sendable {
     private struct State {
-        var expected: Int
+        var expectedServers: Int?
+        var reportedServers = 0
+        var expectedAnswers = 0
         var responses: [SocketIOValue] = []
         var continuation: CheckedContinuation<[SocketIOValue], any Error>?
         var finished = false
         var onFinish: (@Sendable () -> Void)?
     }
 
-    private let state: Mutex<State>
-
-    init(expected: Int) {
-        self.state = Mutex(State(expected: expected))
-    }
+    private let state = Mutex(State())
 
     func start(_ continuation: CheckedContinuation<[SocketIOValue], any Error>) {
         self.state.withLock { $0.continuation = continuation }
@@ -207,29 +216,42 @@ final class AckCollector: Sendable {
         if run { action() }
     }
 
+    /// A server's client count (its first report), or −1 for a recipient that left.
+    func expect(_ count: Int) {
+        self.finish { state in
+            if count >= 0 { state.reportedServers += 1 }
+            state.expectedAnswers += count
+            return Self.outcome(state)
+        }
+    }
+
+    func setServerCount(_ count: Int) {
+        self.finish { state in
+            state.expectedServers = count
+            return Self.outcome(state)
+        }
+    }
+
     func answer(_ value: SocketIOValue) {
         self.finish { state in
             state.responses.append(value)
-            return state.responses.count >= state.expected ? .success(state.responses) : nil
+            return Self.outcome(state)
         }
     }
 
-    /// A recipient left (or could not be written to): one answer less to wait for.
-    func gone() {
-        self.finish { state in
-            state.expected -= 1
-            return state.responses.count >= state.expected ? .success(state.responses) : nil
-        }
+    func timeOut() {
+        self.finish { _ in .failure(AckError.timeout) }
     }
 
-    /// Returns whether this call ended the wait.
-    func timeOut() -> Bool {
-        var ended = false
-        self.finish { _ in
-            ended = true
-            return .failure(AckError.timeout)
-        }
-        return ended
+    func fail(_ error: any Error) {
+        self.finish { _ in .failure(error) }
+    }
+
+    private static func outcome(_ state: State) -> Result<[SocketIOValue], any Error>? {
+        guard let servers = state.expectedServers, state.reportedServers >= servers,
+            state.responses.count >= state.expectedAnswers
+        else { return nil }
+        return .success(state.responses)
     }
 
     private func finish(_ decide: (inout State) -> Result<[SocketIOValue], any Error>?) {

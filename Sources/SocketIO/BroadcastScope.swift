@@ -49,17 +49,20 @@ extension BroadcastScope {
     /// Emits to every socket of the namespace; the packet is encoded once.
     public func emit(_ event: String, arguments: [SocketIOValue]) { self.broadcastOperator.emit(event, arguments: arguments) }
 
-    /// Every socket of the namespace on this server (Node's `fetchSockets()`).
-    public func fetchSockets() -> [Socket] { self.broadcastOperator.fetchSockets() }
+    /// Every socket of the namespace, on every server of the cluster (Node's `fetchSockets()`).
+    public func fetchSockets() async throws -> [RemoteSocket] { try await self.broadcastOperator.fetchSockets() }
 
-    /// Makes every socket of the namespace join `rooms` (Node's `socketsJoin`).
+    /// Every socket of the namespace on this server, as ``Socket`` objects, at once.
+    public func localSockets() -> [Socket] { self.broadcastOperator.localSockets() }
+
+    /// Makes every socket of the namespace (on every server) join `rooms` (Node's `socketsJoin`).
     public func socketsJoin(_ rooms: Room...) { self.broadcastOperator.socketsJoin(Set(rooms)) }
 
-    /// Makes every socket of the namespace leave `room` (Node's `socketsLeave`).
+    /// Makes every socket of the namespace (on every server) leave `room` (Node's `socketsLeave`).
     public func socketsLeave(_ room: Room) { self.broadcastOperator.socketsLeave(room) }
 
-    /// Disconnects every socket of the namespace; with `close`, their whole connections
-    /// (Node's `disconnectSockets(close)`).
+    /// Disconnects every socket of the namespace (on every server); with `close`, their whole
+    /// connections (Node's `disconnectSockets(close)`).
     public func disconnectSockets(close: Bool = false) { self.broadcastOperator.disconnectSockets(close: close) }
 }
 

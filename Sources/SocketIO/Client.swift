@@ -97,7 +97,8 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
             auth: packet.data ?? .object([:]),
             headers: request.headers,
             address: request.remoteAddress?.ipAddress,
-            url: request.uri
+            url: request.uri,
+            issued: WallClock.milliseconds()
         )
         let socket = Socket(id: EngineIOServer.generateID(), namespace: namespace, handshake: handshake, engine: self.engine, client: self)
         self.sockets[namespace.name] = socket

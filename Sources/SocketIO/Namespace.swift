@@ -28,7 +28,6 @@ public final class Namespace: Sendable {
     /// For a namespace made on demand by a dynamic one (``SocketIOServer/of(matching:)``): the
     /// dynamic namespace whose middleware and handlers apply to it too, as in Node.
     public let parent: Namespace?
-    private let ackIDs = Atomic(0)
     private let concurrent = Atomic(false)
 
     private struct Handlers {
@@ -41,15 +40,15 @@ public final class Namespace: Sendable {
 
     private let handlers = Mutex(Handlers())
 
-    init(name: String, logger: Logger, parent: Namespace? = nil) {
+    init(name: String, logger: Logger, parent: Namespace? = nil, adapterFactory: any SocketIOAdapterFactory = InMemoryAdapter.Factory()) {
         self.name = name
         self.parent = parent
         var logger = logger
         logger[metadataKey: "sio.nsp"] = "\(name)"
         self.logger = logger
-        let registry = SocketRegistry(logger: logger)
+        let registry = SocketRegistry(name: name, logger: logger)
         self.registry = registry
-        self.adapter = InMemoryAdapter(emitter: registry)
+        self.adapter = adapterFactory.makeAdapter(for: registry)
     }
 
     /// Adds connect middleware; they run in order for each new socket.
@@ -102,9 +101,7 @@ public final class Namespace: Sendable {
     }
 
     /// The next ack id of this namespace (Node's `nsp._ids`), below 2^53 as JavaScript counts.
-    func nextAckID() -> Int {
-        self.ackIDs.wrappingAdd(1, ordering: .relaxed).oldValue & SocketIOPacketDecoder.maxAckID
-    }
+    func nextAckID() -> Int { self.registry.nextAckID() }
 
     // A namespace made by a dynamic one also runs the dynamic one's middleware and handlers.
     var errorHandlers: [ErrorHandler] { (self.parent?.errorHandlers ?? []) + self.handlers.withLock { $0.errors } }
@@ -125,38 +122,4 @@ public final class Namespace: Sendable {
 
     /// A broadcast to every socket of the namespace.
     public var broadcastOperator: BroadcastOperator { BroadcastOperator(namespace: self) }
-}
-
-/// The namespace's local sockets by id; the adapter delivers broadcasts through it.
-final class SocketRegistry: LocalSocketEmitter {
-    private let sockets = Mutex<[SocketID: Socket]>([:])
-    let logger: Logger
-
-    init(logger: Logger) {
-        self.logger = logger
-    }
-
-    func add(_ socket: Socket) { self.sockets.withLock { $0[socket.id] = socket } }
-    func remove(_ socket: Socket) { _ = self.sockets.withLock { $0.removeValue(forKey: socket.id) } }
-    func socket(id: SocketID) -> Socket? { self.sockets.withLock { $0[id] } }
-    var all: [Socket] { self.sockets.withLock { Array($0.values) } }
-
-    @discardableResult
-    func deliver(_ frames: [EngineIOFrame], to ids: Set<SocketID>, volatile: Bool) -> Int {
-        let targets = self.sockets.withLock { table in ids.compactMap { table[$0] } }
-        var reached = 0
-        for socket in targets {
-            do {
-                try socket.engine.send(frames, volatile: volatile)
-                reached += 1
-            } catch {
-                // One slow client must not fail a broadcast to the others. A session that
-                // closed meanwhile is expected; a full queue is worth a warning.
-                if error.code == .outboundQueueFull {
-                    self.logger.warning("broadcast dropped for a socket", metadata: ["sio.sid": "\(socket.id)", "error": "\(error)"])
-                }
-            }
-        }
-        return reached
-    }
 }

@@ -63,6 +63,7 @@ public final class Socket: Sendable {
         var anyListeners: [AnyEventListener] = []
         var outgoingListeners: [OutgoingListener] = []
         var data: [ObjectIdentifier: any Sendable] = [:]
+        var sharedData: SocketIOValue = .null
         var disconnectingHandlers: [DisconnectHandler] = []
         var disconnectHandlers: [DisconnectHandler] = []
         /// The rooms the socket was in when it disconnected, for disconnect handlers.
@@ -221,7 +222,19 @@ public final class Socket: Sendable {
         self.state.withLock { $0.disconnectingHandlers.append(handler) }
     }
 
-    /// Typed per-socket data (Node's `socket.data`), one value per key type.
+    /// Data other servers see in `fetchSockets()` (Node's `socket.data`): a plain value, so it
+    /// crosses the cluster. For typed, local-only state use ``subscript(data:)``.
+    ///
+    /// ```swift
+    /// socket.data = ["user": "ada", "role": "admin"]
+    /// let admins = try await io.fetchSockets().filter { $0.data["role"] == "admin" }
+    /// ```
+    public var data: SocketIOValue {
+        get { self.state.withLock { $0.sharedData } }
+        set { self.state.withLock { $0.sharedData = newValue } }
+    }
+
+    /// Typed per-socket data, one value per key type, on this server only.
     ///
     /// ```swift
     /// enum UserKey: SocketDataKey { typealias Value = User }
@@ -310,7 +323,34 @@ public struct Handshake: Sendable {
     public var address: String?
     /// The request path and query that opened the connection.
     public var url: String
+    /// When the socket connected, in milliseconds since 1970 (Node's `handshake.issued`).
+    public var issued: Int64
 
     /// The query parameters of ``url``, derived on each use (kept out of every idle socket).
     public var query: [String: String] { URLQuery.split(self.url).query }
+
+    /// The handshake as Node describes it to other servers (`fetchSockets()`): `headers`,
+    /// `time`, `address`, `xdomain`, `secure`, `issued`, `url`, `query` and `auth`.
+    var nodeObject: SocketIOValue {
+        var headers = SocketIOObject()
+        for (name, value) in self.headers { headers[name.lowercased()] = .string(value) }
+        var query = SocketIOObject()
+        for (key, value) in self.query.sorted(by: { $0.key < $1.key }) { query[key] = .string(value) }
+        return [
+            "headers": .object(headers),
+            "time": .string(Self.isoTime(self.issued)),
+            "address": self.address.map(SocketIOValue.string) ?? .null,
+            "xdomain": .bool(self.headers.contains(name: "origin")),
+            "secure": false,
+            "issued": .int(Int(self.issued)),
+            "url": .string(self.url),
+            "query": .object(query),
+            "auth": self.auth,
+        ]
+    }
+
+    private static func isoTime(_ milliseconds: Int64) -> String {
+        // Node writes `new Date().toString()`; the ISO form carries the same instant.
+        ISO8601Time.string(milliseconds: milliseconds)
+    }
 }

@@ -13,18 +13,23 @@ public struct SocketIOConfiguration: Sendable {
     public var maxAttachments: Int
     /// JSON nesting accepted in a packet.
     public var maxJSONDepth: Int
+    /// Makes each namespace's adapter: ``InMemoryAdapter`` (one server) by default, or a cluster
+    /// adapter such as SocketIORedisAdapter's.
+    public var adapter: any SocketIOAdapterFactory
 
     public init(
         path: String = "/socket.io/",
         engine: EngineIOConfiguration = EngineIOConfiguration(),
         connectTimeout: TimeAmount = .seconds(45),
         maxAttachments: Int = 10,
-        maxJSONDepth: Int = 100
+        maxJSONDepth: Int = 100,
+        adapter: any SocketIOAdapterFactory = InMemoryAdapter.Factory()
     ) {
         self.path = path
         self.engine = engine
         self.connectTimeout = connectTimeout
         self.maxAttachments = maxAttachments
         self.maxJSONDepth = maxJSONDepth
+        self.adapter = adapter
     }
 }

@@ -111,7 +111,7 @@ final class NamespaceRegistry: Sendable {
         guard create || parent != nil else { return nil }
         return self.namespaces.withLock { table in
             if let existing = table[name] { return existing }
-            let namespace = Namespace(name: name, logger: self.logger, parent: parent)
+            let namespace = Namespace(name: name, logger: self.logger, parent: parent, adapterFactory: self.configuration.adapter)
             table[name] = namespace
             return namespace
         }

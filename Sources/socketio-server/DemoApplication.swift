@@ -42,7 +42,7 @@ enum DemoApplication {
                 var clean = message
                 clean.text = String(message.text.prefix(500))
                 clean.name = String(message.name.prefix(40))
-                let recipients = socket.namespace.to(message.room).fetchSockets().count
+                let recipients = try await socket.namespace.to(message.room).fetchSockets().count
                 try socket.namespace.to(message.room).emit("chat", clean)
                 return Delivery(delivered: true, recipients: recipients)
             }
@@ -53,7 +53,7 @@ enum DemoApplication {
                 try? await Task.sleep(for: .seconds(1))
                 let stats = Stats(
                     clients: io.sockets.sockets.count,
-                    rooms: rooms.filter { !io.to($0).fetchSockets().isEmpty }.count,
+                    rooms: rooms.filter { !io.to($0).localSockets().isEmpty }.count,
                     eventsPerSecond: events.exchange(0, ordering: .relaxed))
                 try? io.sockets.broadcastOperator.volatile.emit("stats", stats)
             }

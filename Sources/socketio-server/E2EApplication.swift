@@ -64,7 +64,7 @@ enum E2EApplication {
         }
         namespace.on("room_size") { socket, args in
             guard let room = args.first?["room"]?.stringValue else { return [0] }
-            return [.int(socket.namespace.to(room).fetchSockets().count)]
+            return [.int(try await socket.namespace.to(room).fetchSockets().count)]
         }
         namespace.on("broadcast") { socket, args in
             socket.namespace.emit("bcast", arguments: args)

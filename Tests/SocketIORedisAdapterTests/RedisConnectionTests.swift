@@ -73,10 +73,10 @@ struct RedisPubSubClientTests {
     @Test func subscriptionsComeBackAfterTheServerDropsTheConnections() async throws {
         let url = try #require(RealRedis.url)
         let received = Mutex<[String]>([])
-        let client = RedisPubSubClient(url: url, eventLoopGroup: MultiThreadedEventLoopGroup.singleton) { message in
+        let prefix = "sio-reconnect-\(UInt32.random(in: 0...UInt32.max))"
+        let client = RedisPubSubClient(url: url, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clientName: prefix) { message in
             received.withLock { $0.append(String(buffer: message.payload)) }
         }
-        let prefix = "sio-reconnect-\(UInt32.random(in: 0...UInt32.max))"
         client.subscribe("\(prefix)-plain")
         client.psubscribe("\(prefix)#*")
         let running = Task { await client.run() }
@@ -92,10 +92,14 @@ struct RedisPubSubClientTests {
         #expect(client.publish("\(prefix)#a", ByteBuffer(string: "one")))
         try await waitUntil { received.withLock { $0 } == ["one"] }
 
-        // The server drops every client connection (as a restart would); the client reconnects
-        // and subscribes again, and a publish while it is down is dropped and counted.
-        _ = try await admin.send(["CLIENT", "KILL", "TYPE", "pubsub"])
-        _ = try await admin.send(["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"])
+        // The server drops both of the client's connections (as a restart would; only these, so
+        // that other tests' connections live on); the client reconnects and subscribes again.
+        let list = try await admin.send(["CLIENT", "LIST"]).string ?? ""
+        let ids = list.split(separator: "\n").filter { $0.contains("name=\(prefix)-") }.compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("id=") }.map { String($0.dropFirst(3)) }
+        }
+        #expect(ids.count == 2)
+        for id in ids { _ = try await admin.send(["CLIENT", "KILL", "ID", .string(id)]) }
         try await waitUntil { !client.isConnected }
         let droppedBefore = client.droppedPublishes
         if !client.publish("\(prefix)#a", ByteBuffer(string: "lost")) {

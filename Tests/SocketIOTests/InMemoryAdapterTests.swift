@@ -7,29 +7,51 @@ import Testing
 
 @Suite("In-memory adapter")
 struct InMemoryAdapterTests {
-    final class RecordingEmitter: LocalSocketEmitter {
-        let calls = Mutex<[(frames: [EngineIOFrame], targets: Set<SocketID>, volatile: Bool)]>([])
+    /// A namespace that records what its adapter asks of it.
+    final class RecordingNamespace: LocalNamespace {
+        let name = "/"
+        let deliveries = Mutex<[(frames: [EngineIOFrame], targets: Set<SocketID>, volatile: Bool)]>([])
+        let calls = Mutex<[String]>([])
+
         func deliver(_ frames: [EngineIOFrame], to sockets: Set<SocketID>, volatile: Bool) -> Int {
-            self.calls.withLock { $0.append((frames, sockets, volatile)) }
+            self.deliveries.withLock { $0.append((frames, sockets, volatile)) }
             return sockets.count
+        }
+        func deliverWithAck(
+            _ packet: SocketIOPacket, to sockets: Set<SocketID>, volatile: Bool,
+            onAck: @escaping @Sendable (SocketIOValue) -> Void, onGone: @escaping @Sendable () -> Void
+        ) -> Int {
+            for id in sockets.sorted() { onAck(.string(id)) }
+            return sockets.count
+        }
+        func join(_ sockets: Set<SocketID>, rooms: Set<Room>) { self.record("join", sockets, rooms) }
+        func leave(_ sockets: Set<SocketID>, rooms: Set<Room>) { self.record("leave", sockets, rooms) }
+        func disconnect(_ sockets: Set<SocketID>, close: Bool) { self.record("disconnect \(close)", sockets, []) }
+        func details(of sockets: Set<SocketID>) -> [SocketDetails] {
+            sockets.sorted().map { SocketDetails(id: $0, handshake: [:], rooms: [$0], data: .null) }
+        }
+        func receiveServerSideEmit(_ arguments: [SocketIOValue], reply: (@Sendable (SocketIOValue) -> Void)?) {}
+
+        private func record(_ what: String, _ sockets: Set<SocketID>, _ rooms: Set<Room>) {
+            self.calls.withLock { $0.append("\(what) \(sockets.sorted()) \(rooms.sorted())") }
         }
     }
 
     @Test func broadcastIsEncodedOnceForAllRecipients() {
-        let emitter = RecordingEmitter()
-        let adapter = InMemoryAdapter(emitter: emitter)
+        let namespace = RecordingNamespace()
+        let adapter = InMemoryAdapter(namespace: namespace)
         for id in ["a", "b", "c", "d"] { adapter.addAll(id, rooms: [id]) }
         adapter.addAll("a", rooms: ["r"])
         adapter.addAll("b", rooms: ["r", "x"])
         adapter.broadcast(.event("e", [.binary(.init(bytes: [1]))]), options: BroadcastOptions(rooms: ["r"]))
-        let calls = emitter.calls.withLock { $0 }
-        #expect(calls.count == 1)
-        #expect(calls[0].targets == ["a", "b"])
-        #expect(calls[0].frames.count == 2)  // the text packet and its one attachment
+        let deliveries = namespace.deliveries.withLock { $0 }
+        #expect(deliveries.count == 1)
+        #expect(deliveries.first?.targets == ["a", "b"])
+        #expect(deliveries.first?.frames.count == 2)  // header + attachment, shared by both targets
     }
 
-    @Test func roomsExceptAndMembership() {
-        let adapter = InMemoryAdapter(emitter: RecordingEmitter())
+    @Test func membershipRoomsAndExcept() {
+        let adapter = InMemoryAdapter(namespace: RecordingNamespace())
         for id in ["a", "b", "c"] { adapter.addAll(id, rooms: [id]) }
         adapter.addAll("a", rooms: ["r1", "r2"])
         adapter.addAll("b", rooms: ["r1"])
@@ -42,5 +64,29 @@ struct InMemoryAdapterTests {
         adapter.delAll("a")
         #expect(adapter.rooms(of: "a").isEmpty)
         #expect(adapter.allRooms() == ["b", "c", "r1"])
+    }
+
+    @Test func clusterOperationsActOnThisServersMatchingSockets() async throws {
+        let namespace = RecordingNamespace()
+        let adapter = InMemoryAdapter(namespace: namespace)
+        for id in ["a", "b", "c"] { adapter.addAll(id, rooms: [id]) }
+        adapter.addAll("a", rooms: ["r"])
+        adapter.addAll("b", rooms: ["r"])
+        adapter.addSockets(BroadcastOptions(rooms: ["r"]), rooms: ["s"])
+        adapter.delSockets(BroadcastOptions(except: ["r"]), rooms: ["t"])
+        adapter.disconnectSockets(BroadcastOptions(rooms: ["b"]), close: true)
+        #expect(namespace.calls.withLock { $0 } == ["join [\"a\", \"b\"] [\"s\"]", "leave [\"c\"] [\"t\"]", "disconnect true [\"b\"] []"])
+        #expect(try await adapter.fetchSockets(BroadcastOptions(rooms: ["r"])).map(\.id) == ["a", "b"])
+        #expect(try await adapter.serverCount() == 1)
+        #expect(throws: AdapterError.unsupported("serverSideEmit()")) { try adapter.serverSideEmit(["hello"]) }
+
+        let counts = Mutex<[Int]>([])
+        let acks = Mutex<[SocketIOValue]>([])
+        adapter.broadcastWithAck(
+            .event("vote", []), options: BroadcastOptions(rooms: ["r"]),
+            onClientCount: { count in counts.withLock { $0.append(count) } },
+            onAck: { value in acks.withLock { $0.append(value) } })
+        #expect(counts.withLock { $0 } == [2])
+        #expect(acks.withLock { $0 } == ["a", "b"])
     }
 }

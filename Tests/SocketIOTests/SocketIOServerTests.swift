@@ -224,9 +224,9 @@ struct SocketIOServerTests {
         #expect(await a.nextText() == #"42["notr"]"#)
         #expect(await c.nextText() == #"42["notr"]"#)
         #expect(await b.next(timeout: .milliseconds(200)) == nil)
-        #expect(server.io.to("r").fetchSockets().count == 1)
+        #expect(try await server.io.to("r").fetchSockets().count == 1)
         server.io.sockets.broadcastOperator.socketsJoin("all")
-        #expect(server.io.to("all").fetchSockets().count == 3)
+        #expect(try await server.io.to("all").fetchSockets().count == 3)
         for client in [a, b, c] { await client.close() }
     }
 

@@ -2,7 +2,9 @@ import EngineIOProtocol
 public import SocketIOProtocol
 import Synchronization
 
-/// The default adapter: rooms in memory, for one server (Node's in-memory `Adapter`).
+/// The default adapter: rooms in memory, for one server (Node's in-memory `Adapter`). Its
+/// cluster is this server: cluster operations act on local sockets, `serverCount()` is 1, and
+/// `serverSideEmit` is unsupported, as in Node.
 ///
 /// Membership is kept both ways, room → sockets and socket → rooms, in sets, so joins, leaves
 /// and broadcasts never scan. A socket's own room (its id) is implicit: every socket is in it,
@@ -14,10 +16,19 @@ public final class InMemoryAdapter: SocketIOAdapter {
     }
 
     private let state = Mutex(State())
-    private let emitter: any LocalSocketEmitter
+    /// The namespace this adapter serves.
+    public let namespace: any LocalNamespace
 
-    public init(emitter: any LocalSocketEmitter) {
-        self.emitter = emitter
+    public init(namespace: any LocalNamespace) {
+        self.namespace = namespace
+    }
+
+    /// Makes an ``InMemoryAdapter`` for each namespace (the default).
+    public struct Factory: SocketIOAdapterFactory {
+        public init() {}
+        public func makeAdapter(for namespace: any LocalNamespace) -> any SocketIOAdapter {
+            InMemoryAdapter(namespace: namespace)
+        }
     }
 
     public func addAll(_ id: SocketID, rooms: Set<Room>) {
@@ -81,11 +92,49 @@ public final class InMemoryAdapter: SocketIOAdapter {
         self.state.withLock { Set($0.rooms.keys).union($0.sids.keys) }
     }
 
+    // MARK: - The cluster: this server
+
     public func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) {
         let targets = self.sockets(matching: options)
         guard !targets.isEmpty else { return }
         // Encoded once; every target gets the same buffers.
         let frames = packet.encode()
-        self.emitter.deliver(frames, to: targets, volatile: options.flags.volatile)
+        self.namespace.deliver(frames, to: targets, volatile: options.flags.volatile)
     }
+
+    public func broadcastWithAck(
+        _ packet: SocketIOPacket, options: BroadcastOptions,
+        onClientCount: @escaping @Sendable (Int) -> Void, onAck: @escaping @Sendable (SocketIOValue) -> Void
+    ) {
+        let targets = self.sockets(matching: options)
+        onClientCount(targets.count)
+        guard !targets.isEmpty else { return }
+        self.namespace.deliverWithAck(packet, to: targets, volatile: options.flags.volatile, onAck: onAck) { onClientCount(-1) }
+    }
+
+    public func addSockets(_ options: BroadcastOptions, rooms: Set<Room>) {
+        self.namespace.join(self.sockets(matching: options), rooms: rooms)
+    }
+
+    public func delSockets(_ options: BroadcastOptions, rooms: Set<Room>) {
+        self.namespace.leave(self.sockets(matching: options), rooms: rooms)
+    }
+
+    public func disconnectSockets(_ options: BroadcastOptions, close: Bool) {
+        self.namespace.disconnect(self.sockets(matching: options), close: close)
+    }
+
+    public func fetchSockets(_ options: BroadcastOptions) async throws -> [SocketDetails] {
+        self.namespace.details(of: self.sockets(matching: options))
+    }
+
+    public func serverSideEmit(_ arguments: [SocketIOValue]) throws {
+        throw AdapterError.unsupported("serverSideEmit()")
+    }
+
+    public func serverSideEmitWithAck(_ arguments: [SocketIOValue], timeout: Duration) async throws -> [SocketIOValue] {
+        throw AdapterError.unsupported("serverSideEmit()")
+    }
+
+    public func serverCount() async throws -> Int { 1 }
 }

@@ -6,6 +6,88 @@ public typealias SocketID = String
 /// A room name.
 public typealias Room = String
 
+/// Room membership and broadcasting for one namespace (Node's `Adapter`).
+///
+/// The membership methods are about this server's sockets. The operations below them reach
+/// the whole cluster: ``InMemoryAdapter`` (the default) is a cluster of one server; a cluster
+/// adapter (SocketIORedisAdapter) does the same locally and forwards to the other servers.
+/// An adapter sees the namespace only through the ``LocalNamespace`` it was made with.
+public protocol SocketIOAdapter: AnyObject, Sendable {
+    // MARK: This server's membership
+
+    /// Adds a socket to rooms.
+    func addAll(_ id: SocketID, rooms: Set<Room>)
+    /// Removes a socket from one room.
+    func del(_ id: SocketID, room: Room)
+    /// Removes a socket from every room.
+    func delAll(_ id: SocketID)
+    /// The rooms a socket is in.
+    func rooms(of id: SocketID) -> Set<Room>
+    /// The local sockets a broadcast with these options reaches.
+    func sockets(matching options: BroadcastOptions) -> Set<SocketID>
+    /// Every room with at least one local member.
+    func allRooms() -> Set<Room>
+
+    // MARK: The cluster (with `options.flags.local`, this server only)
+
+    /// Encodes `packet` once and delivers it to every matching socket.
+    func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions)
+    /// A broadcast whose every recipient is asked for an ack (Node's `broadcastWithAck`).
+    /// Each server calls `onClientCount` with how many answers to expect from it (and with −1
+    /// when a recipient leaves before answering); every answer's first argument goes to `onAck`.
+    func broadcastWithAck(
+        _ packet: SocketIOPacket, options: BroadcastOptions,
+        onClientCount: @escaping @Sendable (Int) -> Void, onAck: @escaping @Sendable (SocketIOValue) -> Void)
+    /// Makes the matching sockets join `rooms`.
+    func addSockets(_ options: BroadcastOptions, rooms: Set<Room>)
+    /// Makes the matching sockets leave `rooms`.
+    func delSockets(_ options: BroadcastOptions, rooms: Set<Room>)
+    /// Disconnects the matching sockets; with `close`, their connections too.
+    func disconnectSockets(_ options: BroadcastOptions, close: Bool)
+    /// Describes the matching sockets of every server.
+    func fetchSockets(_ options: BroadcastOptions) async throws -> [SocketDetails]
+    /// Sends an event to the other servers' ``Namespace/onServerSideEmit(_:_:)`` handlers.
+    func serverSideEmit(_ arguments: [SocketIOValue]) throws
+    /// Same, and waits for one answer from each other server.
+    func serverSideEmitWithAck(_ arguments: [SocketIOValue], timeout: Duration) async throws -> [SocketIOValue]
+    /// How many servers the cluster has, this one included.
+    func serverCount() async throws -> Int
+}
+
+/// The narrow view of a namespace on this server that its adapter gets: deliver to, move and
+/// describe local sockets, and hand on what other servers sent. An adapter never reaches into
+/// server internals (socketioxide's `SocketEmitter`).
+public protocol LocalNamespace: Sendable {
+    /// The namespace's name, with its leading slash.
+    var name: String { get }
+    /// Writes the same frames to each of these local sockets. Returns how many it reached.
+    @discardableResult
+    func deliver(_ frames: [EngineIOFrame], to sockets: Set<SocketID>, volatile: Bool) -> Int
+    /// Sends `packet` to these local sockets with one ack id, encoded once; each answer's first
+    /// argument goes to `onAck`, and `onGone` runs for each recipient that leaves (or cannot be
+    /// written to) before answering. Returns how many it was sent to.
+    @discardableResult
+    func deliverWithAck(
+        _ packet: SocketIOPacket, to sockets: Set<SocketID>, volatile: Bool,
+        onAck: @escaping @Sendable (SocketIOValue) -> Void, onGone: @escaping @Sendable () -> Void) -> Int
+    /// Makes these local sockets join `rooms`.
+    func join(_ sockets: Set<SocketID>, rooms: Set<Room>)
+    /// Makes these local sockets leave `rooms`.
+    func leave(_ sockets: Set<SocketID>, rooms: Set<Room>)
+    /// Disconnects these local sockets; with `close`, their connections too.
+    func disconnect(_ sockets: Set<SocketID>, close: Bool)
+    /// Describes these local sockets.
+    func details(of sockets: Set<SocketID>) -> [SocketDetails]
+    /// An event another server sent with `serverSideEmit`: runs this namespace's handlers.
+    /// `reply` is set when the sender waits for an answer: call it once.
+    func receiveServerSideEmit(_ arguments: [SocketIOValue], reply: (@Sendable (SocketIOValue) -> Void)?)
+}
+
+/// Makes the adapter of each namespace (``SocketIOConfiguration/adapter``).
+public protocol SocketIOAdapterFactory: Sendable {
+    func makeAdapter(for namespace: any LocalNamespace) -> any SocketIOAdapter
+}
+
 /// Who a broadcast reaches and how (Node's `BroadcastOptions`).
 public struct BroadcastOptions: Sendable, Hashable {
     /// The rooms to reach; empty means every socket of the namespace.
@@ -37,29 +119,21 @@ public struct BroadcastFlags: Sendable, Hashable {
     }
 }
 
-/// The narrow view of a namespace an adapter gets: deliver encoded frames to local sockets.
-/// An adapter never reaches into server internals (socketioxide's `SocketEmitter`).
-public protocol LocalSocketEmitter: Sendable {
-    /// Writes the same frames to each of these local sockets. Returns how many it reached.
-    @discardableResult
-    func deliver(_ frames: [EngineIOFrame], to sockets: Set<SocketID>, volatile: Bool) -> Int
-}
+/// What `fetchSockets()` learns of a socket, on this server or another (Node's
+/// `RemoteSocket` data): plain values, so they cross the wire.
+public struct SocketDetails: Sendable, Hashable {
+    public var id: SocketID
+    /// Node's handshake object: `headers`, `address`, `url`, `query`, `auth`, `issued`,
+    /// `secure`, `xdomain`, `time`.
+    public var handshake: SocketIOValue
+    public var rooms: Set<Room>
+    /// The socket's shared data (``Socket/data``, Node's `socket.data`).
+    public var data: SocketIOValue
 
-/// Room membership and broadcasting for one namespace (Node's `Adapter`). The default is
-/// ``InMemoryAdapter``; a cluster adapter also forwards to other servers.
-public protocol SocketIOAdapter: AnyObject, Sendable {
-    /// Adds a socket to rooms.
-    func addAll(_ id: SocketID, rooms: Set<Room>)
-    /// Removes a socket from one room.
-    func del(_ id: SocketID, room: Room)
-    /// Removes a socket from every room.
-    func delAll(_ id: SocketID)
-    /// The rooms a socket is in.
-    func rooms(of id: SocketID) -> Set<Room>
-    /// The local sockets a broadcast with these options reaches.
-    func sockets(matching options: BroadcastOptions) -> Set<SocketID>
-    /// Every room with at least one local member.
-    func allRooms() -> Set<Room>
-    /// Encodes `packet` once and delivers it to every matching socket.
-    func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions)
+    public init(id: SocketID, handshake: SocketIOValue, rooms: Set<Room>, data: SocketIOValue) {
+        self.id = id
+        self.handshake = handshake
+        self.rooms = rooms
+        self.data = data
+    }
 }

@@ -24,11 +24,13 @@ public final class RedisConnection: Sendable {
     ///   - onMessage: for a subscribing connection, gets every published message, on the
     ///     connection's event loop; keep it short.
     ///   - connectTimeout: how long the TCP connect may take.
+    ///   - clientName: set with `CLIENT SETNAME` (no spaces).
     /// - Throws: a connect error, or ``RESPError/server(_:)`` when `AUTH` or `SELECT` is refused.
     public static func connect(
         to url: RedisURL,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         connectTimeout: Duration = .seconds(5),
+        clientName: String? = nil,
         onMessage: (@Sendable (RedisMessage) -> Void)? = nil
     ) async throws -> RedisConnection {
         let channel = try await ClientBootstrap(group: eventLoopGroup)
@@ -49,6 +51,8 @@ public final class RedisConnection: Sendable {
                 _ = try await connection.send(auth)
             }
             if url.database != 0 { _ = try await connection.send(["SELECT", .string(String(url.database))]) }
+            // Shows in CLIENT LIST, for whoever runs the Redis server.
+            if let clientName { _ = try await connection.send(["CLIENT", "SETNAME", .string(clientName)]) }
         } catch {
             try? await channel.close()
             throw error

@@ -21,6 +21,8 @@ public final class RedisPubSubClient: Sendable {
     private let logger: Logger
     private let onMessage: @Sendable (RedisMessage) -> Void
     private let eventLoopGroup: any EventLoopGroup
+    /// Prefix of the connections' names in `CLIENT LIST` (`<name>-pub`, `<name>-sub`).
+    public let clientName: String
 
     private struct State {
         var publisher: RedisConnection?
@@ -37,10 +39,11 @@ public final class RedisPubSubClient: Sendable {
     static let maxBackoff: Duration = .seconds(5)
 
     public init(
-        url: RedisURL, eventLoopGroup: any EventLoopGroup, logger: Logger = Logger(label: "socketio.redis"),
+        url: RedisURL, eventLoopGroup: any EventLoopGroup, clientName: String = "socketio", logger: Logger = Logger(label: "socketio.redis"),
         onMessage: @escaping @Sendable (RedisMessage) -> Void
     ) {
         self.url = url
+        self.clientName = clientName
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.onMessage = onMessage
@@ -112,7 +115,8 @@ public final class RedisPubSubClient: Sendable {
         while !Task.isCancelled {
             do {
                 let connection = try await RedisConnection.connect(
-                    to: self.url, eventLoopGroup: self.eventLoopGroup, onMessage: subscribing ? self.onMessage : nil)
+                    to: self.url, eventLoopGroup: self.eventLoopGroup, clientName: "\(self.clientName)-\(subscribing ? "sub" : "pub")",
+                    onMessage: subscribing ? self.onMessage : nil)
                 let (channels, patterns) = subscribing ? self.state.withLock { ($0.channels, $0.patterns) } : ([], [])
                 if subscribing {
                     for channel in channels { _ = try await connection.send(["SUBSCRIBE", .string(channel)]) }

@@ -1,0 +1,128 @@
+import EngineIO
+import EngineIOProtocol
+import Logging
+import SocketIOProtocol
+import Synchronization
+
+/// A namespace's local sockets by id: the ``LocalNamespace`` its adapter works through, and the
+/// namespace's ack ids and server-side handlers.
+final class SocketRegistry: LocalNamespace {
+    let name: String
+    let logger: Logger
+    private let sockets = Mutex<[SocketID: Socket]>([:])
+    private let ackIDs = Atomic(0)
+    private let serverSideHandlers = Mutex<[String: [Namespace.ServerSideHandler]]>([:])
+
+    init(name: String, logger: Logger) {
+        self.name = name
+        self.logger = logger
+    }
+
+    func add(_ socket: Socket) { self.sockets.withLock { $0[socket.id] = socket } }
+    func remove(_ socket: Socket) { _ = self.sockets.withLock { $0.removeValue(forKey: socket.id) } }
+    func socket(id: SocketID) -> Socket? { self.sockets.withLock { $0[id] } }
+    var all: [Socket] { self.sockets.withLock { Array($0.values) } }
+
+    private func sockets(_ ids: Set<SocketID>) -> [Socket] {
+        self.sockets.withLock { table in ids.compactMap { table[$0] } }
+    }
+
+    /// The next ack id (Node's `nsp._ids`), below 2^53 as JavaScript counts.
+    func nextAckID() -> Int {
+        self.ackIDs.wrappingAdd(1, ordering: .relaxed).oldValue & SocketIOPacketDecoder.maxAckID
+    }
+
+    func addServerSideHandler(_ event: String, _ handler: @escaping Namespace.ServerSideHandler) {
+        self.serverSideHandlers.withLock { $0[event, default: []].append(handler) }
+    }
+
+    // MARK: - LocalNamespace
+
+    @discardableResult
+    func deliver(_ frames: [EngineIOFrame], to ids: Set<SocketID>, volatile: Bool) -> Int {
+        var reached = 0
+        for socket in self.sockets(ids) {
+            do {
+                try socket.engine.send(frames, volatile: volatile)
+                reached += 1
+            } catch {
+                // One slow client must not fail a broadcast to the others. A session that
+                // closed meanwhile is expected; a full queue is worth a warning.
+                if error.code == .outboundQueueFull {
+                    self.logger.warning("broadcast dropped for a socket", metadata: ["sio.sid": "\(socket.id)", "error": "\(error)"])
+                }
+            }
+        }
+        return reached
+    }
+
+    @discardableResult
+    func deliverWithAck(
+        _ packet: SocketIOPacket, to ids: Set<SocketID>, volatile: Bool,
+        onAck: @escaping @Sendable (SocketIOValue) -> Void, onGone: @escaping @Sendable () -> Void
+    ) -> Int {
+        let targets = self.sockets(ids)
+        // One id for every recipient and one encoding, as Node does.
+        var packet = packet
+        packet.id = self.nextAckID()
+        let id = packet.id!
+        let frames = packet.encode()
+        for socket in targets {
+            let registered = socket.expectAck(id, timeout: nil) { result in
+                switch result {
+                case .success(let args): onAck(args.first ?? .null)
+                case .failure: onGone()
+                }
+            }
+            guard registered else {
+                onGone()
+                continue
+            }
+            do {
+                try socket.engine.send(frames, volatile: volatile)
+            } catch {
+                socket.failAck(id, with: error)
+            }
+        }
+        // Recipients that left between the match and now.
+        for _ in targets.count..<ids.count { onGone() }
+        return targets.count
+    }
+
+    func join(_ ids: Set<SocketID>, rooms: Set<Room>) {
+        for socket in self.sockets(ids) { socket.join(rooms) }
+    }
+
+    func leave(_ ids: Set<SocketID>, rooms: Set<Room>) {
+        for socket in self.sockets(ids) {
+            for room in rooms { socket.leave(room) }
+        }
+    }
+
+    func disconnect(_ ids: Set<SocketID>, close: Bool) {
+        for socket in self.sockets(ids) { socket.disconnect(close: close) }
+    }
+
+    func details(of ids: Set<SocketID>) -> [SocketDetails] {
+        self.sockets(ids).map { socket in
+            SocketDetails(id: socket.id, handshake: socket.handshake.nodeObject, rooms: socket.rooms, data: socket.data)
+        }
+    }
+
+    func receiveServerSideEmit(_ arguments: [SocketIOValue], reply: (@Sendable (SocketIOValue) -> Void)?) {
+        guard let event = arguments.first?.stringValue else { return }
+        let handlers = self.serverSideHandlers.withLock { $0[event] ?? [] }
+        guard !handlers.isEmpty else {
+            self.logger.debug("no handler for a server-side event", metadata: ["event": "\(event)"])
+            return
+        }
+        let args = Array(arguments.dropFirst())
+        Task {
+            for (index, handler) in handlers.enumerated() {
+                let answer = await handler(args)
+                // The sender waits for one answer from this server: the first handler's.
+                if index == 0 { reply?(answer) }
+            }
+        }
+    }
+}
