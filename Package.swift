@@ -114,6 +114,7 @@ let package = Package(
             dependencies: [
                 "SocketIO",
                 "SocketIOProtocol",
+                "EngineIOProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -207,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "SocketIORedisAdapterTests",
             dependencies: [
-                "SocketIORedisAdapter", "SocketIOProtocol",
+                "SocketIORedisAdapter", "SocketIOProtocol", "SocketIO", "SocketIOTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -163,7 +163,8 @@ public struct BroadcastTimeoutOperator: Sendable {
         let adapter = namespace.adapter
         let collector = AckCollector()
         let packet = SocketIOPacket.event(event, args, namespace: namespace.name)
-        let options = self.operator.options
+        var options = self.operator.options
+        options.flags.timeout = self.timeout
         return try await withCheckedThrowingContinuation { continuation in
             collector.start(continuation)
             let timer = Task {

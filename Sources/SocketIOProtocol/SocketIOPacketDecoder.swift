@@ -184,7 +184,8 @@ public struct SocketIOPacketDecoder: Sendable {
         return packet
     }
 
-    private static func replacePlaceholders(_ value: SocketIOValue, attachments: [ByteBuffer]) throws(SocketIOProtocolError) -> SocketIOValue {
+    /// `value` with each `{"_placeholder":true,"num":N}` replaced by attachment N.
+    package static func replacePlaceholders(_ value: SocketIOValue, attachments: [ByteBuffer]) throws(SocketIOProtocolError) -> SocketIOValue {
         switch value {
         case .array(let items):
             var out: [SocketIOValue] = []

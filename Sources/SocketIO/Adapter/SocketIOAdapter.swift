@@ -111,11 +111,15 @@ public struct BroadcastFlags: Sendable, Hashable {
     public var local: Bool
     /// Whether to compress (kept for API parity; per-message compression is not implemented).
     public var compress: Bool
+    /// How long a broadcast with acks waits (Node's `flags.timeout`); cluster adapters keep
+    /// other servers' answers that long.
+    public var timeout: Duration?
 
-    public init(volatile: Bool = false, local: Bool = false, compress: Bool = true) {
+    public init(volatile: Bool = false, local: Bool = false, compress: Bool = true, timeout: Duration? = nil) {
         self.volatile = volatile
         self.local = local
         self.compress = compress
+        self.timeout = timeout
     }
 }
 

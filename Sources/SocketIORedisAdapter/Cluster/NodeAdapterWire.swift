@@ -1,0 +1,150 @@
+import NIOCore
+import SocketIO
+import SocketIOProtocol
+
+/// The wire format of Node's `@socket.io/redis-adapter` (classic pub/sub) and
+/// `@socket.io/redis-emitter`: channel names, broadcast messages and requests, in our own code
+/// (see `../shared/REDIS_WIRE.md` §1–2).
+enum NodeAdapterWire {
+    /// Request types (redis-adapter's `RequestType`).
+    enum RequestType: Int {
+        case sockets = 0
+        case allRooms = 1
+        case remoteJoin = 2
+        case remoteLeave = 3
+        case remoteDisconnect = 4
+        case remoteFetch = 5
+        case serverSideEmit = 6
+        case broadcast = 7
+        case broadcastClientCount = 8
+        case broadcastAck = 9
+    }
+
+    /// The channels of one namespace under key prefix `key` (Node's default `socket.io`).
+    struct Channels: Sendable, Hashable {
+        let key: String
+        let namespace: String
+
+        /// Broadcasts to the whole namespace; room broadcasts append `<room>#`.
+        var broadcast: String { "\(self.key)#\(self.namespace)#" }
+        /// The pattern that covers both (the `*` also matches nothing).
+        var broadcastPattern: String { "\(self.key)#\(self.namespace)#*" }
+        var request: String { "\(self.key)-request#\(self.namespace)#" }
+        var response: String { "\(self.key)-response#\(self.namespace)#" }
+        func response(for uid: String) -> String { "\(self.key)-response#\(self.namespace)#\(uid)#" }
+        func room(_ room: Room) -> String { "\(self.key)#\(self.namespace)#\(room)#" }
+
+        /// Node publishes on the room channel only when a broadcast targets exactly one room.
+        func channel(for options: BroadcastOptions) -> String {
+            options.rooms.count == 1 ? self.room(options.rooms.first!) : self.broadcast
+        }
+
+        /// The room of a room channel message, or `nil` for the namespace channel.
+        func room(ofChannel channel: String) -> Room? {
+            let prefix = self.broadcast
+            guard channel.hasPrefix(prefix), channel.count > prefix.count, channel.hasSuffix("#") else { return nil }
+            return String(channel.dropFirst(prefix.count).dropLast())
+        }
+    }
+
+    /// A node's id: 6 alphanumeric characters, as uid2 makes them.
+    static func makeUID(length: Int = 6) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<length).map { _ in alphabet.randomElement()! })
+    }
+
+    // MARK: - Broadcasts: msgpack [uid, packet, opts]
+
+    static func encodeBroadcast(uid: String, packet: SocketIOPacket, options: BroadcastOptions) -> ByteBuffer {
+        MessagePackEncoder.encode(.array([.string(uid), Self.packetValue(packet), Self.optionsValue(options, withFlags: true)]))
+    }
+
+    static func decodeBroadcast(_ payload: ByteBuffer, namespace: String) throws -> (uid: String, packet: SocketIOPacket, options: BroadcastOptions) {
+        let value = try MessagePackDecoder().decode(payload)
+        guard let items = value.arrayValue, items.count >= 2, let uid = items[0].stringValue,
+            let packet = Self.packet(from: SocketIOValue(messagePack: items[1]), namespace: namespace)
+        else { throw AdapterError.unavailable("not a redis-adapter broadcast") }
+        let options = items.count > 2 ? Self.options(from: SocketIOValue(messagePack: items[2])) : BroadcastOptions()
+        return (uid, packet, options)
+    }
+
+    /// socket.io-parser's packet object: `{type, data, nsp, id?}`, binary inline. The type is
+    /// always 2 (EVENT): the receiving node makes it BINARY_EVENT when it finds binary.
+    static func packetValue(_ packet: SocketIOPacket) -> MessagePackValue {
+        var entries: [MessagePackValue.Entry] = [
+            .init("type", .int(packet.type == .binaryEvent ? 2 : Int64(packet.type.rawValue))),
+            .init("data", packet.data.map(MessagePackValue.init) ?? .nil),
+            .init("nsp", .string(packet.namespace)),
+        ]
+        if let id = packet.id { entries.append(.init("id", .int(Int64(id)))) }
+        return .map(entries)
+    }
+
+    /// An EVENT packet from its object form (`nsp` missing means `/`).
+    static func packet(from value: SocketIOValue, namespace: String) -> SocketIOPacket? {
+        guard let type = value["type"]?.intValue, type == 2 || type == 5, let data = value["data"]?.arrayValue,
+            data.first?.stringValue != nil
+        else { return nil }
+        return SocketIOPacket(type: .event, namespace: value["nsp"]?.stringValue ?? namespace, id: value["id"]?.intValue, data: .array(data))
+    }
+
+    static func optionsValue(_ options: BroadcastOptions, withFlags: Bool) -> MessagePackValue {
+        var entries: [MessagePackValue.Entry] = [
+            .init("rooms", .array(options.rooms.sorted().map(MessagePackValue.string))),
+            .init("except", .array(options.except.sorted().map(MessagePackValue.string))),
+        ]
+        if withFlags {
+            var flags: [MessagePackValue.Entry] = []
+            if options.flags.volatile { flags.append(.init("volatile", true)) }
+            if !options.flags.compress { flags.append(.init("compress", false)) }
+            entries.append(.init("flags", .map(flags)))
+        }
+        return .map(entries)
+    }
+
+    /// `{rooms, except, flags}`; room names that arrive as numbers (JavaScript lets them) are
+    /// read as their text.
+    static func options(from value: SocketIOValue) -> BroadcastOptions {
+        func rooms(_ key: String) -> Set<Room> {
+            Set((value[key]?.arrayValue ?? []).compactMap { $0.stringValue ?? $0.intValue.map(String.init) })
+        }
+        var flags = BroadcastFlags()
+        flags.volatile = value["flags"]?["volatile"]?.boolValue ?? false
+        flags.compress = value["flags"]?["compress"]?.boolValue ?? true
+        return BroadcastOptions(rooms: rooms("rooms"), except: rooms("except"), flags: flags)
+    }
+
+    // MARK: - Requests and responses: JSON text, or msgpack (first byte not `{`)
+
+    static func decodeRequest(_ payload: ByteBuffer) throws -> SocketIOValue {
+        if payload.readableBytesView.first == UInt8(ascii: "{") {
+            return try JSONParser.parse(String(buffer: payload))
+        }
+        return SocketIOValue(messagePack: try MessagePackDecoder().decode(payload))
+    }
+
+    static func json(_ value: SocketIOValue) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        var attachments: [ByteBuffer] = []
+        JSONWriter.write(value, into: &buffer, attachments: &attachments)
+        return buffer
+    }
+
+    static func msgpack(_ value: SocketIOValue) -> ByteBuffer {
+        MessagePackEncoder.encode(MessagePackValue(value))
+    }
+
+    static func optionsObject(_ options: BroadcastOptions) -> SocketIOValue {
+        ["rooms": .array(options.rooms.sorted().map(SocketIOValue.string)), "except": .array(options.except.sorted().map(SocketIOValue.string))]
+    }
+
+    static func detailsObject(_ details: SocketDetails) -> SocketIOValue {
+        ["id": .string(details.id), "handshake": details.handshake, "rooms": .array(details.rooms.sorted().map(SocketIOValue.string)), "data": details.data]
+    }
+
+    static func details(from value: SocketIOValue) -> SocketDetails? {
+        guard let id = value["id"]?.stringValue else { return nil }
+        let rooms = Set((value["rooms"]?.arrayValue ?? []).compactMap(\.stringValue))
+        return SocketDetails(id: id, handshake: value["handshake"] ?? [:], rooms: rooms, data: value["data"] ?? .null)
+    }
+}
