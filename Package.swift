@@ -125,6 +125,7 @@ let package = Package(
             name: "socketio-server",
             dependencies: [
                 "SocketIO",
+                "SocketIORedisAdapter",
                 "EngineIO",
                 "SocketIOProtocol",
                 "EngineIOProtocol",

@@ -1,12 +1,22 @@
 import EngineIO
 import NIOCore
+import Logging
 import NIOHTTP1
 import SocketIO
+import SocketIORedisAdapter
 
-/// What one subcommand serves: its Engine.IO endpoints and its own HTTP.
+/// What one subcommand serves: its Engine.IO endpoints and its own HTTP, and the Redis cluster
+/// connection to keep up while it runs.
 struct App {
     var engines: [EngineIOServer]
+    var cluster: RedisClusterAdapter? = nil
     var responder: HTTPResponder
+
+    init(engines: [EngineIOServer], cluster: RedisClusterAdapter? = nil, responder: @escaping HTTPResponder) {
+        self.engines = engines
+        self.cluster = cluster
+        self.responder = responder
+    }
 }
 
 enum AppFactory {
@@ -16,12 +26,15 @@ enum AppFactory {
         }
         switch subcommand {
         case .demo:
-            let io = SocketIOServer(configuration: try self.socketIOConfiguration(settings))
+            let cluster = try self.cluster(settings)
+            var configuration = try self.socketIOConfiguration(settings)
+            if let cluster { configuration.adapter = cluster }
+            let io = SocketIOServer(configuration: configuration)
             DemoApplication.install(on: io)
             let clientJS = try self.clientBundle(settings)
             let page = DemoPage.html(clientScriptURL: clientJS == nil ? DemoPage.cdnURL : "/socket.io/socket.io.min.js")
             let files = self.staticFiles(settings)
-            return App(engines: [io.engine]) { request in
+            return App(engines: [io.engine], cluster: cluster) { request in
                 switch request.path {
                 case "/": return .text(page, contentType: "text/html; charset=utf-8")
                 case "/health": return health()
@@ -31,13 +44,15 @@ enum AppFactory {
                 }
             }
         case .e2e:
+            let cluster = try self.cluster(settings)
             var configuration = try self.socketIOConfiguration(settings)
+            if let cluster { configuration.adapter = cluster }
             // The e2e app lets any origin in, whatever --cors-origin says (issue #2).
             configuration.engine.cors = CORSConfiguration(origins: .any)
             let io = SocketIOServer(configuration: configuration)
             E2EApplication.install(on: io)
             let files = self.staticFiles(settings)
-            return App(engines: [io.engine]) { request in
+            return App(engines: [io.engine], cluster: cluster) { request in
                 if request.path == "/health" { return health() }
                 return await files?.respond(to: request) ?? .notFound
             }
@@ -55,6 +70,27 @@ enum AppFactory {
                 request.path == "/health" ? health() : .notFound
             }
         }
+    }
+
+    /// `--redis`, `--redis-key`, `--python-queue`: the cluster adapter, or `nil` to run alone.
+    static func cluster(_ settings: Settings) throws -> RedisClusterAdapter? {
+        let text = settings.string("redis").trimmed
+        let pythonQueue = settings.string("python-queue").trimmed
+        guard !text.isEmpty else {
+            if !pythonQueue.isEmpty { throw CommandLineError("--python-queue needs --redis") }
+            return nil
+        }
+        let url: RedisURL
+        do {
+            url = try RedisURL(text)
+        } catch {
+            throw CommandLineError("--redis: \(error)")
+        }
+        let key = settings.string("redis-key").trimmed
+        guard !key.isEmpty else { throw CommandLineError("--redis-key: must not be empty") }
+        return RedisClusterAdapter(
+            url: url, configuration: .init(key: key, pythonQueue: pythonQueue.isEmpty ? nil : pythonQueue),
+            logger: Logger(label: "socketio.redis"))
     }
 
     /// `--static-dir`, served at /static/.

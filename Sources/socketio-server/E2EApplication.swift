@@ -5,7 +5,8 @@ import SocketIOProtocol
 /// The app the end-to-end tests and benchmarks drive (issue #2, `socketio-server e2e`).
 ///
 /// `/` greets with `welcome`, and both `/` and `/admin` (token `secret` only) answer `echo`,
-/// `nsp`, `join`, `leave`, `to_room`, `room_size` and `broadcast`; `/` also has `ask_me` and `kick`.
+/// `nsp`, `join`, `leave`, `to_room`, `room_size` (cluster-wide), `sockets_join` (any server's
+/// sockets), `server_count` and `broadcast`; `/` also has `ask_me` and `kick`.
 enum E2EApplication {
     static func install(on io: SocketIOServer) {
         let main = io.of("/")
@@ -65,6 +66,14 @@ enum E2EApplication {
         namespace.on("room_size") { socket, args in
             guard let room = args.first?["room"]?.stringValue else { return [0] }
             return [.int(try await socket.namespace.to(room).fetchSockets().count)]
+        }
+        namespace.on("sockets_join") { socket, args in
+            guard let target = args.first?["target"]?.stringValue, let room = args.first?["room"]?.stringValue else { return [false] }
+            socket.namespace.in(target).socketsJoin(room)
+            return [true]
+        }
+        namespace.on("server_count") { socket, _ in
+            [.int(try await socket.namespace.serverCount())]
         }
         namespace.on("broadcast") { socket, args in
             socket.namespace.emit("bcast", arguments: args)

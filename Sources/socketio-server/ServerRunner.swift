@@ -4,6 +4,7 @@ import NIOCore
 import ServiceLifecycle
 import UnixSignals
 import SocketIO
+import SocketIORedisAdapter
 import Synchronization
 
 /// Runs one subcommand's server under ServiceLifecycle: SIGTERM/SIGINT start a graceful
@@ -43,6 +44,12 @@ struct HTTPService: Service {
         let app = try AppFactory.make(self.subcommand, settings: self.settings, drainState: state)
         let host = self.settings.string("host")
         let address = try BindAddress.resolve(host: host, port: self.settings.int("port"))
+        // The Redis connections come up (and come back) on their own; serving does not wait.
+        let cluster = app.cluster.map { cluster in Task { await cluster.run() } }
+        defer { cluster?.cancel() }
+        if let redis = app.cluster {
+            self.logger.notice("joining the Redis cluster", metadata: ["node": "\(redis.uid)", "python-queue": "\(self.settings.string("python-queue"))"])
+        }
         let server = try await HTTPServer.bind(address: address, engines: app.engines, responder: app.responder)
         // Tests and scripts read this line to learn the port when they pass --port 0.
         StandardOutput.line("listening on \(host):\(server.port ?? 0)")
