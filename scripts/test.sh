@@ -6,6 +6,10 @@
 #      the Redis client against a real redis-server from apt on a free loopback port);
 #   3. end-to-end tests: `socketio-server e2e` driven by python-socketio's Client and AsyncClient
 #      over websocket, polling and upgrade; the same clients against `hummingbird-example`;
+#      two `socketio-server e2e --redis` nodes on a redis-server of their own, with a
+#      Flask-SocketIO message-queue writer and Redis restarted mid-test; and, when the mirrors are
+#      here, a Node socket.io 4.8 server with @socket.io/redis-adapter in the same cluster and
+#      @socket.io/redis-emitter (scripts/build-node-peers.sh);
 #   4. as root: the static release binary (scripts/release.sh) under chroot in Debian bullseye
 #      and in an empty root (scripts/portability-test.sh; debootstrap from apt, roots cached);
 #   5. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
@@ -56,7 +60,17 @@ swift build --build-tests
 step "swift test"
 swift test --skip-build
 
-step "end-to-end: python-socketio against socketio-server e2e"
+# The official Node peers of the Redis cluster tests (socket.io 4.8 with @socket.io/redis-adapter,
+# @socket.io/redis-emitter), built from mirrors of their repositories when they are here.
+if [ -d "${SOCKETIO_MIRRORS:-/work/.mirror}/socketio+socket.io-redis-adapter/repo" ] && command -v node >/dev/null && [ "$(id -u)" = 0 ]; then
+  step "Node peers for the cluster tests (scripts/build-node-peers.sh)"
+  ./scripts/build-node-peers.sh "$ROOT/.build-node-peers"
+  export NODE_PEERS="$ROOT/.build-node-peers"
+else
+  step "Node cluster peers: skipped (no socket.io-redis-adapter mirror, no node, or not root)"
+fi
+
+step "end-to-end: python-socketio against socketio-server e2e (and the Redis cluster)"
 SOCKETIO_SERVER_BIN="$ROOT/.build/debug/socketio-server" HUMMINGBIRD_EXAMPLE_BIN="$ROOT/.build/debug/hummingbird-example" \
   "$VENV/bin/python" -m pytest -q Tests/e2e
 

@@ -29,6 +29,14 @@ enum E2EApplication {
             }
             return nil
         }
+        // Cluster calls for the interop tests with Node servers (issue 5).
+        io.onServerSideEmit("ping") { args in .string("swift pong \(args.first?.stringValue ?? "")") }
+        main.on("server_side_ping") { socket, _ in
+            [.array(try await socket.namespace.serverSideEmitWithAck("ping", "from swift", timeout: .seconds(3)))]
+        }
+        main.on("vote_all") { socket, _ in
+            [.array(try await socket.namespace.timeout(.seconds(3)).emitWithAck("vote"))]
+        }
         main.on("kick") { socket, _ in
             socket.disconnect()
             return nil

@@ -153,6 +153,36 @@ struct ClusterAdapterTests {
         await b.disconnect()
     }
 
+    @Test func theSwiftEmitterReachesEveryServer() async throws {
+        let broker = InMemoryBroker()
+        let (one, two) = (Self.node(on: broker), Self.node(on: broker))
+        let a = try await SocketIOTestClient.connect(to: one.io)
+        let b = try await SocketIOTestClient.connect(to: two.io)
+        #expect(try await b.emitWithAck("join", "r", as: Bool.self))
+        let emitter = RedisEmitter(pubsub: broker.makeClient { _ in })
+        try emitter.emit("news", "everyone", 1)
+        #expect(try await a.next("news").args == ["everyone", 1])
+        #expect(try await b.next("news").args == ["everyone", 1])
+        try emitter.to("r").emit("news", [UInt8]([7]))
+        #expect(try await b.next("news").args == [.binary(ByteBuffer(bytes: [7]))])
+        emitter.in("r").socketsJoin("s")
+        try await waitFor { two.io.to("s").localSockets().count == 1 }
+        let heard = Mutex<[SocketIOValue]>([])
+        one.io.onServerSideEmit("reload") { args in
+            heard.withLock { $0 += args }
+            return .null
+        }
+        emitter.serverSideEmit("reload", "config")
+        try await waitFor { heard.withLock { $0 } == ["config"] }
+        #expect(throws: AdapterError.self) { try emitter.emit("disconnect") }
+        try emitter.of("admin").emit("news", arguments: [])  // a namespace nobody uses here: nothing happens
+        emitter.except("r").disconnectSockets()
+        try await waitFor { !a.isConnected }
+        #expect(b.isConnected)
+        #expect(a.getReceived().isEmpty)
+        await b.disconnect()
+    }
+
     @Test func nodeRequestsAreAnsweredInNodesFormat() async throws {
         let broker = InMemoryBroker()
         let one = Self.node(on: broker)

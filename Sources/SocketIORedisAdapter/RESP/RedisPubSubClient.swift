@@ -23,6 +23,8 @@ public final class RedisPubSubClient: Sendable {
     private let eventLoopGroup: any EventLoopGroup
     /// Prefix of the connections' names in `CLIENT LIST` (`<name>-pub`, `<name>-sub`).
     public let clientName: String
+    /// Whether the subscribing connection is kept too (a write-only emitter has none).
+    public let subscribes: Bool
 
     private struct State {
         var publisher: RedisConnection?
@@ -39,11 +41,12 @@ public final class RedisPubSubClient: Sendable {
     static let maxBackoff: Duration = .seconds(5)
 
     public init(
-        url: RedisURL, eventLoopGroup: any EventLoopGroup, clientName: String = "socketio", logger: Logger = Logger(label: "socketio.redis"),
-        onMessage: @escaping @Sendable (RedisMessage) -> Void
+        url: RedisURL, eventLoopGroup: any EventLoopGroup, clientName: String = "socketio", subscribes: Bool = true,
+        logger: Logger = Logger(label: "socketio.redis"), onMessage: @escaping @Sendable (RedisMessage) -> Void
     ) {
         self.url = url
         self.clientName = clientName
+        self.subscribes = subscribes
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.onMessage = onMessage
@@ -53,12 +56,12 @@ public final class RedisPubSubClient: Sendable {
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.keepConnected(subscribing: false) }
-            group.addTask { await self.keepConnected(subscribing: true) }
+            if self.subscribes { group.addTask { await self.keepConnected(subscribing: true) } }
         }
     }
 
-    /// Whether both connections are up now.
-    public var isConnected: Bool { self.state.withLock { $0.publisher != nil && $0.subscriber != nil } }
+    /// Whether the connections are up now.
+    public var isConnected: Bool { self.state.withLock { $0.publisher != nil && ($0.subscriber != nil || !self.subscribes) } }
 
     /// Messages not published because the publishing connection was down.
     public var droppedPublishes: Int { self.state.withLock { $0.dropped } }

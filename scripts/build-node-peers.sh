@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds the official Node peers of the Redis cluster tests into DIR/node_modules, from mirrors
+# of their public repositories (read at run time, never committed):
+#   socket.io 4.8, engine.io, engine.io-parser, socket.io-adapter   (socketio/socket.io)
+#   @socket.io/redis-adapter 8.x                                     (socketio/socket.io-redis-adapter)
+#   @socket.io/redis-emitter 5.x                                     (socketio/socket.io-redis-emitter)
+#   notepack.io                                                      (darrachequesne/notepack)
+# TypeScript and the runtime dependencies (redis, ws, debug, cors, accepts, cookie, base64id,
+# socket.io-parser) come from Debian's packages; run with NODE_PATH=/usr/share/nodejs:DIR/node_modules.
+# There is no @types/node here, so tsc reports type errors and emits the JavaScript anyway.
+# Usage: scripts/build-node-peers.sh DIR   (exits 2 when a mirror is missing)
+set -euo pipefail
+OUT="$1"
+MIRRORS="${SOCKETIO_MIRRORS:-/work/.mirror}"
+MONO="${SOCKETIO_MONOREPO_GIT:-$MIRRORS/socketio+socket.io/repo}"
+ADAPTER="$MIRRORS/socketio+socket.io-redis-adapter/repo"
+EMITTER="$MIRRORS/socketio+socket.io-redis-emitter/repo"
+NOTEPACK="$MIRRORS/darrachequesne+notepack/repo"
+for git in "$MONO" "$ADAPTER" "$EMITTER" "$NOTEPACK"; do
+  [ -d "$git" ] || { echo "missing mirror: $git"; exit 2; }
+done
+DEBIAN_PACKAGES="node-typescript node-redis node-ws node-debug node-cors node-accepts node-cookie node-base64id node-socket.io-parser"
+if ! command -v tsc >/dev/null || [ ! -d /usr/share/nodejs/redis ] || [ ! -d /usr/share/nodejs/socket.io-parser ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $DEBIAN_PACKAGES >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $DEBIAN_PACKAGES >/dev/null; }
+fi
+
+# Copies lib/, tsconfig.json and package.json of `sub` (a folder of the repository, or "") out
+# of a bare mirror (git archive would trip over the LFS files the mirrors lack).
+extract() {
+  local git=$1 sub=$2 dest=$3 prefix=""
+  [ -n "$sub" ] && prefix="$sub/"
+  for file in $(git --git-dir="$git" ls-tree -r --name-only HEAD -- "${prefix}lib" "${prefix}tsconfig.json" "${prefix}package.json"); do
+    mkdir -p "$dest/$(dirname "${file#"$prefix"}")"
+    git --git-dir="$git" show "HEAD:$file" >"$dest/${file#"$prefix"}"
+  done
+}
+
+build() {
+  local name=$1 git=$2 sub=$3 main=$4
+  local dir="$OUT/node_modules/$name"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  extract "$git" "$sub" "$dir"
+  sed -i '/"types":/d' "$dir/tsconfig.json"
+  (cd "$dir" && tsc -p tsconfig.json --skipLibCheck --noEmitOnError false >"$dir/tsc.log" 2>&1) || true
+  [ -f "$dir/$main" ] || { echo "$name: tsc emitted nothing"; tail -5 "$dir/tsc.log"; exit 1; }
+  echo "$name $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$dir/package.json" | head -1)"
+}
+
+mkdir -p "$OUT/node_modules/@socket.io" "$OUT/node_modules/notepack.io" "$OUT/node_modules/uid2"
+extract "$NOTEPACK" "" "$OUT/node_modules/notepack.io"
+build engine.io-parser "$MONO" packages/engine.io-parser build/cjs/index.js
+build engine.io "$MONO" packages/engine.io build/engine.io.js
+build socket.io-adapter "$MONO" packages/socket.io-adapter dist/index.js
+build socket.io "$MONO" packages/socket.io dist/index.js
+build @socket.io/redis-adapter "$ADAPTER" "" dist/index.js
+build @socket.io/redis-emitter "$EMITTER" "" dist/index.js
+# uid2 1.0.0, the adapter's one small dependency Debian lacks: uid(length), alphanumeric.
+cat >"$OUT/node_modules/uid2/index.js" <<'JS'
+const crypto = require("crypto");
+const CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+module.exports = (length) => Array.from(crypto.randomBytes(length), (byte) => CHARS[byte % CHARS.length]).join("");
+JS
