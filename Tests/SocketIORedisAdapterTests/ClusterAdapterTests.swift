@@ -73,13 +73,13 @@ struct ClusterAdapterTests {
         #expect(all.first { $0.id == a.id }?.handshake["auth"] == ["name": "ada"])
         // Remote join, then a broadcast to the room reaches it.
         one.io.in(b.id!).socketsJoin("vip")
-        try await waitFor { two.io.to("vip").localSockets().count == 1 }
+        try await waitUntil { two.io.to("vip").localSockets().count == 1 }
         remote.emit("direct", "hello")
         #expect(try await b.next("direct").args == ["hello"])
         one.io.in("vip").socketsLeave("vip")
-        try await waitFor { two.io.to("vip").localSockets().isEmpty }
+        try await waitUntil { two.io.to("vip").localSockets().isEmpty }
         one.io.in(b.id!).disconnectSockets()
-        try await waitFor { !b.isConnected }
+        try await waitUntil { !b.isConnected }
         #expect(try await one.io.fetchSockets().map(\.id) == [a.id!])
         await a.disconnect()
     }
@@ -97,7 +97,7 @@ struct ClusterAdapterTests {
             return .null
         }
         try one.io.serverSideEmit("note", "fire and forget")
-        try await waitFor { heard.withLock { $0 } == ["fire and forget"] }
+        try await waitUntil { heard.withLock { $0 } == ["fire and forget"] }
 
         let a = try await SocketIOTestClient.connect(to: one.io)
         let b = try await SocketIOTestClient.connect(to: two.io)
@@ -141,9 +141,9 @@ struct ClusterAdapterTests {
         #expect(try await a.next("news").args == ["from node"])
         // The emitter's socketsJoin / disconnectSockets: JSON requests without uid.
         broker.publish("socket.io-request#/#", ByteBuffer(string: #"{"type":2,"opts":{"rooms":["r"],"except":[]},"rooms":["s"]}"#))
-        try await waitFor { one.io.to("s").localSockets().count == 1 }
+        try await waitUntil { one.io.to("s").localSockets().count == 1 }
         broker.publish("socket.io-request#/#", ByteBuffer(string: #"{"type":4,"opts":{"rooms":["s"],"except":[]},"close":false}"#))
-        try await waitFor { !a.isConnected }
+        try await waitUntil { !a.isConnected }
         #expect(b.isConnected)
         // Garbage on the channels is logged and ignored, never fatal.
         broker.publish("socket.io#/#", ByteBuffer(bytes: [0xc1, 0x00]))
@@ -166,18 +166,18 @@ struct ClusterAdapterTests {
         try emitter.to("r").emit("news", [UInt8]([7]))
         #expect(try await b.next("news").args == [.binary(ByteBuffer(bytes: [7]))])
         emitter.in("r").socketsJoin("s")
-        try await waitFor { two.io.to("s").localSockets().count == 1 }
+        try await waitUntil { two.io.to("s").localSockets().count == 1 }
         let heard = Mutex<[SocketIOValue]>([])
         one.io.onServerSideEmit("reload") { args in
             heard.withLock { $0 += args }
             return .null
         }
         emitter.serverSideEmit("reload", "config")
-        try await waitFor { heard.withLock { $0 } == ["config"] }
+        try await waitUntil { heard.withLock { $0 } == ["config"] }
         #expect(throws: AdapterError.self) { try emitter.emit("disconnect") }
         try emitter.of("admin").emit("news", arguments: [])  // a namespace nobody uses here: nothing happens
         emitter.except("r").disconnectSockets()
-        try await waitFor { !a.isConnected }
+        try await waitUntil { !a.isConnected }
         #expect(b.isConnected)
         #expect(a.getReceived().isEmpty)
         await b.disconnect()
@@ -194,7 +194,7 @@ struct ClusterAdapterTests {
         broker.publish("socket.io-request#/#", ByteBuffer(string: #"{"uid":"nodeJS","requestId":"q1","type":1}"#))
         broker.publish("socket.io-request#/#", ByteBuffer(string: #"{"uid":"nodeJS","requestId":"q2","type":0,"rooms":["r"]}"#))
         broker.publish("socket.io-request#/#", ByteBuffer(string: #"{"uid":"nodeJS","requestId":"q3","type":5,"opts":{"rooms":["r"],"except":[]}}"#))
-        try await waitFor { responses.withLock { $0.count } == 3 }
+        try await waitUntil { responses.withLock { $0.count } == 3 }
         let texts = responses.withLock { $0 }
         let rooms = try JSONParser.parse(texts[0])
         #expect(rooms["requestId"] == "q1")
@@ -223,11 +223,11 @@ struct ClusterAdapterTests {
         publish(#"{"method":"emit","event":"file","data":[["f",{"_placeholder":true,"num":0}],"AQID"],"binary":true,"namespace":"/","room":"\#(b.id!)","skip_sid":null,"callback":null,"host_id":"0f1e"}"#)
         #expect(try await b.next("file").args == ["f", .binary(ByteBuffer(bytes: [1, 2, 3]))])
         publish(#"{"method":"enter_room","sid":"\#(b.id!)","room":"late","namespace":"/","host_id":"0f1e"}"#)
-        try await waitFor { one.io.to("late").localSockets().count == 1 }
+        try await waitUntil { one.io.to("late").localSockets().count == 1 }
         publish(#"{"method":"close_room","room":"late","namespace":"/","host_id":"0f1e"}"#)
-        try await waitFor { one.io.to("late").localSockets().isEmpty }
+        try await waitUntil { one.io.to("late").localSockets().isEmpty }
         publish(#"{"method":"disconnect","sid":"\#(b.id!)","namespace":"/","host_id":"0f1e"}"#)
-        try await waitFor { !b.isConnected }
+        try await waitUntil { !b.isConnected }
         // Our broadcasts go to the queue as python-socketio emits.
         one.io.to("r").emit("out", "to python")
         let out = try await waitForValue { broker.published.withLock { $0 }.first { $0.channel == "flask-socketio" && String(buffer: $0.payload).contains("\"out\"") } }
@@ -238,18 +238,6 @@ struct ClusterAdapterTests {
         #expect(message["namespace"] == "/")
         #expect(message["host_id"]?.stringValue?.count == 32)
         await a.disconnect()
-    }
-}
-
-/// Polls every 5 ms for at most 5 s.
-func waitFor(_ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(5)
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("condition not met in 5 s")
-            return
-        }
-        try await Task.sleep(for: .milliseconds(5))
     }
 }
 
