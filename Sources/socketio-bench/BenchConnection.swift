@@ -1,0 +1,134 @@
+import EngineIOProtocol
+import NIOCore
+import NIOPosix
+import Synchronization
+import TestSupport
+
+/// One Socket.IO client over a raw WebSocket: HTTP upgrade, Engine.IO open, CONNECT to `/`,
+/// pongs for the server's pings, and `echo` events whose acks it times. Everything runs on the
+/// connection's event loop; no task per message.
+final class BenchConnection: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    enum Phase { case upgrading, opening, connecting, connected, closed }
+
+    private var phase = Phase.upgrading
+    private var buffer = ByteBuffer()
+    private let connected: EventLoopPromise<Void>
+    private let recorder: LatencyRecorder
+    /// Send times of the echoes in flight, by ack id.
+    private var inFlight: [Int: UInt64] = [:]
+    private var nextID = 0
+    /// How often this client sends an echo once connected (`nil`: it stays idle).
+    private let echoInterval: TimeAmount?
+    private var echoTask: RepeatedTask?
+    private var context: ChannelHandlerContext?
+
+    init(connected: EventLoopPromise<Void>, recorder: LatencyRecorder, echoInterval: TimeAmount?) {
+        self.connected = connected
+        self.recorder = recorder
+        self.echoInterval = echoInterval
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var key = [UInt8](repeating: 0, count: 16)
+        for index in key.indices { key[index] = .random(in: 0...255) }
+        let request = "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: \(Base64.encode(key))\r\n\r\n"
+        context.writeAndFlush(NIOAny(ByteBuffer(string: request)), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var chunk = self.unwrapInboundIn(data)
+        self.buffer.writeBuffer(&chunk)
+        if self.phase == .upgrading {
+            guard let end = self.buffer.readableBytesView.firstRange(of: Array("\r\n\r\n".utf8)) else { return }
+            let head = self.buffer.readString(length: end.upperBound - self.buffer.readableBytesView.startIndex) ?? ""
+            guard head.hasPrefix("HTTP/1.1 101") else { return self.fail(context, "upgrade refused: \(head.prefix(40))") }
+            self.phase = .opening
+        }
+        while let frame = WebSocketWire.parseServerFrame(&self.buffer) {
+            self.receive(frame, context: context)
+        }
+        self.buffer.discardReadBytes()
+    }
+
+    private func receive(_ frame: WebSocketWire.Frame, context: ChannelHandlerContext) {
+        guard frame.opcode == 0x1, let first = frame.payload.first else { return }
+        switch (self.phase, first) {
+        case (.opening, UInt8(ascii: "0")):
+            self.phase = .connecting
+            self.send(text: "40", context: context)
+        case (.connecting, UInt8(ascii: "4")) where frame.payload.starts(with: Array("40".utf8)):
+            self.phase = .connected
+            self.connected.succeed(())
+            if let interval = self.echoInterval {
+                // Start at a random point of the interval, so clients spread evenly.
+                let start = TimeAmount.nanoseconds(.random(in: 0...max(1, interval.nanoseconds)))
+                // The task holds the handler until channelInactive cancels it.
+                let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+                self.echoTask = context.eventLoop.scheduleRepeatedTask(initialDelay: start, delay: interval) { _ in
+                    handler.value.sendEcho()
+                }
+            }
+        case (_, UInt8(ascii: "2")):
+            self.send(text: "3", context: context)  // pong
+        case (.connected, UInt8(ascii: "4")) where frame.payload.starts(with: Array("43".utf8)):
+            // 43<id>[...]: the ack of an echo.
+            var id = 0
+            for byte in frame.payload.dropFirst(2) {
+                guard byte >= 48, byte <= 57 else { break }
+                id = id * 10 + Int(byte - 48)
+            }
+            if let sent = self.inFlight.removeValue(forKey: id) {
+                self.recorder.record(nanoseconds: NIODeadline.now().uptimeNanoseconds - sent)
+            }
+        default:
+            break
+        }
+    }
+
+    /// Sends one `echo` event with an ack id (on the connection's loop).
+    func sendEcho() {
+        guard self.phase == .connected, let context = self.context, self.recorder.sent() else { return }
+        let id = self.nextID
+        self.nextID += 1
+        self.inFlight[id] = NIODeadline.now().uptimeNanoseconds
+        self.send(text: "42\(id)[\"echo\",\(id)]", context: context)
+    }
+
+    private func send(text: String, context: ChannelHandlerContext) {
+        context.writeAndFlush(NIOAny(WebSocketWire.clientFrame(opcode: 0x1, payload: Array(text.utf8))), promise: nil)
+    }
+
+    private func fail(_ context: ChannelHandlerContext, _ message: String) {
+        self.phase = .closed
+        self.connected.fail(BenchError(message))
+        context.close(promise: nil)
+    }
+
+    /// Echoes sent and not answered (lost, or still on their way when the run ended).
+    var unanswered: Int { self.inFlight.count }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.echoTask?.cancel()
+        if self.phase != .connected { self.connected.fail(BenchError("connection closed during the handshake")) }
+        self.phase = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.fail(context, "\(error)")
+    }
+}
+
+@available(*, unavailable)
+extension BenchConnection: Sendable {}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,49 @@
+import Histogram
+import Synchronization
+
+/// Ack round trips of every connection, in one HdrHistogram (nanoseconds, 3 significant digits),
+/// with the counts of echoes sent and answered.
+final class LatencyRecorder: Sendable {
+    private struct State {
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        var sent = 0
+        var acked = 0
+        var stopped = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Counts an echo about to be sent; `false` once the run has stopped (send nothing then).
+    func sent() -> Bool {
+        self.state.withLock { state in
+            guard !state.stopped else { return false }
+            state.sent += 1
+            return true
+        }
+    }
+
+    /// No more echoes: the answers of those in flight still count.
+    func stop() { self.state.withLock { $0.stopped = true } }
+
+    func record(nanoseconds: UInt64) {
+        self.state.withLock { state in
+            state.acked += 1
+            _ = state.histogram.record(nanoseconds)
+        }
+    }
+
+    struct Summary {
+        var sent: Int
+        var acked: Int
+        var p50, p90, p99, max: Double  // milliseconds
+    }
+
+    var summary: Summary {
+        self.state.withLock { state in
+            let ms = { (value: UInt64) in Double(value) / 1_000_000 }
+            return Summary(
+                sent: state.sent, acked: state.acked, p50: ms(state.histogram.valueAtPercentile(50)),
+                p90: ms(state.histogram.valueAtPercentile(90)), p99: ms(state.histogram.valueAtPercentile(99)), max: ms(state.histogram.max))
+        }
+    }
+}

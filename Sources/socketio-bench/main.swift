@@ -1,0 +1,130 @@
+// socketio-bench: a SwiftNIO load tool for Socket.IO v5 servers (WebSocket transport), loopback
+// only. It reads the server's RSS and CPU time from /proc by pid.
+//
+//   socketio-bench idle --port P --pid PID [-n 10000]
+//       KiB of server RSS per idle connection; RSS again after everyone disconnected.
+//   socketio-bench echo --port P --pid PID [-n 1000] [--rate 1000] [--duration 30]
+//       n clients send `echo` with an ack, `rate` per second in all; ack RTT p50/p90/p99/max
+//       (HdrHistogram), losses, server CPU.
+//
+// Every run is bounded in connections and time. Output: a table, then one JSON line.
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOPosix
+
+struct Options {
+    var scenario = ""
+    var host = "127.0.0.1"
+    var port = 3000
+    var pid: Int32 = 0
+    var count = 1000
+    var rate = 1000.0
+    var duration = 30.0
+
+    static func parse(_ arguments: [String]) throws -> Options {
+        var options = Options()
+        var rest = arguments[...]
+        guard let scenario = rest.popFirst(), ["idle", "echo"].contains(scenario) else {
+            throw BenchError("usage: socketio-bench idle|echo --port P --pid PID [-n N] [--rate R] [--duration S]")
+        }
+        options.scenario = scenario
+        while let flag = rest.popFirst() {
+            guard let value = rest.popFirst() else { throw BenchError("\(flag) needs a value") }
+            switch flag {
+            case "--host": options.host = value
+            case "--port": options.port = Int(value) ?? 0
+            case "--pid": options.pid = Int32(value) ?? 0
+            case "-n": options.count = Int(value) ?? 0
+            case "--rate": options.rate = Double(value) ?? 0
+            case "--duration": options.duration = Double(value) ?? 0
+            default: throw BenchError("unknown option \(flag)")
+            }
+        }
+        // Bounds: loopback only, at most 20,000 connections (the fd cap here), at most 10 minutes.
+        guard options.host.hasPrefix("127.") || options.host == "localhost" else { throw BenchError("--host must be a loopback address") }
+        guard (1...20_000).contains(options.count) else { throw BenchError("-n must be 1...20000") }
+        guard options.rate > 0, options.rate <= 1_000_000 else { throw BenchError("--rate must be in (0, 1000000]") }
+        guard options.duration > 0, options.duration <= 600 else { throw BenchError("--duration must be in (0, 600]") }
+        guard options.port > 0, options.pid > 0, ProcessStats.read(pid: options.pid) != nil else {
+            throw BenchError("--port and --pid of a running server are needed")
+        }
+        return options
+    }
+}
+
+func print(json fields: [(String, String)]) {
+    print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
+}
+
+func format(_ value: Double) -> String { String(Int((value * 100).rounded())) .paddedDecimal }
+
+extension String {
+    /// "1234" (hundredths) → "12.34".
+    var paddedDecimal: String {
+        let negative = self.hasPrefix("-")
+        var digits = negative ? String(self.dropFirst()) : self
+        while digits.count < 3 { digits = "0" + digits }
+        return (negative ? "-" : "") + digits.dropLast(2) + "." + digits.suffix(2)
+    }
+}
+
+let options: Options
+do {
+    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    print("socketio-bench: \(error)")
+    exit(64)
+}
+
+let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let recorder = LatencyRecorder()
+let pid = options.pid
+
+switch options.scenario {
+case "idle":
+    let before = ProcessStats.read(pid: pid)!
+    let started = NIODeadline.now()
+    let channels = try await Clients(host: options.host, port: options.port, group: group, recorder: recorder).open(options.count)
+    let connectSeconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
+    try await Task.sleep(for: .seconds(3))
+    let with = ProcessStats.read(pid: pid)!
+    await Clients.close(channels)
+    try await Task.sleep(for: .seconds(3))
+    let after = ProcessStats.read(pid: pid)!
+    let perConnection = Double(with.rssKiB - before.rssKiB) / Double(channels.count)
+    print("connections   \(channels.count) in \(format(connectSeconds)) s")
+    print("server RSS    \(before.rssKiB) KiB before, \(with.rssKiB) KiB with them, \(after.rssKiB) KiB after they left")
+    print("per idle connection  \(format(perConnection)) KiB;  after/before  \(format(Double(after.rssKiB) / Double(before.rssKiB))) ×")
+    print(json: [
+        ("scenario", "\"idle\""), ("connections", "\(channels.count)"), ("rssBeforeKiB", "\(before.rssKiB)"),
+        ("rssWithKiB", "\(with.rssKiB)"), ("rssAfterKiB", "\(after.rssKiB)"), ("kibPerConnection", format(perConnection)),
+    ])
+default:
+    let interval = TimeAmount.nanoseconds(Int64(Double(options.count) / options.rate * 1e9))
+    var clients = Clients(host: options.host, port: options.port, group: group, recorder: recorder)
+    clients.echoInterval = interval
+    let channels = try await clients.open(options.count)
+    let start = ProcessStats.read(pid: pid)!
+    let began = NIODeadline.now()
+    try await Task.sleep(for: .seconds(options.duration))
+    let end = ProcessStats.read(pid: pid)!
+    let wall = Double((NIODeadline.now() - began).nanoseconds) / 1e9
+    // Stop sending; a moment for the last answers.
+    recorder.stop()
+    try await Task.sleep(for: .milliseconds(500))
+    let summary = recorder.summary
+    await Clients.close(channels)
+    let cpu = (end.cpuSeconds - start.cpuSeconds) / wall * 100
+    print("clients \(channels.count), \(format(options.rate)) echoes/s in all, \(format(wall)) s")
+    print("sent \(summary.sent), acked \(summary.acked), lost \(summary.sent - summary.acked)")
+    print("ack RTT ms  p50 \(format(summary.p50))  p90 \(format(summary.p90))  p99 \(format(summary.p99))  max \(format(summary.max))")
+    print("server CPU  \(format(cpu)) %")
+    print(json: [
+        ("scenario", "\"echo\""), ("clients", "\(channels.count)"), ("rate", format(options.rate)), ("seconds", format(wall)),
+        ("sent", "\(summary.sent)"), ("acked", "\(summary.acked)"), ("p50ms", format(summary.p50)), ("p90ms", format(summary.p90)),
+        ("p99ms", format(summary.p99)), ("maxms", format(summary.max)), ("serverCPUPercent", format(cpu)),
+    ])
+}
+try await group.shutdownGracefully()
