@@ -6,7 +6,8 @@ import Synchronization
 /// A socket's handlers run through one of these, so they see its packets in arrival order and
 /// never run inside `channelRead` (the engine only enqueues). A task is started when a job
 /// arrives at an idle queue and ends when the queue is empty again, so an idle socket costs no
-/// task (socketioxide spawns a task per message instead and loses the order).
+/// task (socketioxide spawns a task per message instead and loses the order). The task runs on
+/// the connection's event loop (``EventLoopTaskExecutor``).
 final class SerialJobQueue: Sendable {
     typealias Job = @Sendable () async -> Void
 
@@ -17,8 +18,12 @@ final class SerialJobQueue: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Where the jobs run: the event loop of the socket's connection.
+    let executor: EventLoopTaskExecutor
 
-    init() {}
+    init(eventLoop: any EventLoop) {
+        self.executor = EventLoopTaskExecutor.for(eventLoop)
+    }
 
     func enqueue(_ job: @escaping Job) {
         let start = self.state.withLock { state -> Bool in
@@ -28,7 +33,7 @@ final class SerialJobQueue: Sendable {
             return true
         }
         if start {
-            Task { await self.drain() }
+            Task(executorPreference: self.executor) { await self.drain() }
         }
     }
 

@@ -59,7 +59,7 @@ extension Socket {
         let args = packet.arguments
         let ackID = packet.id
         if self.namespace.handlesEventsConcurrently {
-            Task { await self.handleEvent(name, args: args, ackID: ackID) }
+            Task(executorPreference: self.queue.executor) { await self.handleEvent(name, args: args, ackID: ackID) }
         } else {
             self.queue.enqueue { await self.handleEvent(name, args: args, ackID: ackID) }
         }

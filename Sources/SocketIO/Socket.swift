@@ -7,7 +7,9 @@ import Synchronization
 
 /// One client's membership of one namespace (Node's `Socket`).
 ///
-/// Its handlers run one at a time, in the order the packets arrived, off the event loop.
+/// Its handlers run one at a time, in the order the packets arrived, on the event loop of its
+/// connection but never inside its read path (no thread hop per event); a handler must not
+/// block.
 /// Every method is safe to call from any task.
 ///
 /// ```swift
@@ -33,7 +35,7 @@ public final class Socket: Sendable {
     /// The Engine.IO session this socket rides on (shared by all its namespaces).
     public let engine: EngineIOSocket
     let client: Client
-    let queue = SerialJobQueue()
+    let queue: SerialJobQueue
 
     enum Phase {
         case connecting
@@ -78,6 +80,7 @@ public final class Socket: Sendable {
         self.handshake = handshake
         self.engine = engine
         self.client = client
+        self.queue = SerialJobQueue(eventLoop: engine.eventLoop)
     }
 
     /// A logger with the socket's ids, built when something is logged (rarely), so that an idle
