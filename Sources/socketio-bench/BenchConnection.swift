@@ -19,15 +19,28 @@ final class BenchConnection: ChannelInboundHandler {
     /// Send times of the echoes in flight, by ack id.
     private var inFlight: [Int: UInt64] = [:]
     private var nextID = 0
-    /// How often this client sends an echo once connected (`nil`: it stays idle).
-    private let echoInterval: TimeAmount?
+    /// What a client does once connected.
+    enum Mode: Sendable {
+        /// Nothing (answers pings).
+        case idle
+        /// An `echo` with an ack every `interval` (open loop).
+        case echo(interval: TimeAmount)
+        /// The next `echo` as soon as the previous one is acked (closed loop).
+        case closedLoop
+        /// A `broadcast` carrying its send time every `interval` (nil: only listen); every
+        /// client times the `bcast` deliveries it receives.
+        case broadcast(interval: TimeAmount?)
+    }
+
+    private let mode: Mode
     private var echoTask: RepeatedTask?
     private var context: ChannelHandlerContext?
+    private let startedAt = NIODeadline.now()
 
-    init(connected: EventLoopPromise<Void>, recorder: LatencyRecorder, echoInterval: TimeAmount?) {
+    init(connected: EventLoopPromise<Void>, recorder: LatencyRecorder, mode: Mode) {
         self.connected = connected
         self.recorder = recorder
-        self.echoInterval = echoInterval
+        self.mode = mode
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -64,14 +77,21 @@ final class BenchConnection: ChannelInboundHandler {
             self.send(text: "40", context: context)
         case (.connecting, UInt8(ascii: "4")) where frame.payload.starts(with: Array("40".utf8)):
             self.phase = .connected
+            self.recorder.handshake(nanoseconds: NIODeadline.now().uptimeNanoseconds - self.startedAt.uptimeNanoseconds)
             self.connected.succeed(())
-            if let interval = self.echoInterval {
+            switch self.mode {
+            case .idle, .broadcast(interval: nil):
+                break
+            case .closedLoop:
+                self.sendEcho()
+            case .echo(let interval), .broadcast(let interval?):
                 // Start at a random point of the interval, so clients spread evenly.
                 let start = TimeAmount.nanoseconds(.random(in: 0...max(1, interval.nanoseconds)))
                 // The task holds the handler until channelInactive cancels it.
                 let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+                let broadcasting = if case .broadcast = self.mode { true } else { false }
                 self.echoTask = context.eventLoop.scheduleRepeatedTask(initialDelay: start, delay: interval) { _ in
-                    handler.value.sendEcho()
+                    if broadcasting { handler.value.sendBroadcast() } else { handler.value.sendEcho() }
                 }
             }
         case (_, UInt8(ascii: "2")):
@@ -85,7 +105,16 @@ final class BenchConnection: ChannelInboundHandler {
             }
             if let sent = self.inFlight.removeValue(forKey: id) {
                 self.recorder.record(nanoseconds: NIODeadline.now().uptimeNanoseconds - sent)
+                if case .closedLoop = self.mode { self.sendEcho() }
             }
+        case (.connected, UInt8(ascii: "4")) where frame.payload.starts(with: Array("42[\"bcast\",".utf8)):
+            // 42["bcast",<send time in ns>]: a broadcast delivery, timed on the shared clock.
+            var sent: UInt64 = 0
+            for byte in frame.payload.dropFirst(11) {
+                guard byte >= 48, byte <= 57 else { break }
+                sent = sent * 10 + UInt64(byte - 48)
+            }
+            self.recorder.delivered(nanoseconds: NIODeadline.now().uptimeNanoseconds &- sent)
         default:
             break
         }
@@ -98,6 +127,12 @@ final class BenchConnection: ChannelInboundHandler {
         self.nextID += 1
         self.inFlight[id] = NIODeadline.now().uptimeNanoseconds
         self.send(text: "42\(id)[\"echo\",\(id)]", context: context)
+    }
+
+    /// Sends one `broadcast` carrying its send time (on the connection's loop).
+    func sendBroadcast() {
+        guard self.phase == .connected, let context = self.context, self.recorder.sent() else { return }
+        self.send(text: "42[\"broadcast\",\(NIODeadline.now().uptimeNanoseconds)]", context: context)
     }
 
     private func send(text: String, context: ChannelHandlerContext) {

@@ -9,17 +9,18 @@ struct Clients {
     let port: Int
     let group: MultiThreadedEventLoopGroup
     let recorder: LatencyRecorder
-    /// How often each client sends an echo once connected; `nil` for idle clients.
-    var echoInterval: TimeAmount? = nil
+    /// What each client does once connected.
+    var mode: BenchConnection.Mode = .idle
 
-    func open(_ count: Int, parallel: Int = 256) async throws -> [any Channel] {
+    func open(_ count: Int, parallel: Int = 256, mode: ((Int) -> BenchConnection.Mode)? = nil) async throws -> [any Channel] {
         var opened: [any Channel] = []
         opened.reserveCapacity(count)
         try await withThrowingTaskGroup(of: (any Channel).self) { group in
             var next = 0
             func add() {
                 let index = next
-                group.addTask { try await self.connect(index) }
+                let clientMode = mode?(index) ?? self.mode
+                group.addTask { try await self.connect(index, mode: clientMode) }
                 next += 1
             }
             while next < min(parallel, count) { add() }
@@ -31,16 +32,15 @@ struct Clients {
         return opened
     }
 
-    private func connect(_ index: Int) async throws -> any Channel {
+    private func connect(_ index: Int, mode: BenchConnection.Mode) async throws -> any Channel {
         let recorder = self.recorder
-        let interval = self.echoInterval
         let loop = self.group.next()
         let connected = loop.makePromise(of: Void.self)
         let channel = try await ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(BenchConnection(connected: connected, recorder: recorder, echoInterval: interval))
+                    try channel.pipeline.syncOperations.addHandler(BenchConnection(connected: connected, recorder: recorder, mode: mode))
                 }
             }
             .bind(to: try SocketAddress(ipAddress: "127.0.0.\(2 + index % 200)", port: 0))

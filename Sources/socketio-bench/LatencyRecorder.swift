@@ -9,6 +9,8 @@ final class LatencyRecorder: Sendable {
         var sent = 0
         var acked = 0
         var stopped = false
+        var deliveries = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        var handshakes = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     }
 
     private let state = Mutex(State())
@@ -20,6 +22,29 @@ final class LatencyRecorder: Sendable {
             state.sent += 1
             return true
         }
+    }
+
+    /// A broadcast delivery `nanoseconds` after it was sent.
+    func delivered(nanoseconds: UInt64) {
+        self.state.withLock { _ = $0.deliveries.record(nanoseconds) }
+    }
+
+    /// A connection's time from TCP connect to the CONNECT reply.
+    func handshake(nanoseconds: UInt64) {
+        self.state.withLock { _ = $0.handshakes.record(nanoseconds) }
+    }
+
+    /// Deliveries: count and p50/p99/max in milliseconds.
+    var deliveries: (count: UInt64, p50: Double, p99: Double, max: Double) {
+        self.state.withLock { state in
+            let h = state.deliveries
+            return (h.totalCount, Double(h.valueAtPercentile(50)) / 1e6, Double(h.valueAtPercentile(99)) / 1e6, Double(h.max) / 1e6)
+        }
+    }
+
+    /// Handshakes: p50/p99 in milliseconds.
+    var handshakes: (p50: Double, p99: Double) {
+        self.state.withLock { (Double($0.handshakes.valueAtPercentile(50)) / 1e6, Double($0.handshakes.valueAtPercentile(99)) / 1e6) }
     }
 
     /// No more echoes: the answers of those in flight still count.

@@ -6,6 +6,14 @@
 //   socketio-bench echo --port P --pid PID [-n 1000] [--rate 1000] [--duration 30]
 //       n clients send `echo` with an ack, `rate` per second in all; ack RTT p50/p90/p99/max
 //       (HdrHistogram), losses, server CPU.
+//   socketio-bench throughput --port P --pid PID [-n 100] [--duration 30]
+//       closed loop: each client sends its next `echo` when the last is acked; events/s and
+//       server CPU µs per event.
+//   socketio-bench broadcast --port P --pid PID [-n 1000] [--senders 10] [--rate 100] [--duration 30]
+//       `senders` clients send `broadcast` (`rate` per second in all), the server sends `bcast`
+//       to everyone; deliveries/s and delivery latency.
+//   socketio-bench connect-storm --port P --pid PID [-n 5000]
+//       connections per second, handshake (TCP connect to CONNECT reply) p50/p99.
 //
 // Every run is bounded in connections and time. Output: a table, then one JSON line.
 #if canImport(Glibc)
@@ -22,12 +30,13 @@ struct Options {
     var count = 1000
     var rate = 1000.0
     var duration = 30.0
+    var senders = 10
 
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
         var rest = arguments[...]
-        guard let scenario = rest.popFirst(), ["idle", "echo"].contains(scenario) else {
-            throw BenchError("usage: socketio-bench idle|echo --port P --pid PID [-n N] [--rate R] [--duration S]")
+        guard let scenario = rest.popFirst(), ["idle", "echo", "throughput", "broadcast", "connect-storm"].contains(scenario) else {
+            throw BenchError("usage: socketio-bench idle|echo|throughput|broadcast|connect-storm --port P --pid PID [-n N] [--rate R] [--senders K] [--duration S]")
         }
         options.scenario = scenario
         while let flag = rest.popFirst() {
@@ -39,6 +48,7 @@ struct Options {
             case "-n": options.count = Int(value) ?? 0
             case "--rate": options.rate = Double(value) ?? 0
             case "--duration": options.duration = Double(value) ?? 0
+            case "--senders": options.senders = Int(value) ?? 0
             default: throw BenchError("unknown option \(flag)")
             }
         }
@@ -47,6 +57,7 @@ struct Options {
         guard (1...20_000).contains(options.count) else { throw BenchError("-n must be 1...20000") }
         guard options.rate > 0, options.rate <= 1_000_000 else { throw BenchError("--rate must be in (0, 1000000]") }
         guard options.duration > 0, options.duration <= 600 else { throw BenchError("--duration must be in (0, 600]") }
+        guard (1...options.count).contains(options.senders) || options.scenario != "broadcast" else { throw BenchError("--senders must be 1...n") }
         guard options.port > 0, options.pid > 0, ProcessStats.read(pid: options.pid) != nil else {
             throw BenchError("--port and --pid of a running server are needed")
         }
@@ -101,15 +112,55 @@ case "idle":
         ("scenario", "\"idle\""), ("connections", "\(channels.count)"), ("rssBeforeKiB", "\(before.rssKiB)"),
         ("rssWithKiB", "\(with.rssKiB)"), ("rssAfterKiB", "\(after.rssKiB)"), ("kibPerConnection", format(perConnection)),
     ])
-default:
-    let interval = TimeAmount.nanoseconds(Int64(Double(options.count) / options.rate * 1e9))
-    var clients = Clients(host: options.host, port: options.port, group: group, recorder: recorder)
-    clients.echoInterval = interval
-    let channels = try await clients.open(options.count)
+case "connect-storm":
+    let started = NIODeadline.now()
+    let channels = try await Clients(host: options.host, port: options.port, group: group, recorder: recorder).open(options.count)
+    let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
+    let handshakes = recorder.handshakes
+    await Clients.close(channels)
+    print("connections \(channels.count) in \(format(seconds)) s: \(format(Double(channels.count) / seconds))/s")
+    print("handshake ms  p50 \(format(handshakes.p50))  p99 \(format(handshakes.p99))")
+    print(json: [
+        ("scenario", "\"connect-storm\""), ("connections", "\(channels.count)"), ("perSecond", format(Double(channels.count) / seconds)),
+        ("handshakeP50ms", format(handshakes.p50)), ("handshakeP99ms", format(handshakes.p99)),
+    ])
+case "broadcast":
+    let interval = TimeAmount.nanoseconds(Int64(Double(options.senders) / options.rate * 1e9))
+    let senders = options.senders
+    let channels = try await Clients(host: options.host, port: options.port, group: group, recorder: recorder)
+        .open(options.count) { index in .broadcast(interval: index < senders ? interval : nil) }
     let start = ProcessStats.read(pid: pid)!
     let began = NIODeadline.now()
     try await Task.sleep(for: .seconds(options.duration))
     let end = ProcessStats.read(pid: pid)!
+    let wall = Double((NIODeadline.now() - began).nanoseconds) / 1e9
+    recorder.stop()
+    try await Task.sleep(for: .milliseconds(500))
+    let deliveries = recorder.deliveries
+    let sent = recorder.summary.sent
+    await Clients.close(channels)
+    let cpu = (end.cpuSeconds - start.cpuSeconds) / wall * 100
+    print("clients \(channels.count), \(senders) senders, \(format(options.rate)) broadcasts/s in all, \(format(wall)) s")
+    print("broadcasts \(sent), deliveries \(deliveries.count) of \(sent * channels.count) (\(format(Double(deliveries.count) / wall))/s)")
+    print("delivery ms  p50 \(format(deliveries.p50))  p99 \(format(deliveries.p99))  max \(format(deliveries.max))")
+    print("server CPU  \(format(cpu)) %")
+    print(json: [
+        ("scenario", "\"broadcast\""), ("clients", "\(channels.count)"), ("senders", "\(senders)"), ("broadcasts", "\(sent)"),
+        ("deliveries", "\(deliveries.count)"), ("deliveriesPerSecond", format(Double(deliveries.count) / wall)),
+        ("p50ms", format(deliveries.p50)), ("p99ms", format(deliveries.p99)), ("maxms", format(deliveries.max)), ("serverCPUPercent", format(cpu)),
+    ])
+default:
+    // echo (open loop at --rate) and throughput (closed loop).
+    let closedLoop = options.scenario == "throughput"
+    var clients = Clients(host: options.host, port: options.port, group: group, recorder: recorder)
+    clients.mode = closedLoop ? .closedLoop : .echo(interval: .nanoseconds(Int64(Double(options.count) / options.rate * 1e9)))
+    let channels = try await clients.open(options.count)
+    let sentBefore = recorder.summary.acked
+    let start = ProcessStats.read(pid: pid)!
+    let began = NIODeadline.now()
+    try await Task.sleep(for: .seconds(options.duration))
+    let end = ProcessStats.read(pid: pid)!
+    let ackedInWindow = recorder.summary.acked - sentBefore
     let wall = Double((NIODeadline.now() - began).nanoseconds) / 1e9
     // Stop sending; a moment for the last answers.
     recorder.stop()
@@ -117,14 +168,16 @@ default:
     let summary = recorder.summary
     await Clients.close(channels)
     let cpu = (end.cpuSeconds - start.cpuSeconds) / wall * 100
-    print("clients \(channels.count), \(format(options.rate)) echoes/s in all, \(format(wall)) s")
-    print("sent \(summary.sent), acked \(summary.acked), lost \(summary.sent - summary.acked)")
+    let perEvent = (end.cpuSeconds - start.cpuSeconds) / Double(max(1, ackedInWindow)) * 1e6
+    print("clients \(channels.count), \(closedLoop ? "closed loop" : "\(format(options.rate)) echoes/s in all"), \(format(wall)) s")
+    print("sent \(summary.sent), acked \(summary.acked), lost \(summary.sent - summary.acked); \(format(Double(ackedInWindow) / wall)) acked/s")
     print("ack RTT ms  p50 \(format(summary.p50))  p90 \(format(summary.p90))  p99 \(format(summary.p99))  max \(format(summary.max))")
-    print("server CPU  \(format(cpu)) %")
+    print("server CPU  \(format(cpu)) %, \(format(perEvent)) µs per event")
     print(json: [
-        ("scenario", "\"echo\""), ("clients", "\(channels.count)"), ("rate", format(options.rate)), ("seconds", format(wall)),
-        ("sent", "\(summary.sent)"), ("acked", "\(summary.acked)"), ("p50ms", format(summary.p50)), ("p90ms", format(summary.p90)),
-        ("p99ms", format(summary.p99)), ("maxms", format(summary.max)), ("serverCPUPercent", format(cpu)),
+        ("scenario", "\"\(options.scenario)\""), ("clients", "\(channels.count)"), ("rate", format(options.rate)), ("seconds", format(wall)),
+        ("sent", "\(summary.sent)"), ("acked", "\(summary.acked)"), ("ackedPerSecond", format(Double(ackedInWindow) / wall)),
+        ("p50ms", format(summary.p50)), ("p90ms", format(summary.p90)), ("p99ms", format(summary.p99)), ("maxms", format(summary.max)),
+        ("serverCPUPercent", format(cpu)), ("serverMicrosecondsPerEvent", format(perEvent)),
     ])
 }
 try await group.shutdownGracefully()
