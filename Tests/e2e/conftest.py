@@ -4,11 +4,13 @@ The binary comes from SOCKETIO_SERVER_BIN (scripts/test.sh sets it to the debug 
 SOCKETIO_SERVER_URL names a server that is already running.
 """
 import os
+import queue
 import subprocess
 import time
 
 import pytest
 import requests
+import socketio
 
 
 def _start_server():
@@ -70,3 +72,15 @@ TRANSPORTS = {
 @pytest.fixture(params=list(TRANSPORTS), ids=list(TRANSPORTS))
 def transports(request):
     return TRANSPORTS[request.param]
+
+
+def connect_recording(url, *events, transports=("websocket",), timeout=5):
+    """A python-socketio Client that queues what it receives of `events`: (client, {event: Queue})."""
+    client = socketio.Client(reconnection=False)
+    queues = {}
+    for event in events:
+        q = queue.Queue()
+        queues[event] = q
+        client.on(event, lambda *args, q=q: q.put(args))
+    client.connect(url, transports=list(transports), wait_timeout=timeout)
+    return client, queues

@@ -2,13 +2,11 @@
 (`hummingbird-example`, Examples/Hummingbird): the app's own JSON route and Socket.IO share
 one port, over websocket, polling and the upgrade."""
 import os
-import queue
 import subprocess
 
 import pytest
 import requests
-import socketio
-from conftest import terminate
+from conftest import connect_recording, terminate
 
 TIMEOUT = 5
 
@@ -25,17 +23,6 @@ def hummingbird_app():
     terminate(proc)
 
 
-def connect(url, transports, *events):
-    client = socketio.Client(reconnection=False)
-    queues = {}
-    for event in events:
-        q = queue.Queue()
-        queues[event] = q
-        client.on(event, lambda *args, q=q: q.put(args))
-    client.connect(url, transports=transports, wait_timeout=TIMEOUT)
-    return client, queues
-
-
 def test_the_apps_own_route_answers_on_the_same_port(hummingbird_app):
     response = requests.get(hummingbird_app + "/api/hello", timeout=TIMEOUT)
     assert response.status_code == 200
@@ -43,7 +30,7 @@ def test_the_apps_own_route_answers_on_the_same_port(hummingbird_app):
 
 
 def test_echo_acks_with_binary(hummingbird_app, transports):
-    client, _ = connect(hummingbird_app, transports)
+    client, _ = connect_recording(hummingbird_app, transports=transports)
     try:
         payload = {"text": "é😀", "bytes": b"\x00\x01\xff", "list": [1, 2.5, None, True]}
         assert client.call("echo", payload, timeout=TIMEOUT) == payload
@@ -53,8 +40,8 @@ def test_echo_acks_with_binary(hummingbird_app, transports):
 
 
 def test_rooms_reach_clients_on_other_transports(hummingbird_app):
-    listener, queues = connect(hummingbird_app, ["polling"], "said")
-    speaker, _ = connect(hummingbird_app, ["websocket"])
+    listener, queues = connect_recording(hummingbird_app, "said", transports=["polling"])
+    speaker, _ = connect_recording(hummingbird_app)
     try:
         assert listener.call("join", "r1", timeout=TIMEOUT) is True
         speaker.emit("say", ("r1", "hello from websocket"))

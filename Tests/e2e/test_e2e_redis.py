@@ -14,7 +14,7 @@ import time
 import pytest
 import socketio
 
-from conftest import terminate
+from conftest import connect_recording, terminate
 
 TIMEOUT = 5
 
@@ -87,15 +87,7 @@ def cluster(redis_server):
         terminate(proc)
 
 
-def connect(url, *events, transports=("websocket",)):
-    client = socketio.Client(reconnection=False)
-    queues = {}
-    for event in events:
-        q = queue.Queue()
-        queues[event] = q
-        client.on(event, lambda *args, q=q: q.put(args))
-    client.connect(url, transports=list(transports), wait_timeout=TIMEOUT)
-    return client, queues
+connect = connect_recording
 
 
 def wait_for(condition, timeout=10):
