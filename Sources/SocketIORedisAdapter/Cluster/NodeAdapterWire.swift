@@ -56,7 +56,7 @@ enum NodeAdapterWire {
     // MARK: - Broadcasts: msgpack [uid, packet, opts]
 
     static func encodeBroadcast(uid: String, packet: SocketIOPacket, options: BroadcastOptions) -> ByteBuffer {
-        MessagePackEncoder.encode(.array([.string(uid), Self.packetValue(packet), Self.optionsValue(options, withFlags: true)]))
+        self.msgpack([.string(uid), self.packetObject(packet), self.optionsObject(options, withFlags: true)])
     }
 
     static func decodeBroadcast(_ payload: ByteBuffer, namespace: String) throws -> (uid: String, packet: SocketIOPacket, options: BroadcastOptions) {
@@ -70,14 +70,13 @@ enum NodeAdapterWire {
 
     /// socket.io-parser's packet object: `{type, data, nsp, id?}`, binary inline. The type is
     /// always 2 (EVENT): the receiving node makes it BINARY_EVENT when it finds binary.
-    static func packetValue(_ packet: SocketIOPacket) -> MessagePackValue {
-        var entries: [MessagePackValue.Entry] = [
-            .init("type", .int(packet.type == .binaryEvent ? 2 : Int64(packet.type.rawValue))),
-            .init("data", packet.data.map(MessagePackValue.init) ?? .nil),
-            .init("nsp", .string(packet.namespace)),
+    static func packetObject(_ packet: SocketIOPacket) -> SocketIOValue {
+        var object: SocketIOObject = [
+            "type": .int(packet.type == .binaryEvent ? 2 : Int(packet.type.rawValue)), "data": packet.data ?? .null,
+            "nsp": .string(packet.namespace),
         ]
-        if let id = packet.id { entries.append(.init("id", .int(Int64(id)))) }
-        return .map(entries)
+        if let id = packet.id { object["id"] = .int(id) }
+        return .object(object)
     }
 
     /// An EVENT packet from its object form (`nsp` missing means `/`).
@@ -86,20 +85,6 @@ enum NodeAdapterWire {
             data.first?.stringValue != nil
         else { return nil }
         return SocketIOPacket(type: .event, namespace: value["nsp"]?.stringValue ?? namespace, id: value["id"]?.intValue, data: .array(data))
-    }
-
-    static func optionsValue(_ options: BroadcastOptions, withFlags: Bool) -> MessagePackValue {
-        var entries: [MessagePackValue.Entry] = [
-            .init("rooms", .array(options.rooms.sorted().map(MessagePackValue.string))),
-            .init("except", .array(options.except.sorted().map(MessagePackValue.string))),
-        ]
-        if withFlags {
-            var flags: [MessagePackValue.Entry] = []
-            if options.flags.volatile { flags.append(.init("volatile", true)) }
-            if !options.flags.compress { flags.append(.init("compress", false)) }
-            entries.append(.init("flags", .map(flags)))
-        }
-        return .map(entries)
     }
 
     /// `{rooms, except, flags}`; room names that arrive as numbers (JavaScript lets them) are
@@ -134,8 +119,23 @@ enum NodeAdapterWire {
         MessagePackEncoder.encode(MessagePackValue(value))
     }
 
-    static func optionsObject(_ options: BroadcastOptions) -> SocketIOValue {
-        ["rooms": .array(options.rooms.sorted().map(SocketIOValue.string)), "except": .array(options.except.sorted().map(SocketIOValue.string))]
+    /// `{rooms, except}`, and with `withFlags` the flags Node reads: `volatile`, `compress`,
+    /// `timeout` (ms).
+    static func optionsObject(_ options: BroadcastOptions, withFlags: Bool = false) -> SocketIOValue {
+        var object: SocketIOObject = [
+            "rooms": .array(options.rooms.sorted().map(SocketIOValue.string)),
+            "except": .array(options.except.sorted().map(SocketIOValue.string)),
+        ]
+        if withFlags {
+            var flags = SocketIOObject()
+            if options.flags.volatile { flags["volatile"] = true }
+            if !options.flags.compress { flags["compress"] = false }
+            if let timeout = options.flags.timeout {
+                flags["timeout"] = .int(Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+            }
+            object["flags"] = .object(flags)
+        }
+        return .object(object)
     }
 
     static func detailsObject(_ details: SocketDetails) -> SocketIOValue {

@@ -58,7 +58,7 @@ final class RedisNamespaceAdapter: SocketIOAdapter {
                 requestID, .init(onClientCount: onClientCount, onAck: onAck), for: options.flags.timeout ?? self.cluster.configuration.requestsTimeout)
             let request: SocketIOValue = [
                 "uid": .string(self.cluster.uid), "requestId": .string(requestID), "type": .int(NodeAdapterWire.RequestType.broadcast.rawValue),
-                "packet": Self.packetObject(packet), "opts": Self.optionsWithFlags(options),
+                "packet": NodeAdapterWire.packetObject(packet), "opts": NodeAdapterWire.optionsObject(options, withFlags: true),
             ]
             self.cluster.publish(self.channels.request, NodeAdapterWire.msgpack(request))
         }
@@ -251,22 +251,5 @@ final class RedisNamespaceAdapter: SocketIOAdapter {
     /// is off by default, and Node requesters listen there).
     private func respond(_ response: SocketIOValue) {
         self.cluster.publish(self.channels.response, NodeAdapterWire.json(response))
-    }
-
-    private static func packetObject(_ packet: SocketIOPacket) -> SocketIOValue {
-        var object: SocketIOObject = ["type": 2, "data": packet.data ?? [], "nsp": .string(packet.namespace)]
-        if let id = packet.id { object["id"] = .int(id) }
-        return .object(object)
-    }
-
-    private static func optionsWithFlags(_ options: BroadcastOptions) -> SocketIOValue {
-        var object = NodeAdapterWire.optionsObject(options).objectValue ?? [:]
-        var flags: SocketIOObject = [:]
-        if options.flags.volatile { flags["volatile"] = true }
-        if let timeout = options.flags.timeout {
-            flags["timeout"] = .int(Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
-        }
-        object["flags"] = .object(flags)
-        return .object(object)
     }
 }
