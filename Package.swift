@@ -31,6 +31,7 @@ let package = Package(
         .executable(name: "flask-chat-example", targets: ["flask-chat-example"]),
         .executable(name: "hummingbird-example", targets: ["hummingbird-example"]),
         .executable(name: "socketio-bench", targets: ["socketio-bench"]),
+        .executable(name: "raw-echo-ceiling", targets: ["raw-echo-ceiling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
@@ -166,8 +167,22 @@ let package = Package(
                 "EngineIOProtocol", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The ceiling of the benchmarks: a bare SwiftNIO WebSocket echo with minimal Socket.IO
+        // framing (benchmarks/RawEcho), run side by side with socketio-server by scripts/bench.sh.
+        .executableTarget(
+            name: "raw-echo-ceiling",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "benchmarks/RawEcho",
             swiftSettings: swiftSettings
         ),
         // Shared by the test targets: wire helpers and a raw live WebSocket client.

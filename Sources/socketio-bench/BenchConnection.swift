@@ -23,21 +23,23 @@ final class BenchConnection: ChannelInboundHandler {
     enum Mode: Sendable {
         /// Nothing (answers pings).
         case idle
-        /// An `echo` with an ack every `interval` (open loop).
-        case echo(interval: TimeAmount)
+        /// An `echo` with an ack whenever the pacer says (open loop).
+        case echo
         /// The next `echo` as soon as the previous one is acked (closed loop).
         case closedLoop
-        /// A `broadcast` carrying its send time every `interval` (nil: only listen); every
-        /// client times the `bcast` deliveries it receives.
-        case broadcast(interval: TimeAmount?)
+        /// A `broadcast` carrying its send time whenever the pacer says (a sender), or only
+        /// listening; every client times the `bcast` deliveries it receives.
+        case broadcast(sender: Bool)
     }
 
     private let mode: Mode
-    private var echoTask: RepeatedTask?
+    /// Where an open-loop client registers once connected.
+    private let pacer: NIOLoopBound<Pacer>?
     private var context: ChannelHandlerContext?
     private let startedAt = NIODeadline.now()
 
-    init(connected: EventLoopPromise<Void>, recorder: LatencyRecorder, mode: Mode) {
+    init(connected: EventLoopPromise<Void>, recorder: LatencyRecorder, mode: Mode, pacer: NIOLoopBound<Pacer>?) {
+        self.pacer = pacer
         self.connected = connected
         self.recorder = recorder
         self.mode = mode
@@ -58,7 +60,7 @@ final class BenchConnection: ChannelInboundHandler {
         var chunk = self.unwrapInboundIn(data)
         self.buffer.writeBuffer(&chunk)
         if self.phase == .upgrading {
-            guard let end = self.buffer.readableBytesView.firstRange(of: Array("\r\n\r\n".utf8)) else { return }
+            guard let end = self.buffer.readableBytesView.firstRange(of: Prefix.headEnd) else { return }
             let head = self.buffer.readString(length: end.upperBound - self.buffer.readableBytesView.startIndex) ?? ""
             guard head.hasPrefix("HTTP/1.1 101") else { return self.fail(context, "upgrade refused: \(head.prefix(40))") }
             self.phase = .opening
@@ -75,28 +77,19 @@ final class BenchConnection: ChannelInboundHandler {
         case (.opening, UInt8(ascii: "0")):
             self.phase = .connecting
             self.send(text: "40", context: context)
-        case (.connecting, UInt8(ascii: "4")) where frame.payload.starts(with: Array("40".utf8)):
+        case (.connecting, UInt8(ascii: "4")) where frame.payload.starts(with: Prefix.connect):
             self.phase = .connected
             self.recorder.handshake(nanoseconds: NIODeadline.now().uptimeNanoseconds - self.startedAt.uptimeNanoseconds)
             self.connected.succeed(())
             switch self.mode {
-            case .idle, .broadcast(interval: nil):
-                break
-            case .closedLoop:
-                self.sendEcho()
-            case .echo(let interval), .broadcast(let interval?):
-                // Start at a random point of the interval, so clients spread evenly.
-                let start = TimeAmount.nanoseconds(.random(in: 0...max(1, interval.nanoseconds)))
-                // The task holds the handler until channelInactive cancels it.
-                let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-                let broadcasting = if case .broadcast = self.mode { true } else { false }
-                self.echoTask = context.eventLoop.scheduleRepeatedTask(initialDelay: start, delay: interval) { _ in
-                    if broadcasting { handler.value.sendBroadcast() } else { handler.value.sendEcho() }
-                }
+            case .idle, .broadcast(sender: false), .closedLoop:
+                break  // a closed loop is started by `sendEcho()` once every client is connected
+            case .echo, .broadcast(sender: true):
+                self.pacer?.value.add(self)
             }
         case (_, UInt8(ascii: "2")):
             self.send(text: "3", context: context)  // pong
-        case (.connected, UInt8(ascii: "4")) where frame.payload.starts(with: Array("43".utf8)):
+        case (.connected, UInt8(ascii: "4")) where frame.payload.starts(with: Prefix.ack):
             // 43<id>[...]: the ack of an echo.
             var id = 0
             for byte in frame.payload.dropFirst(2) {
@@ -107,7 +100,7 @@ final class BenchConnection: ChannelInboundHandler {
                 self.recorder.record(nanoseconds: NIODeadline.now().uptimeNanoseconds - sent)
                 if case .closedLoop = self.mode { self.sendEcho() }
             }
-        case (.connected, UInt8(ascii: "4")) where frame.payload.starts(with: Array("42[\"bcast\",".utf8)):
+        case (.connected, UInt8(ascii: "4")) where frame.payload.starts(with: Prefix.bcast):
             // 42["bcast",<send time in ns>]: a broadcast delivery, timed on the shared clock.
             var sent: UInt64 = 0
             for byte in frame.payload.dropFirst(11) {
@@ -120,7 +113,8 @@ final class BenchConnection: ChannelInboundHandler {
         }
     }
 
-    /// Sends one `echo` event with an ack id (on the connection's loop).
+    /// Sends one `echo` event with an ack id (on the connection's loop); in a closed loop, the
+    /// first one, after which each ack sends the next.
     func sendEcho() {
         guard self.phase == .connected, let context = self.context, self.recorder.sent() else { return }
         let id = self.nextID
@@ -149,7 +143,6 @@ final class BenchConnection: ChannelInboundHandler {
     var unanswered: Int { self.inFlight.count }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.echoTask?.cancel()
         if self.phase != .connected { self.connected.fail(BenchError("connection closed during the handshake")) }
         self.phase = .closed
         context.fireChannelInactive()
@@ -160,8 +153,22 @@ final class BenchConnection: ChannelInboundHandler {
     }
 }
 
+extension BenchConnection: PacedClient {
+    func sendPaced() {
+        if case .broadcast = self.mode { self.sendBroadcast() } else { self.sendEcho() }
+    }
+}
+
 @available(*, unavailable)
 extension BenchConnection: Sendable {}
+
+/// The byte strings a frame is matched against, made once (not per frame).
+private enum Prefix {
+    static let headEnd = Array("\r\n\r\n".utf8)
+    static let connect = Array("40".utf8)
+    static let ack = Array("43".utf8)
+    static let bcast = Array("42[\"bcast\",".utf8)
+}
 
 struct BenchError: Error, CustomStringConvertible {
     let description: String

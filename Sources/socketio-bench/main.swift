@@ -1,8 +1,9 @@
 // socketio-bench: a SwiftNIO load tool for Socket.IO v5 servers (WebSocket transport), loopback
 // only. It reads the server's RSS and CPU time from /proc by pid.
 //
-//   socketio-bench idle --port P --pid PID [-n 10000]
-//       KiB of server RSS per idle connection; RSS again after everyone disconnected.
+//   socketio-bench idle --port P --pid PID [-n 10000] [--rounds 1]
+//       KiB of server RSS per idle connection; RSS again after everyone disconnected; with
+//       --rounds R, R waves of connections in a row (RSS after each, for the leak check).
 //   socketio-bench echo --port P --pid PID [-n 1000] [--rate 1000] [--duration 30]
 //       n clients send `echo` with an ack, `rate` per second in all; ack RTT p50/p90/p99/max
 //       (HdrHistogram), losses, server CPU.
@@ -12,6 +13,8 @@
 //   socketio-bench broadcast --port P --pid PID [-n 1000] [--senders 10] [--rate 100] [--duration 30]
 //       `senders` clients send `broadcast` (`rate` per second in all), the server sends `bcast`
 //       to everyone; deliveries/s and delivery latency.
+//   socketio-bench polling --port P --pid PID [-n 1000] [--rate 1000] [--duration 30]
+//       as echo, with long-polling-only clients (two keep-alive HTTP connections each).
 //   socketio-bench connect-storm --port P --pid PID [-n 5000]
 //       connections per second, handshake (TCP connect to CONNECT reply) p50/p99.
 //
@@ -31,12 +34,13 @@ struct Options {
     var rate = 1000.0
     var duration = 30.0
     var senders = 10
+    var rounds = 1
 
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
         var rest = arguments[...]
-        guard let scenario = rest.popFirst(), ["idle", "echo", "throughput", "broadcast", "connect-storm"].contains(scenario) else {
-            throw BenchError("usage: socketio-bench idle|echo|throughput|broadcast|connect-storm --port P --pid PID [-n N] [--rate R] [--senders K] [--duration S]")
+        guard let scenario = rest.popFirst(), ["idle", "echo", "polling", "throughput", "broadcast", "connect-storm"].contains(scenario) else {
+            throw BenchError("usage: socketio-bench idle|echo|polling|throughput|broadcast|connect-storm --port P --pid PID [-n N] [--rate R] [--senders K] [--duration S]")
         }
         options.scenario = scenario
         while let flag = rest.popFirst() {
@@ -49,15 +53,18 @@ struct Options {
             case "--rate": options.rate = Double(value) ?? 0
             case "--duration": options.duration = Double(value) ?? 0
             case "--senders": options.senders = Int(value) ?? 0
+            case "--rounds": options.rounds = Int(value) ?? 0
             default: throw BenchError("unknown option \(flag)")
             }
         }
         // Bounds: loopback only, at most 20,000 connections (the fd cap here), at most 10 minutes.
         guard options.host.hasPrefix("127.") || options.host == "localhost" else { throw BenchError("--host must be a loopback address") }
-        guard (1...20_000).contains(options.count) else { throw BenchError("-n must be 1...20000") }
+        // A polling client holds two connections.
+        guard (1...(options.scenario == "polling" ? 9_000 : 20_000)).contains(options.count) else { throw BenchError("-n must be 1...20000 (1...9000 for polling)") }
         guard options.rate > 0, options.rate <= 1_000_000 else { throw BenchError("--rate must be in (0, 1000000]") }
         guard options.duration > 0, options.duration <= 600 else { throw BenchError("--duration must be in (0, 600]") }
         guard (1...options.count).contains(options.senders) || options.scenario != "broadcast" else { throw BenchError("--senders must be 1...n") }
+        guard (1...5).contains(options.rounds) else { throw BenchError("--rounds must be 1...5") }
         guard options.port > 0, options.pid > 0, ProcessStats.read(pid: options.pid) != nil else {
             throw BenchError("--port and --pid of a running server are needed")
         }
@@ -65,8 +72,12 @@ struct Options {
     }
 }
 
+/// The JSON line of a run, with the clients that failed to connect.
 func print(json fields: [(String, String)]) {
-    print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
+    let failures = recorder.connectFailures
+    if failures.count > 0 { print("connect failures  \(failures.count) (first: \(failures.first ?? ""))") }
+    let all = fields + [("connectFailures", "\(failures.count)")]
+    print("{" + all.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
 }
 
 func format(_ value: Double) -> String { String(Int((value * 100).rounded())) .paddedDecimal }
@@ -89,32 +100,59 @@ do {
     exit(64)
 }
 
+// The whole run is bounded: connecting, the scenario, and closing.
+let limit = options.duration + 300
+Task.detached {
+    try? await Task.sleep(for: .seconds(limit))
+    print("socketio-bench: gave up after \(Int(limit)) s")
+    exit(2)
+}
+
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let recorder = LatencyRecorder()
 let pid = options.pid
 
+/// The server's RSS and CPU now; the run ends if the server has gone.
+func serverStats() -> ProcessStats {
+    guard let stats = ProcessStats.read(pid: pid) else {
+        print("socketio-bench: the server (pid \(pid)) is gone")
+        exit(1)
+    }
+    return stats
+}
+
 switch options.scenario {
 case "idle":
-    let before = ProcessStats.read(pid: pid)!
-    let started = NIODeadline.now()
-    let channels = try await Clients(host: options.host, port: options.port, group: group, recorder: recorder).open(options.count)
-    let connectSeconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
-    try await Task.sleep(for: .seconds(3))
-    let with = ProcessStats.read(pid: pid)!
-    await Clients.close(channels)
-    try await Task.sleep(for: .seconds(3))
-    let after = ProcessStats.read(pid: pid)!
-    let perConnection = Double(with.rssKiB - before.rssKiB) / Double(channels.count)
-    print("connections   \(channels.count) in \(format(connectSeconds)) s")
-    print("server RSS    \(before.rssKiB) KiB before, \(with.rssKiB) KiB with them, \(after.rssKiB) KiB after they left")
-    print("per idle connection  \(format(perConnection)) KiB;  after/before  \(format(Double(after.rssKiB) / Double(before.rssKiB))) ×")
+    let before = serverStats()
+    var with = before
+    var afterEach: [Int] = []
+    var connected = 0
+    var connectSeconds = 0.0
+    for round in 1...options.rounds {
+        let started = NIODeadline.now()
+        let channels = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder).open(options.count)
+        if round == 1 {
+            connectSeconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
+            connected = channels.count
+        }
+        try await Task.sleep(for: .seconds(3))
+        if round == 1 { with = serverStats() }
+        await Clients.close(channels)
+        try await Task.sleep(for: .seconds(3))
+        afterEach.append(serverStats().rssKiB)
+    }
+    let perConnection = Double(with.rssKiB - before.rssKiB) / Double(max(1, connected))
+    print("connections   \(connected) in \(format(connectSeconds)) s")
+    print("server RSS    \(before.rssKiB) KiB before, \(with.rssKiB) KiB with them, after they left: \(afterEach.map { "\($0) KiB" }.joined(separator: ", then "))")
+    print("per idle connection  \(format(perConnection)) KiB;  after/before  \(afterEach.map { format(Double($0) / Double(before.rssKiB)) + " ×" }.joined(separator: ", "))")
     print(json: [
-        ("scenario", "\"idle\""), ("connections", "\(channels.count)"), ("rssBeforeKiB", "\(before.rssKiB)"),
-        ("rssWithKiB", "\(with.rssKiB)"), ("rssAfterKiB", "\(after.rssKiB)"), ("kibPerConnection", format(perConnection)),
+        ("scenario", "\"idle\""), ("connections", "\(connected)"), ("rssBeforeKiB", "\(before.rssKiB)"),
+        ("rssWithKiB", "\(with.rssKiB)"), ("rssAfterKiB", "\(afterEach[0])"), ("rssAfterLastKiB", "\(afterEach.last!)"),
+        ("rounds", "\(options.rounds)"), ("kibPerConnection", format(perConnection)),
     ])
 case "connect-storm":
     let started = NIODeadline.now()
-    let channels = try await Clients(host: options.host, port: options.port, group: group, recorder: recorder).open(options.count)
+    let channels = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder).open(options.count)
     let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
     let handshakes = recorder.handshakes
     await Clients.close(channels)
@@ -125,16 +163,18 @@ case "connect-storm":
         ("handshakeP50ms", format(handshakes.p50)), ("handshakeP99ms", format(handshakes.p99)),
     ])
 case "broadcast":
-    let interval = TimeAmount.nanoseconds(Int64(Double(options.senders) / options.rate * 1e9))
     let senders = options.senders
-    let channels = try await Clients(host: options.host, port: options.port, group: group, recorder: recorder)
-        .open(options.count) { index in .broadcast(interval: index < senders ? interval : nil) }
-    let start = ProcessStats.read(pid: pid)!
+    let clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder)
+    let channels = await clients.open(options.count) { index in .broadcast(sender: index < senders) }
+    recorder.begin()
+    try await clients.startPacing(rate: options.rate)
+    let start = serverStats()
     let began = NIODeadline.now()
     try await Task.sleep(for: .seconds(options.duration))
-    let end = ProcessStats.read(pid: pid)!
+    let end = serverStats()
     let wall = Double((NIODeadline.now() - began).nanoseconds) / 1e9
     recorder.stop()
+    try await clients.stopPacing()
     try await Task.sleep(for: .milliseconds(500))
     let deliveries = recorder.deliveries
     let sent = recorder.summary.sent
@@ -150,31 +190,42 @@ case "broadcast":
         ("p50ms", format(deliveries.p50)), ("p99ms", format(deliveries.p99)), ("maxms", format(deliveries.max)), ("serverCPUPercent", format(cpu)),
     ])
 default:
-    // echo (open loop at --rate) and throughput (closed loop).
+    // echo and polling (open loop at --rate), and throughput (closed loop).
     let closedLoop = options.scenario == "throughput"
-    var clients = Clients(host: options.host, port: options.port, group: group, recorder: recorder)
-    clients.mode = closedLoop ? .closedLoop : .echo(interval: .nanoseconds(Int64(Double(options.count) / options.rate * 1e9)))
-    let channels = try await clients.open(options.count)
+    var clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder)
+    clients.mode = closedLoop ? .closedLoop : .echo
+    clients.polling = options.scenario == "polling"
+    let channels = await clients.open(options.count)
+    recorder.begin()
+    if closedLoop {
+        for channel in channels {
+            channel.eventLoop.execute { try? channel.pipeline.syncOperations.handler(type: BenchConnection.self).sendEcho() }
+        }
+    } else {
+        try await clients.startPacing(rate: options.rate)
+    }
     let sentBefore = recorder.summary.acked
-    let start = ProcessStats.read(pid: pid)!
+    let start = serverStats()
     let began = NIODeadline.now()
     try await Task.sleep(for: .seconds(options.duration))
-    let end = ProcessStats.read(pid: pid)!
+    let end = serverStats()
     let ackedInWindow = recorder.summary.acked - sentBefore
     let wall = Double((NIODeadline.now() - began).nanoseconds) / 1e9
     // Stop sending; a moment for the last answers.
     recorder.stop()
+    if !closedLoop { try await clients.stopPacing() }
     try await Task.sleep(for: .milliseconds(500))
     let summary = recorder.summary
     await Clients.close(channels)
     let cpu = (end.cpuSeconds - start.cpuSeconds) / wall * 100
     let perEvent = (end.cpuSeconds - start.cpuSeconds) / Double(max(1, ackedInWindow)) * 1e6
-    print("clients \(channels.count), \(closedLoop ? "closed loop" : "\(format(options.rate)) echoes/s in all"), \(format(wall)) s")
+    let clientCount = options.scenario == "polling" ? channels.count / 2 : channels.count
+    print("clients \(clientCount)\(options.scenario == "polling" ? " (long-polling)" : ""), \(closedLoop ? "closed loop" : "\(format(options.rate)) echoes/s in all"), \(format(wall)) s")
     print("sent \(summary.sent), acked \(summary.acked), lost \(summary.sent - summary.acked); \(format(Double(ackedInWindow) / wall)) acked/s")
     print("ack RTT ms  p50 \(format(summary.p50))  p90 \(format(summary.p90))  p99 \(format(summary.p99))  max \(format(summary.max))")
     print("server CPU  \(format(cpu)) %, \(format(perEvent)) µs per event")
     print(json: [
-        ("scenario", "\"\(options.scenario)\""), ("clients", "\(channels.count)"), ("rate", format(options.rate)), ("seconds", format(wall)),
+        ("scenario", "\"\(options.scenario)\""), ("clients", "\(clientCount)"), ("rate", format(options.rate)), ("seconds", format(wall)),
         ("sent", "\(summary.sent)"), ("acked", "\(summary.acked)"), ("ackedPerSecond", format(Double(ackedInWindow) / wall)),
         ("p50ms", format(summary.p50)), ("p90ms", format(summary.p90)), ("p99ms", format(summary.p99)), ("maxms", format(summary.max)),
         ("serverCPUPercent", format(cpu)), ("serverMicrosecondsPerEvent", format(perEvent)),

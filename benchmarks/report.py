@@ -1,0 +1,111 @@
+"""Markdown tables from a results file of scripts/bench.sh (one JSON line per run).
+
+    python3 benchmarks/report.py .build-bench/results-DATE.jsonl
+
+Ratios are against `raw` (the bare SwiftNIO ceiling) of the same run.
+"""
+import json
+import sys
+
+ORDER = ["swift", "raw", "node", "eventlet", "gevent", "uvicorn"]
+NAMES = {
+    "swift": "swift-socketio (`socketio-server e2e`)",
+    "raw": "raw SwiftNIO echo (ceiling)",
+    "node": "Node socket.io 4.8.3",
+    "eventlet": "Flask-SocketIO + eventlet",
+    "gevent": "Flask-SocketIO + gevent",
+    "uvicorn": "python-socketio ASGI + uvicorn",
+}
+
+
+def load(path):
+    runs = {}
+    with open(path) as handle:
+        for line in handle:
+            row = json.loads(line)
+            key = (row["target"], row["label"])
+            runs[key] = row
+    return runs
+
+
+def failed(row):
+    return row.get("error") or row.get("connectFailures", 0) > 0
+
+
+def note(row):
+    if row.get("error"):
+        return " (no result)"
+    if row.get("connectFailures", 0):
+        return f" ({row['connectFailures']} could not connect)"
+    return ""
+
+
+def main(path):
+    runs = load(path)
+    targets = [t for t in ORDER if any(k[0] == t for k in runs)]
+
+    def get(target, label):
+        return runs.get((target, label))
+
+    print("| server | idle KiB/conn (N) | RSS after all left / before (1st wave, 2nd wave) | idle KiB/conn (large N) |")
+    print("|---|---|---|---|")
+    for t in targets:
+        cells = []
+        for label in ("idle", "idle-large"):
+            r = get(t, label)
+            if not r or r.get("error"):
+                cells.append("–")
+                continue
+            cells.append(f"{r['kibPerConnection']:.2f} ({r['connections']:,}){note(r)}")
+            if label == "idle":
+                last = r.get("rssAfterLastKiB", r["rssAfterKiB"])
+                cells.append(f"{r['rssAfterKiB'] / r['rssBeforeKiB']:.2f}×, {last / r['rssBeforeKiB']:.2f}× "
+                             f"({r['rssBeforeKiB'] / 1024:.1f} → {r['rssAfterKiB'] / 1024:.1f}, {last / 1024:.1f} MiB)")
+        print(f"| {NAMES[t]} | " + " | ".join(cells) + " |")
+
+    print()
+    print("| server | echo: acked / sent | echo p50 / p99 / max ms | echo server CPU | polling: acked / sent | polling p99 ms |")
+    print("|---|---|---|---|---|---|")
+    for t in targets:
+        e, p = get(t, "echo"), get(t, "polling")
+        cells = []
+        if e and not e.get("error"):
+            cells += [f"{e['acked']:,} / {e['sent']:,} ({e['clients']:,} clients){note(e)}",
+                      f"{e['p50ms']:.2f} / {e['p99ms']:.2f} / {e['maxms']:.0f}", f"{e['serverCPUPercent']:.0f} %"]
+        else:
+            cells += ["–", "–", "–"]
+        if p and not p.get("error"):
+            cells += [f"{p['acked']:,} / {p['sent']:,} ({p['clients']:,} clients){note(p)}", f"{p['p99ms']:.2f}"]
+        else:
+            cells += ["–", "–"]
+        print(f"| {NAMES[t]} | " + " | ".join(cells) + " |")
+
+    raw = get("raw", "throughput")
+    print()
+    print("| server | throughput (100 clients, closed loop) acked/s | server CPU | µs CPU per event | × raw | broadcast deliveries/s | broadcast p50 / p99 ms | connect-storm /s | handshake p99 ms |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for t in targets:
+        cells = []
+        r = get(t, "throughput")
+        if r and not r.get("error"):
+            ratio = (f"{r['serverMicrosecondsPerEvent'] / raw['serverMicrosecondsPerEvent']:.2f}×"
+                     if raw and not raw.get("error") else "–")
+            cells += [f"{r['ackedPerSecond']:,.0f}{note(r)}", f"{r['serverCPUPercent']:.0f} %", f"{r['serverMicrosecondsPerEvent']:.1f}", ratio]
+        else:
+            cells += ["–"] * 4
+        b = get(t, "broadcast")
+        if b and not b.get("error"):
+            cells += [f"{b['deliveriesPerSecond']:,.0f} ({b['deliveries']:,} of {b['broadcasts'] * b['clients']:,}){note(b)}",
+                      f"{b['p50ms']:.1f} / {b['p99ms']:.1f}"]
+        else:
+            cells += ["–", "–"]
+        c = get(t, "connect-storm")
+        if c and not c.get("error"):
+            cells += [f"{c['perSecond']:,.0f}{note(c)}", f"{c['handshakeP99ms']:.1f}"]
+        else:
+            cells += ["–", "–"]
+        print(f"| {NAMES[t]} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Runs issue 6's benchmarks side by side, in one go, with one load tool (socketio-bench):
+#   swift     socketio-server e2e                          (this project, release build)
+#   raw       raw-echo-ceiling (benchmarks/RawEcho)         (bare SwiftNIO: the ceiling)
+#   node      Node socket.io 4.8 (benchmarks/apps/node_app.cjs), when scripts/build-node-peers.sh
+#             can build it from the mirrors (skipped otherwise)
+#   eventlet  Flask-SocketIO on eventlet  (benchmarks/apps/flask_app.py)   venv from PyPI
+#   gevent    Flask-SocketIO on gevent    (benchmarks/apps/flask_app.py)
+#   uvicorn   python-socketio ASGI on uvicorn (benchmarks/apps/asgi_app.py)
+# Every server runs the same tiny app (`echo` acks, `broadcast` → `bcast` to all) and is started
+# afresh for each scenario. Scenarios run one after the other over all servers, so that a busy
+# spell of the shared machine hits them alike. Results: one JSON line per run in
+# .build-bench/results-DATE.jsonl, and Markdown tables (benchmarks/report.py) on stdout.
+#
+# Usage: ./scripts/bench.sh                  the full set (about 25 minutes)
+#        BENCH_QUICK=1 ./scripts/bench.sh    small counts and short runs (about 3 minutes)
+#        BENCH_TARGETS="swift raw" BENCH_SCENARIOS="idle echo" ./scripts/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+OUT="$ROOT/.build-bench"
+VENV="$ROOT/.venv-bench"
+mkdir -p "$OUT"
+STAMP="$(date -u +%Y-%m-%dT%H%M%SZ)"
+RESULTS="$OUT/results-$STAMP.jsonl"
+
+if [ -n "${BENCH_QUICK:-}" ]; then
+  IDLE=1000 IDLE_LARGE=2000 ECHO_N=1000 ECHO_S=5 TP_S=5 BC_N=200 BC_RATE=50 BC_S=5 STORM=1000 POLL_N=200 POLL_S=5
+else
+  IDLE=10000 IDLE_LARGE=19000 ECHO_N=10000 ECHO_S=30 TP_S=10 BC_N=1000 BC_RATE=100 BC_S=10 STORM=5000 POLL_N=1000 POLL_S=30
+fi
+TARGETS="${BENCH_TARGETS:-swift raw node eventlet gevent uvicorn}"
+SCENARIOS="${BENCH_SCENARIOS:-idle idle-large echo throughput broadcast connect-storm polling}"
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+# Each of the 19,000 idle clients is a descriptor of the tool, and of the server.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+step "release builds: socketio-server, socketio-bench, raw-echo-ceiling"
+swift build -c release --product socketio-server >&2
+swift build -c release --product socketio-bench >&2
+swift build -c release --product raw-echo-ceiling >&2
+BIN="$(swift build -c release --show-bin-path)"
+
+step "Python stacks (PyPI) in $VENV"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q --disable-pip-version-check -r benchmarks/apps/requirements.txt >&2
+
+NODE_PEERS="$ROOT/.build-node-peers"
+if [[ " $TARGETS " == *" node "* ]]; then
+  step "Node socket.io 4.8 from the mirrors (scripts/build-node-peers.sh)"
+  if [ ! -d "$NODE_PEERS/node_modules/socket.io" ] && command -v node >/dev/null && [ "$(id -u)" = 0 ]; then
+    scripts/build-node-peers.sh "$NODE_PEERS" >&2 || true
+  fi
+  if [ ! -d "$NODE_PEERS/node_modules/socket.io" ] || ! command -v node >/dev/null; then
+    echo "node: skipped (no mirrors of socketio/socket.io and friends here)" >&2
+    TARGETS="${TARGETS//node/}"
+  fi
+fi
+
+# Server ports below Linux's ephemeral range (32768+), where the tool's 19,000 client sockets and
+# their TIME_WAITs live: a fresh port per run, never one a client still holds.
+NEXT_PORT=21000
+
+SERVER_PID=""
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+trap stop_server EXIT
+
+# start_server TARGET PORT: starts it in the background (SERVER_PID) and waits for its port.
+start_server() {
+  local target="$1" port="$2"
+  case "$target" in
+    swift) "$BIN/socketio-server" e2e --port "$port" --log-level error >/dev/null 2>&1 & ;;
+    raw) "$BIN/raw-echo-ceiling" --port "$port" >/dev/null 2>&1 & ;;
+    node) NODE_PATH="/usr/share/nodejs:$NODE_PEERS/node_modules" node benchmarks/apps/node_app.cjs "$port" >"$OUT/node.log" 2>&1 & ;;
+    eventlet | gevent) (cd benchmarks/apps && exec "$VENV/bin/python" flask_app.py "$target" "$port") >/dev/null 2>&1 & ;;
+    uvicorn) (cd benchmarks/apps && exec "$VENV/bin/python" asgi_app.py "$port") >/dev/null 2>&1 & ;;
+  esac
+  SERVER_PID=$!
+  for _ in $(seq 1 200); do
+    if (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      sleep 1  # let it settle before the baseline RSS is read
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "$target did not start on port $port" >&2
+  return 1
+}
+
+# run LABEL TARGET SCENARIO ARGS...: one fresh server, one tool run; its JSON line, tagged, to
+# RESULTS.
+run() {
+  local label="$1" target="$2" scenario="$3"
+  shift 3
+  local port=$NEXT_PORT
+  NEXT_PORT=$((NEXT_PORT + 1))
+  start_server "$target" "$port" || return 0
+  step "$target: socketio-bench $scenario $*"
+  local output
+  output="$("$BIN/socketio-bench" "$scenario" --port "$port" --pid "$SERVER_PID" "$@" 2>&1)" || true
+  echo "$output" >&2
+  local json
+  json="$(echo "$output" | grep '^{' | tail -1)"
+  if [ -n "$json" ]; then
+    echo "{\"target\":\"$target\",\"label\":\"$label\",\"args\":\"$*\",${json#\{}" >>"$RESULTS"
+  else
+    echo "{\"target\":\"$target\",\"label\":\"$label\",\"args\":\"$*\",\"error\":true}" >>"$RESULTS"
+  fi
+  stop_server
+}
+
+for scenario in $SCENARIOS; do
+  for target in $TARGETS; do
+    case "$scenario" in
+      idle) run idle "$target" idle -n "$IDLE" --rounds 2 ;;
+      idle-large)
+        # The Python stacks take minutes to accept 19,000 clients; the large count is for the
+        # servers that are measured against the 6 KiB target and the ceiling.
+        case "$target" in swift | raw | node) run idle-large "$target" idle -n "$IDLE_LARGE" ;; esac ;;
+      echo) run echo "$target" echo -n "$ECHO_N" --rate "$ECHO_N" --duration "$ECHO_S" ;;
+      throughput) run throughput "$target" throughput -n 100 --duration "$TP_S" ;;
+      broadcast) run broadcast "$target" broadcast -n "$BC_N" --senders 10 --rate "$BC_RATE" --duration "$BC_S" ;;
+      connect-storm) run connect-storm "$target" connect-storm -n "$STORM" ;;
+      polling) [ "$target" = raw ] || run polling "$target" polling -n "$POLL_N" --rate "$POLL_N" --duration "$POLL_S" ;;
+    esac
+  done
+done
+
+step "results: $RESULTS"
+python3 benchmarks/report.py "$RESULTS"
