@@ -57,10 +57,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // glibc's malloc_trim for EngineIO, which Swift's Glibc module does not import.
+        .target(name: "CSystemMemory"),
         .target(
             name: "EngineIO",
             dependencies: [
-                "EngineIOProtocol",
+                "EngineIOProtocol", "CSystemMemory",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

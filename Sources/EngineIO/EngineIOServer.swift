@@ -21,6 +21,7 @@ public final class EngineIOServer: Sendable {
     let logger: Logger
     private let sessions = Mutex<[String: EngineIOSocket]>([:])
     private let draining = Atomic(false)
+    private let heapReclaimer = HeapReclaimer()
 
     public init(
         path: String = "/engine.io/",
@@ -63,9 +64,12 @@ public final class EngineIOServer: Sendable {
     }
 
     func removeSession(_ session: EngineIOSocket) {
-        self.sessions.withLock { table in
+        let count = self.sessions.withLock { table -> Int in
             if table[session.id] === session { table[session.id] = nil }
+            table.releaseSpareCapacity()
+            return table.count
         }
+        self.heapReclaimer.closed(count: count)
     }
 
     // MARK: - Request routing
@@ -112,12 +116,14 @@ public final class EngineIOServer: Sendable {
         let session = EngineIOSocket(
             id: Self.generateID(), eventLoop: eventLoop, request: request, transport: transport, server: self)
         if self.isDraining { return nil }
-        let added = self.sessions.withLock { table -> Bool in
-            guard table.count < self.configuration.maxSessions else { return false }
+        let count = self.sessions.withLock { table -> Int? in
+            guard table.count < self.configuration.maxSessions else { return nil }
             table[session.id] = session
-            return true
+            return table.count
         }
-        if !added {
+        if let count {
+            self.heapReclaimer.opened(count: count)
+        } else {
             self.logger.warning("session limit reached; handshake refused", metadata: ["limit": "\(self.configuration.maxSessions)"])
             return nil
         }

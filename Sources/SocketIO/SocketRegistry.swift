@@ -19,7 +19,12 @@ final class SocketRegistry: LocalNamespace {
     }
 
     func add(_ socket: Socket) { self.sockets.withLock { $0[socket.id] = socket } }
-    func remove(_ socket: Socket) { _ = self.sockets.withLock { $0.removeValue(forKey: socket.id) } }
+    func remove(_ socket: Socket) {
+        self.sockets.withLock { sockets in
+            sockets.removeValue(forKey: socket.id)
+            sockets.releaseSpareCapacity()
+        }
+    }
     func socket(id: SocketID) -> Socket? { self.sockets.withLock { $0[id] } }
     var all: [Socket] { self.sockets.withLock { Array($0.values) } }
 
@@ -40,20 +45,14 @@ final class SocketRegistry: LocalNamespace {
 
     @discardableResult
     func deliver(_ frames: [EngineIOFrame], to ids: Set<SocketID>, volatile: Bool) -> Int {
-        var reached = 0
-        for socket in self.sockets(ids) {
-            do {
-                try socket.engine.send(frames, volatile: volatile)
-                reached += 1
-            } catch {
-                // One slow client must not fail a broadcast to the others. A session that
-                // closed meanwhile is expected; a full queue is worth a warning.
-                if error.code == .outboundQueueFull {
-                    self.logger.warning("broadcast dropped for a socket", metadata: ["sio.sid": "\(socket.id)", "error": "\(error)"])
-                }
-            }
+        let sessions = self.sockets(ids).map(\.engine)
+        let refused = EngineIOSocket.send(frames, to: sessions, volatile: volatile)
+        for (session, error) in refused where error.code == .outboundQueueFull {
+            // One slow client must not fail a broadcast to the others. A session that closed
+            // meanwhile is expected; a full queue is worth a warning.
+            self.logger.warning("broadcast dropped for a socket", metadata: ["eio.sid": "\(session.id)", "error": "\(error)"])
         }
-        return reached
+        return sessions.count - refused.count
     }
 
     @discardableResult

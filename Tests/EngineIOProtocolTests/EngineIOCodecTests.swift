@@ -91,3 +91,30 @@ struct EngineIOCodecTests {
                 == #"{"code":5,"message":"Unsupported protocol version"}"#)
     }
 }
+
+/// The session and room tables shrink after a disconnect wave (issue 6).
+@Suite("Dictionary spare capacity")
+struct DictionarySpareCapacityTests {
+    @Test func aTableRebuildsOnceItIsAnEighthFull() {
+        var table: [String: Int] = [:]
+        for index in 0..<10_000 { table["sid-\(index)"] = index }
+        let full = table.capacity
+        for index in 0..<9_000 {
+            table.removeValue(forKey: "sid-\(index)")
+            table.releaseSpareCapacity()
+        }
+        // 1,000 left of room for 10,000+: rebuilt once past an eighth, contents intact.
+        #expect(table.capacity < full / 4)
+        #expect(table.count == 1_000)
+        #expect(table["sid-9999"] == 9999)
+        #expect(table["sid-0"] == nil)
+    }
+
+    @Test func smallTablesAreLeftAlone() {
+        var table = Dictionary(uniqueKeysWithValues: (0..<40).map { ($0, $0) })
+        let capacity = table.capacity
+        for key in 0..<39 { table.removeValue(forKey: key) }
+        table.releaseSpareCapacity()
+        #expect(table.capacity == capacity)
+    }
+}

@@ -1,3 +1,4 @@
+import EngineIOProtocol
 public import Logging
 public import NIOCore
 import NIOHTTP1
@@ -68,6 +69,10 @@ public final class HTTPServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // NIO keeps each connection's last receive buffer for reuse, 2 KiB by default: a
+            // third of an idle connection (issue 6). Start at 512 bytes; the adaptive allocator
+            // doubles it for connections that read more.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
             .childChannelInitializer { channel in
                 connections.add(channel)
                 return channel.eventLoop.makeCompletedFuture {
@@ -147,7 +152,10 @@ final class ConnectionRegistry: Sendable {
         let id = ObjectIdentifier(channel)
         self.channels.withLock { $0[id] = channel }
         channel.closeFuture.whenComplete { _ in
-            self.channels.withLock { _ = $0.removeValue(forKey: id) }
+            self.channels.withLock { channels in
+                channels.removeValue(forKey: id)
+                channels.releaseSpareCapacity()
+            }
         }
     }
 

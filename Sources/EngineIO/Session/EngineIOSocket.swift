@@ -62,7 +62,7 @@ public final class EngineIOSocket: @unchecked Sendable {
     init(id: String, eventLoop: any EventLoop, request: EngineIORequest, transport: Transport, server: EngineIOServer) {
         self.id = id
         self.eventLoop = eventLoop
-        self.request = request
+        self.request = request.compacted()
         self.transport = transport
         self.server = server
     }
@@ -98,21 +98,58 @@ public final class EngineIOSocket: @unchecked Sendable {
     /// - Throws: ``EngineIOError/outboundQueueFull`` when `maxBufferedPackets` frames already
     ///   wait, ``EngineIOError/closed`` once the session has closed; nothing is queued then.
     public func send(_ frames: [EngineIOFrame], volatile: Bool = false) throws(EngineIOError) {
-        guard !self.closedFlag.load(ordering: .relaxed) else { throw .closed }
-        if !volatile {
-            let limit = self.server.configuration.maxBufferedPackets
-            let total = self.queued.add(frames.count, ordering: .relaxed).newValue
-            // One packet always fits an empty queue, even when its attachments make it longer
-            // than the limit; otherwise a large binary event could never be sent.
-            if total > limit, total - frames.count > 0 {
-                self.queued.subtract(frames.count, ordering: .relaxed)
-                throw .outboundQueueFull
-            }
-        }
+        try self.admit(frames.count, volatile: volatile)
         if self.eventLoop.inEventLoop {
             self.enqueue(frames, volatile: volatile)
         } else {
             self.eventLoop.execute { self.enqueue(frames, volatile: volatile) }
+        }
+    }
+
+    /// The same frames to many sessions (a broadcast): the bound of each is checked here, and
+    /// the sessions of one event loop get them in one hop to that loop instead of one each
+    /// (issue 6: a cross-thread `execute` per recipient took a lock and a closure apiece).
+    /// Returns the sessions that refused, with why.
+    public static func send(
+        _ frames: [EngineIOFrame], to sessions: [EngineIOSocket], volatile: Bool = false
+    ) -> [(session: EngineIOSocket, error: EngineIOError)] {
+        var refused: [(session: EngineIOSocket, error: EngineIOError)] = []
+        // Usually one entry per event loop: a linear search beats hashing.
+        var byLoop: [(loop: any EventLoop, sessions: [EngineIOSocket])] = []
+        for session in sessions {
+            do {
+                try session.admit(frames.count, volatile: volatile)
+            } catch {
+                refused.append((session, error))
+                continue
+            }
+            if let index = byLoop.firstIndex(where: { $0.loop === session.eventLoop }) {
+                byLoop[index].sessions.append(session)
+            } else {
+                byLoop.append((session.eventLoop, [session]))
+            }
+        }
+        for (loop, group) in byLoop {
+            if loop.inEventLoop {
+                for session in group { session.enqueue(frames, volatile: volatile) }
+            } else {
+                loop.execute { for session in group { session.enqueue(frames, volatile: volatile) } }
+            }
+        }
+        return refused
+    }
+
+    /// Counts frames against the outbound bound (volatile ones are counted when written).
+    private func admit(_ count: Int, volatile: Bool) throws(EngineIOError) {
+        guard !self.closedFlag.load(ordering: .relaxed) else { throw .closed }
+        guard !volatile else { return }
+        let limit = self.server.configuration.maxBufferedPackets
+        let total = self.queued.add(count, ordering: .relaxed).newValue
+        // One packet always fits an empty queue, even when its attachments make it longer
+        // than the limit; otherwise a large binary event could never be sent.
+        if total > limit, total - count > 0 {
+            self.queued.subtract(count, ordering: .relaxed)
+            throw .outboundQueueFull
         }
     }
 

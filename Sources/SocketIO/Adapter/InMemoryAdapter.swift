@@ -57,6 +57,8 @@ public final class InMemoryAdapter: SocketIOAdapter {
                     state.rooms[room] = nil
                 }
             }
+            state.rooms.releaseSpareCapacity()
+            state.sids.releaseSpareCapacity()
         }
     }
 
