@@ -33,7 +33,7 @@ public final class Namespace: Sendable {
     private struct Handlers {
         var middlewares: [Middleware] = []
         var connection: [ConnectionHandler] = []
-        var events: [String: Socket.EventHandler] = [:]
+        var events: [String: EventHandlerBody] = [:]
         var disconnect: [Socket.DisconnectHandler] = []
         var errors: [ErrorHandler] = []
     }
@@ -72,7 +72,13 @@ public final class Namespace: Sendable {
     /// Handles `event` for every socket of this namespace. Return the ack's arguments, or `nil`
     /// for no ack.
     public func on(_ event: String, _ handler: @escaping Socket.EventHandler) {
-        self.handlers.withLock { $0.events[event] = handler }
+        self.handlers.withLock { $0.events[event] = .async(handler) }
+    }
+
+    /// The same, with a handler that does not suspend (no `await`): it runs without a Swift
+    /// task per event.
+    public func on(_ event: String, _ handler: @escaping Socket.SyncEventHandler) {
+        self.handlers.withLock { $0.events[event] = .sync(handler) }
     }
 
     /// Runs when any socket of this namespace disconnects.
@@ -108,7 +114,7 @@ public final class Namespace: Sendable {
     var middlewares: [Middleware] { (self.parent?.middlewares ?? []) + self.handlers.withLock { $0.middlewares } }
     var connectionHandlers: [ConnectionHandler] { (self.parent?.connectionHandlers ?? []) + self.handlers.withLock { $0.connection } }
     var disconnectHandlers: [Socket.DisconnectHandler] { (self.parent?.disconnectHandlers ?? []) + self.handlers.withLock { $0.disconnect } }
-    func eventHandler(_ event: String) -> Socket.EventHandler? {
+    func eventHandler(_ event: String) -> EventHandlerBody? {
         self.handlers.withLock { $0.events[event] } ?? self.parent?.eventHandler(event)
     }
 

@@ -21,6 +21,8 @@ import SocketIOProtocol
 public protocol NamespaceEventHandling: Sendable {
     /// Handles `event` for every socket; the return value is the ack's arguments (`nil`: none).
     func on(_ event: String, _ handler: @escaping Socket.EventHandler)
+    /// The same, with a handler that does not suspend: no Swift task per event.
+    func on(_ event: String, _ handler: @escaping Socket.SyncEventHandler)
     /// Runs for each socket once it has joined (Node's `connection` event).
     func onConnection(_ handler: @escaping Namespace.ConnectionHandler)
 }

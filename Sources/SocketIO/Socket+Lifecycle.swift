@@ -61,7 +61,26 @@ extension Socket {
         if self.namespace.handlesEventsConcurrently {
             Task(executorPreference: self.queue.executor) { await self.handleEvent(name, args: args, ackID: ackID) }
         } else {
-            self.queue.enqueue { await self.handleEvent(name, args: args, ackID: ackID) }
+            self.queue.enqueue(.sync { self.handleEventSynchronously(name, args: args, ackID: ackID) })
+        }
+    }
+
+    /// The common case without a task: no middleware or catch-all listener, and a synchronous
+    /// handler. Anything else comes back as async work for the queue to run next.
+    private func handleEventSynchronously(_ name: String, args: [SocketIOValue], ackID: Int?) -> SerialJobQueue.AsyncJob? {
+        guard self.connected else { return nil }
+        let (own, noMiddleware, noListener) = self.state.withLock { ($0.handlers[name], $0.middlewares.isEmpty, $0.anyListeners.isEmpty) }
+        guard noMiddleware, noListener, case .sync(let handler)? = own ?? self.namespace.eventHandler(name) else {
+            return { await self.handleEvent(name, args: args, ackID: ackID) }
+        }
+        do {
+            let reply = try handler(self, args)
+            if let ackID, let reply {
+                try self.send(.ack(reply, namespace: self.namespace.name, id: ackID))
+            }
+            return nil
+        } catch {
+            return { await self.reportHandlerError(error, event: name) }
         }
     }
 
@@ -81,13 +100,17 @@ extension Socket {
                 try self.send(.ack(reply, namespace: self.namespace.name, id: ackID))
             }
         } catch {
-            // A handler error is the application's, not the connection's: report it, keep going.
-            let handlers = self.namespace.errorHandlers
-            if handlers.isEmpty {
-                self.logger.error("event handler failed", metadata: ["event": "\(name)", "error": "\(error)"])
-            }
-            for handler in handlers { await handler(self, name, error) }
+            await self.reportHandlerError(error, event: name)
         }
+    }
+
+    /// A handler error is the application's, not the connection's: report it, keep going.
+    private func reportHandlerError(_ error: any Error, event name: String) async {
+        let handlers = self.namespace.errorHandlers
+        if handlers.isEmpty {
+            self.logger.error("event handler failed", metadata: ["event": "\(name)", "error": "\(error)"])
+        }
+        for handler in handlers { await handler(self, name, error) }
     }
 
     /// The socket left its namespace: leave every room, fail pending acks, run the disconnect

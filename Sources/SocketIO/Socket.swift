@@ -24,6 +24,8 @@ import Synchronization
 public final class Socket: Sendable {
     /// Handles one event; the return value is the ack's arguments (`nil`: no ack).
     public typealias EventHandler = @Sendable (_ socket: Socket, _ args: [SocketIOValue]) async throws -> [SocketIOValue]?
+    /// The same, for a handler that does not suspend; it runs without a Swift task per event.
+    public typealias SyncEventHandler = @Sendable (_ socket: Socket, _ args: [SocketIOValue]) throws -> [SocketIOValue]?
     /// Runs when the socket disconnects.
     public typealias DisconnectHandler = @Sendable (_ socket: Socket, _ reason: DisconnectReason) async -> Void
 
@@ -60,7 +62,7 @@ public final class Socket: Sendable {
     struct State {
         var phase = Phase.connecting
         var pendingAcks: [Int: PendingAck] = [:]
-        var handlers: [String: EventHandler] = [:]
+        var handlers: [String: EventHandlerBody] = [:]
         var middlewares: [PacketMiddleware] = []
         var anyListeners: [AnyEventListener] = []
         var outgoingListeners: [OutgoingListener] = []
@@ -107,7 +109,13 @@ public final class Socket: Sendable {
     /// Handles `event` for this socket. Return the ack's arguments, or `nil` for no ack.
     /// A handler that throws is logged with the socket id and event; the socket stays connected.
     public func on(_ event: String, _ handler: @escaping EventHandler) {
-        self.state.withLock { $0.handlers[event] = handler }
+        self.state.withLock { $0.handlers[event] = .async(handler) }
+    }
+
+    /// Handles `event` for this socket with a handler that does not suspend (no `await`): the
+    /// same as the async form, without a Swift task per event.
+    public func on(_ event: String, _ handler: @escaping SyncEventHandler) {
+        self.state.withLock { $0.handlers[event] = .sync(handler) }
     }
 
     /// Runs when this socket disconnects, with the reason.

@@ -79,6 +79,9 @@ public final class SocketIOServer: Sendable {
     /// Registers an event handler for every socket of `/`. See ``Namespace/on(_:_:)``.
     public func on(_ event: String, _ handler: @escaping Socket.EventHandler) { self.sockets.on(event, handler) }
 
+    /// The same, with a handler that does not suspend: no Swift task per event.
+    public func on(_ event: String, _ handler: @escaping Socket.SyncEventHandler) { self.sockets.on(event, handler) }
+
     /// Adds a handler for failed event handlers on `/`. See ``Namespace/onError(_:)``.
     public func onError(_ handler: @escaping Namespace.ErrorHandler) { self.sockets.onError(handler) }
 

@@ -75,22 +75,40 @@ extension SocketIOPacket {
     }
 
     /// Appends the packet's frames to `frames`.
+    ///
+    /// The JSON goes straight after the header in one buffer. Only a packet that turns out to
+    /// carry binary is written again, since its header holds the attachment count (issue 6: one
+    /// allocation and copy less per emit and ack).
     public func encode(into frames: inout [EngineIOFrame]) {
         var attachments: [ByteBuffer] = []
-        var body = ByteBuffer()
-        if let data { JSONWriter.write(data, into: &body, attachments: &attachments) }
-
-        var type = self.type
+        var text = ByteBuffer()
+        text.reserveCapacity(64 + self.namespace.utf8.count)
+        let headerLength = self.writeHeader(type: self.type, attachmentCount: 0, into: &text)
+        if let data { JSONWriter.write(data, into: &text, attachments: &attachments) }
         if !attachments.isEmpty {
+            var type = self.type
             if type == .event { type = .binaryEvent }
             if type == .ack { type = .binaryAck }
+            var binary = ByteBuffer()
+            binary.reserveCapacity(text.readableBytes + 8)
+            self.writeHeader(type: type, attachmentCount: attachments.count, into: &binary)
+            text.moveReaderIndex(forwardBy: headerLength)
+            binary.writeBuffer(&text)
+            text = binary
         }
-        var text = ByteBuffer()
-        text.reserveCapacity(body.readableBytes + self.namespace.utf8.count + 16)
+        frames.append(.text(text))
+        for attachment in attachments { frames.append(.binary(attachment)) }
+    }
+
+    /// `4`, the type, `<count>-` for binary types, `<namespace>,` unless `/`, and the ack id;
+    /// returns the bytes written.
+    @discardableResult
+    private func writeHeader(type: SocketIOPacketType, attachmentCount: Int, into text: inout ByteBuffer) -> Int {
+        let start = text.writerIndex
         text.writeInteger(EngineIOPacketType.message.asciiDigit)
         text.writeInteger(UInt8(ascii: "0") + type.rawValue)
         if type == .binaryEvent || type == .binaryAck {
-            JSONWriter.writeInt(attachments.count, into: &text)
+            JSONWriter.writeInt(attachmentCount, into: &text)
             text.writeInteger(UInt8(ascii: "-"))
         }
         if self.namespace != "/" {
@@ -98,9 +116,7 @@ extension SocketIOPacket {
             text.writeInteger(UInt8(ascii: ","))
         }
         if let id { JSONWriter.writeInt(id, into: &text) }
-        text.writeImmutableBuffer(body)
-        frames.append(.text(text))
-        for attachment in attachments { frames.append(.binary(attachment)) }
+        return text.writerIndex - start
     }
 
     /// The Socket.IO text of the packet without the Engine.IO `4` prefix (for tests and logs).
