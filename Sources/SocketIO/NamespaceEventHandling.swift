@@ -42,10 +42,24 @@ extension NamespaceEventHandling {
         self.on(event, TypedEventHandler.acking { socket, args in try await handler(socket, try args.decode(A.self, at: 0)) })
     }
 
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and one typed argument; the return value is the ack.
+    @_disfavoredOverload
+    public func on<A: Decodable & Sendable, R: Encodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (Socket, A) throws -> R
+    ) {
+        self.on(event, TypedEventHandler.syncAcking { socket, args in try handler(socket, try args.decode(A.self, at: 0)) })
+    }
+
     /// Handles `event` with the socket and one typed argument; no ack.
     @_disfavoredOverload
     public func on<A: Decodable & Sendable>(_ event: String, _ handler: @escaping @Sendable (Socket, A) async throws -> Void) {
         self.on(event, TypedEventHandler.silent { socket, args in try await handler(socket, try args.decode(A.self, at: 0)) })
+    }
+
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and one typed argument; no ack.
+    @_disfavoredOverload
+    public func on<A: Decodable & Sendable>(_ event: String, _ handler: @escaping @Sendable (Socket, A) throws -> Void) {
+        self.on(event, TypedEventHandler.syncSilent { socket, args in try handler(socket, try args.decode(A.self, at: 0)) })
     }
 
     /// Handles `event` with the socket and two typed arguments; the return value is the ack.
@@ -56,6 +70,17 @@ extension NamespaceEventHandling {
             event,
             TypedEventHandler.acking { socket, args in
                 try await handler(socket, try args.decode(A.self, at: 0), try args.decode(B.self, at: 1))
+            })
+    }
+
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and two typed arguments; the return value is the ack.
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable, R: Encodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (Socket, A, B) throws -> R
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.syncAcking { socket, args in
+                try handler(socket, try args.decode(A.self, at: 0), try args.decode(B.self, at: 1))
             })
     }
 
@@ -70,6 +95,17 @@ extension NamespaceEventHandling {
             })
     }
 
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and two typed arguments; no ack.
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (Socket, A, B) throws -> Void
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.syncSilent { socket, args in
+                try handler(socket, try args.decode(A.self, at: 0), try args.decode(B.self, at: 1))
+            })
+    }
+
     /// Handles `event` with the socket and three typed arguments; the return value is the ack.
     public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable, R: Encodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (Socket, A, B, C) async throws -> R
@@ -81,6 +117,17 @@ extension NamespaceEventHandling {
             })
     }
 
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and three typed arguments; the return value is the ack.
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable, R: Encodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (Socket, A, B, C) throws -> R
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.syncAcking { socket, args in
+                try handler(socket, try args.decode(A.self, at: 0), try args.decode(B.self, at: 1), try args.decode(C.self, at: 2))
+            })
+    }
+
     /// Handles `event` with the socket and three typed arguments; no ack.
     public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (Socket, A, B, C) async throws -> Void
@@ -89,6 +136,17 @@ extension NamespaceEventHandling {
             event,
             TypedEventHandler.silent { socket, args in
                 try await handler(socket, try args.decode(A.self, at: 0), try args.decode(B.self, at: 1), try args.decode(C.self, at: 2))
+            })
+    }
+
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and three typed arguments; no ack.
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (Socket, A, B, C) throws -> Void
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.syncSilent { socket, args in
+                try handler(socket, try args.decode(A.self, at: 0), try args.decode(B.self, at: 1), try args.decode(C.self, at: 2))
             })
     }
 }

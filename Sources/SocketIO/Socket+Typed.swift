@@ -34,9 +34,21 @@ extension Socket {
         self.on(event, TypedEventHandler.acking { _, args in try await handler(try args.decode(A.self, at: 0)) })
     }
 
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with one typed argument; the return value is the ack.
+    public func on<A: Decodable & Sendable, R: Encodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (A) throws -> R
+    ) {
+        self.on(event, TypedEventHandler.syncAcking { _, args in try handler(try args.decode(A.self, at: 0)) })
+    }
+
     /// Handles `event` with one typed argument and no ack.
     public func on<A: Decodable & Sendable>(_ event: String, _ handler: @escaping @Sendable (A) async throws -> Void) {
         self.on(event, TypedEventHandler.silent { _, args in try await handler(try args.decode(A.self, at: 0)) })
+    }
+
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with one typed argument and no ack.
+    public func on<A: Decodable & Sendable>(_ event: String, _ handler: @escaping @Sendable (A) throws -> Void) {
+        self.on(event, TypedEventHandler.syncSilent { _, args in try handler(try args.decode(A.self, at: 0)) })
     }
 
     /// Handles `event` with two typed arguments; the return value is the ack.
@@ -49,6 +61,16 @@ extension Socket {
             TypedEventHandler.acking { _, args in try await handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1)) })
     }
 
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with two typed arguments; the return value is the ack.
+    @_disfavoredOverload
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable, R: Encodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (A, B) throws -> R
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.syncAcking { _, args in try handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1)) })
+    }
+
     /// Handles `event` with two typed arguments and no ack.
     @_disfavoredOverload
     public func on<A: Decodable & Sendable, B: Decodable & Sendable>(
@@ -57,6 +79,16 @@ extension Socket {
         self.on(
             event,
             TypedEventHandler.silent { _, args in try await handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1)) })
+    }
+
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with two typed arguments and no ack.
+    @_disfavoredOverload
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (A, B) throws -> Void
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.syncSilent { _, args in try handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1)) })
     }
 
     /// Handles `event` with three typed arguments; the return value is the ack.
@@ -70,6 +102,17 @@ extension Socket {
             })
     }
 
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with three typed arguments; the return value is the ack.
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable, R: Encodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (A, B, C) throws -> R
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.syncAcking { _, args in
+                try handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1), try args.decode(C.self, at: 2))
+            })
+    }
+
     /// Handles `event` with three typed arguments and no ack.
     public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (A, B, C) async throws -> Void
@@ -78,6 +121,17 @@ extension Socket {
             event,
             TypedEventHandler.silent { _, args in
                 try await handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1), try args.decode(C.self, at: 2))
+            })
+    }
+
+    /// Handles, without a Swift task per event (no `await` in the closure), `event` with three typed arguments and no ack.
+    public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable>(
+        _ event: String, _ handler: @escaping @Sendable (A, B, C) throws -> Void
+    ) {
+        self.on(
+            event,
+            TypedEventHandler.syncSilent { _, args in
+                try handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1), try args.decode(C.self, at: 2))
             })
     }
 

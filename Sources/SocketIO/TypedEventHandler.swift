@@ -22,6 +22,21 @@ enum TypedEventHandler {
         }
     }
 
+    /// A synchronous handler whose return value is the ack (no Swift task per event).
+    static func syncAcking<R: Encodable & Sendable>(
+        _ body: @escaping @Sendable (Socket, Arguments) throws -> R
+    ) -> Socket.SyncEventHandler {
+        { socket, args in [try SocketIOValueEncoder().encode(try body(socket, Arguments(values: args)))] }
+    }
+
+    /// A synchronous handler that sends no ack.
+    static func syncSilent(_ body: @escaping @Sendable (Socket, Arguments) throws -> Void) -> Socket.SyncEventHandler {
+        { socket, args in
+            try body(socket, Arguments(values: args))
+            return nil
+        }
+    }
+
     /// An event's arguments, decoded one position at a time.
     struct Arguments {
         let values: [SocketIOValue]

@@ -25,6 +25,23 @@ struct SyncHandlerTests {
         await client.disconnect()
     }
 
+    @Test func typedHandlersWithoutAwaitRunWithoutATask() async throws {
+        let io = SocketIOServer()
+        io.on("namespace-typed") { (_: Socket, n: Int) -> [Bool] in [Self.inTask(), n == 7] }
+        io.on("namespace-typed-async") { (_: Socket, n: Int) async throws -> Bool in
+            try await Task.sleep(for: .milliseconds(1))
+            return Self.inTask() && n == 8
+        }
+        io.on(connection: { socket in
+            socket.on("socket-typed") { (a: Int, b: String) -> String in "\(Self.inTask()) \(a) \(b)" }
+        })
+        let client = try await SocketIOTestClient.connect(to: io)
+        #expect(try await client.emitWithAck("namespace-typed", 7) == [[false, true]])
+        #expect(try await client.emitWithAck("namespace-typed-async", 8) == [true])
+        #expect(try await client.emitWithAck("socket-typed", 1, "x") == ["false 1 x"])
+        await client.disconnect()
+    }
+
     @Test func syncAndAsyncHandlersRunInArrivalOrder() async throws {
         let io = SocketIOServer()
         let order = Mutex<[String]>([])
