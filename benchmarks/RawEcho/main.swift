@@ -148,4 +148,5 @@ let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singl
     }
     .bind(host: "127.0.0.1", port: port).get()
 print("raw-echo-ceiling listening on http://127.0.0.1:\(port)")
+fflush(nil)  // a pipe is fully buffered; whoever started us may wait for this line
 try await channel.closeFuture.get()

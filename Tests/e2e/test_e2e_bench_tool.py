@@ -1,0 +1,92 @@
+"""The benchmark tool and the raw ceiling still work: every scenario of `socketio-bench` against
+`socketio-server e2e` and `raw-echo-ceiling`, small and short, checking what was delivered, not
+how fast (the figures are scripts/bench.sh's job, never a test's).
+"""
+import json
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import _start_server, terminate
+
+BENCH = os.environ.get("SOCKETIO_BENCH_BIN", ".build/debug/socketio-bench")
+RAW = os.environ.get("SOCKETIO_RAW_CEILING_BIN", ".build/debug/raw-echo-ceiling")
+
+
+def bench(scenario, port, pid, *args):
+    """Runs one scenario; returns its JSON line."""
+    done = subprocess.run(
+        [BENCH, scenario, "--port", str(port), "--pid", str(pid), *map(str, args)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert lines, done.stdout
+    result = json.loads(lines[-1])
+    assert result["connectFailures"] == 0, done.stdout
+    return result
+
+
+@pytest.fixture(scope="module")
+def ours():
+    proc, url = _start_server()
+    yield int(url.rsplit(":", 1)[1]), proc.pid
+    assert terminate(proc) == 0
+
+
+@pytest.fixture(scope="module")
+def ceiling():
+    port = 23000 + os.getpid() % 5000
+    proc = subprocess.Popen([RAW, "--port", str(port)], stdout=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.time() < deadline and proc.poll() is None, "raw-echo-ceiling did not start"
+            time.sleep(0.05)
+    yield port, proc.pid
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_idle_counts_every_connection_and_reads_rss(ours):
+    result = bench("idle", *ours, "-n", 200)
+    assert result["connections"] == 200
+    assert result["rssWithKiB"] > result["rssBeforeKiB"] > 0
+
+
+@pytest.mark.parametrize("scenario", ["echo", "polling"])
+def test_every_echo_is_acknowledged(ours, scenario):
+    result = bench(scenario, *ours, "-n", 40, "--rate", 80, "--duration", 2)
+    assert result["clients"] == 40
+    assert result["sent"] > 100
+    assert result["acked"] == result["sent"]
+
+
+def test_closed_loop_throughput(ours):
+    result = bench("throughput", *ours, "-n", 10, "--duration", 1)
+    assert result["sent"] > 10
+    assert result["acked"] == result["sent"]
+
+
+def test_every_broadcast_reaches_every_client(ours):
+    result = bench("broadcast", *ours, "-n", 30, "--senders", 3, "--rate", 30, "--duration", 2)
+    assert result["broadcasts"] > 30
+    assert result["deliveries"] == result["broadcasts"] * 30
+
+
+def test_connect_storm(ours):
+    result = bench("connect-storm", *ours, "-n", 200)
+    assert result["connections"] == 200
+
+
+def test_the_raw_ceiling_echoes_and_broadcasts(ceiling):
+    echo = bench("echo", *ceiling, "-n", 40, "--rate", 80, "--duration", 2)
+    assert echo["sent"] > 100 and echo["acked"] == echo["sent"]
+    broadcast = bench("broadcast", *ceiling, "-n", 30, "--senders", 3, "--rate", 30, "--duration", 2)
+    assert broadcast["deliveries"] == broadcast["broadcasts"] * 30
