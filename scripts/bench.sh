@@ -12,8 +12,8 @@
 # spell of the shared machine hits them alike. Results: one JSON line per run in
 # .build-bench/results-DATE.jsonl, and Markdown tables (benchmarks/report.py) on stdout.
 #
-# Usage: ./scripts/bench.sh                  the full set (about 25 minutes)
-#        BENCH_QUICK=1 ./scripts/bench.sh    small counts and short runs (about 3 minutes)
+# Usage: ./scripts/bench.sh                  the full set (about 20 minutes on 2 cores)
+#        BENCH_QUICK=1 ./scripts/bench.sh    small counts and short runs (about 6 minutes)
 #        BENCH_TARGETS="swift raw" BENCH_SCENARIOS="idle echo" ./scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
