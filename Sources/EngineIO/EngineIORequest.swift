@@ -16,8 +16,6 @@ public struct EngineIORequest: Sendable {
         self.remoteAddress = remoteAddress
     }
 
-    /// The path of `uri`. Derived on each use: every session keeps its request, so stored
-    /// copies would cost memory on every idle connection.
     /// The same request with its headers in an array of exactly their size. The HTTP decoder
     /// reserves room for many headers; a session keeps its handshake request for its whole life
     /// (issue 6: a few hundred bytes per idle connection).
@@ -27,6 +25,8 @@ public struct EngineIORequest: Sendable {
         return copy
     }
 
+    /// The path of `uri`. Derived on each use: every session keeps its request, so stored
+    /// copies would cost memory on every idle connection.
     public var path: String { URLQuery.split(self.uri).path }
 
     /// The decoded query parameters of `uri`, derived on each use.

@@ -42,7 +42,8 @@ extension NamespaceEventHandling {
         self.on(event, TypedEventHandler.acking { socket, args in try await handler(socket, try args.decode(A.self, at: 0)) })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and one typed argument; the return value is the ack.
+    /// Handles `event` with the socket and one typed argument; the return value is the ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     @_disfavoredOverload
     public func on<A: Decodable & Sendable, R: Encodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (Socket, A) throws -> R
@@ -56,7 +57,8 @@ extension NamespaceEventHandling {
         self.on(event, TypedEventHandler.silent { socket, args in try await handler(socket, try args.decode(A.self, at: 0)) })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and one typed argument; no ack.
+    /// Handles `event` with the socket and one typed argument; no ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     @_disfavoredOverload
     public func on<A: Decodable & Sendable>(_ event: String, _ handler: @escaping @Sendable (Socket, A) throws -> Void) {
         self.on(event, TypedEventHandler.syncSilent { socket, args in try handler(socket, try args.decode(A.self, at: 0)) })
@@ -73,7 +75,8 @@ extension NamespaceEventHandling {
             })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and two typed arguments; the return value is the ack.
+    /// Handles `event` with the socket and two typed arguments; the return value is the ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     public func on<A: Decodable & Sendable, B: Decodable & Sendable, R: Encodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (Socket, A, B) throws -> R
     ) {
@@ -95,7 +98,8 @@ extension NamespaceEventHandling {
             })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and two typed arguments; no ack.
+    /// Handles `event` with the socket and two typed arguments; no ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     public func on<A: Decodable & Sendable, B: Decodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (Socket, A, B) throws -> Void
     ) {
@@ -117,7 +121,8 @@ extension NamespaceEventHandling {
             })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and three typed arguments; the return value is the ack.
+    /// Handles `event` with the socket and three typed arguments; the return value is the ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable, R: Encodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (Socket, A, B, C) throws -> R
     ) {
@@ -139,7 +144,8 @@ extension NamespaceEventHandling {
             })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with the socket and three typed arguments; no ack.
+    /// Handles `event` with the socket and three typed arguments; no ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (Socket, A, B, C) throws -> Void
     ) {

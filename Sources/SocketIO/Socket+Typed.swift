@@ -34,7 +34,8 @@ extension Socket {
         self.on(event, TypedEventHandler.acking { _, args in try await handler(try args.decode(A.self, at: 0)) })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with one typed argument; the return value is the ack.
+    /// Handles `event` with one typed argument; the return value is the ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     public func on<A: Decodable & Sendable, R: Encodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (A) throws -> R
     ) {
@@ -46,7 +47,8 @@ extension Socket {
         self.on(event, TypedEventHandler.silent { _, args in try await handler(try args.decode(A.self, at: 0)) })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with one typed argument and no ack.
+    /// Handles `event` with one typed argument and no ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     public func on<A: Decodable & Sendable>(_ event: String, _ handler: @escaping @Sendable (A) throws -> Void) {
         self.on(event, TypedEventHandler.syncSilent { _, args in try handler(try args.decode(A.self, at: 0)) })
     }
@@ -61,7 +63,8 @@ extension Socket {
             TypedEventHandler.acking { _, args in try await handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1)) })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with two typed arguments; the return value is the ack.
+    /// Handles `event` with two typed arguments; the return value is the ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     @_disfavoredOverload
     public func on<A: Decodable & Sendable, B: Decodable & Sendable, R: Encodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (A, B) throws -> R
@@ -81,7 +84,8 @@ extension Socket {
             TypedEventHandler.silent { _, args in try await handler(try args.decode(A.self, at: 0), try args.decode(B.self, at: 1)) })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with two typed arguments and no ack.
+    /// Handles `event` with two typed arguments and no ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     @_disfavoredOverload
     public func on<A: Decodable & Sendable, B: Decodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (A, B) throws -> Void
@@ -102,7 +106,8 @@ extension Socket {
             })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with three typed arguments; the return value is the ack.
+    /// Handles `event` with three typed arguments; the return value is the ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable, R: Encodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (A, B, C) throws -> R
     ) {
@@ -124,7 +129,8 @@ extension Socket {
             })
     }
 
-    /// Handles, without a Swift task per event (no `await` in the closure), `event` with three typed arguments and no ack.
+    /// Handles `event` with three typed arguments and no ack.
+    /// Synchronous (no `await` in the closure): no Swift task per event.
     public func on<A: Decodable & Sendable, B: Decodable & Sendable, C: Decodable & Sendable>(
         _ event: String, _ handler: @escaping @Sendable (A, B, C) throws -> Void
     ) {

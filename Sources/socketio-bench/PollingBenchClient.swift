@@ -163,13 +163,13 @@ final class PollingBenchClient {
     fileprivate func fail(_ message: String) {
         guard !self.closed else { return }
         self.closed = true
-        self.connected.fail(BenchError(message))
+        if !self.isConnected { self.connected.fail(BenchError(message)) }
     }
 
     /// Called when either connection closes.
     func stop() {
         self.closed = true
-        self.connected.fail(BenchError("connection closed"))
+        if !self.isConnected { self.connected.fail(BenchError("connection closed")) }
     }
 }
 
