@@ -199,12 +199,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineIOProtocolTests",
-            dependencies: ["EngineIOProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["EngineIOProtocol", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SocketIOProtocolTests",
-            dependencies: ["SocketIOProtocol", "EngineIOProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["SocketIOProtocol", "EngineIOProtocol", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -239,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "SocketIORedisAdapterTests",
             dependencies: [
-                "SocketIORedisAdapter", "SocketIOProtocol", "SocketIO", "SocketIOTesting",
+                "SocketIORedisAdapter", "SocketIOProtocol", "SocketIO", "SocketIOTesting", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -343,12 +343,12 @@ public struct Handshake: Sendable {
     /// The handshake as Node describes it to other servers (`fetchSockets()`): `headers`,
     /// `time`, `address`, `xdomain`, `secure`, `issued`, `url`, `query` and `auth`.
     var nodeObject: SocketIOValue {
-        var headers = SocketIOObject()
-        for (name, value) in self.headers { headers[name.lowercased()] = .string(value) }
-        var query = SocketIOObject()
-        for (key, value) in self.query.sorted(by: { $0.key < $1.key }) { query[key] = .string(value) }
+        // Built in linear time: a request may carry many headers.
+        var headers = SocketIOObject.Builder()
+        for (name, value) in self.headers { headers.set(name.lowercased(), .string(value)) }
+        let query = SocketIOObject(self.query.sorted(by: { $0.key < $1.key }).map { SocketIOObject.Entry(key: $0.key, value: .string($0.value)) })
         return [
-            "headers": .object(headers),
+            "headers": .object(headers.object),
             "time": .string(Self.isoTime(self.issued)),
             "address": self.address.map(SocketIOValue.string) ?? .null,
             "xdomain": .bool(self.headers.contains(name: "origin")),

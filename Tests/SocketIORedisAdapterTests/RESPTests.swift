@@ -7,7 +7,8 @@ struct RESPTests {
     static func parseAll(_ text: String) throws -> [RESPValue] {
         var buffer = ByteBuffer(string: text)
         var values: [RESPValue] = []
-        while let value = try RESPParser().parse(&buffer) { values.append(value) }
+        var parser = RESPParser()
+        while let value = try parser.parse(&buffer) { values.append(value) }
         #expect(buffer.readableBytes == 0)
         return values
     }
@@ -33,9 +34,10 @@ struct RESPTests {
         let wire = Array("*2\r\n$3\r\nfoo\r\n*1\r\n:42\r\n".utf8)
         var buffer = ByteBuffer()
         var parsed: RESPValue?
+        var parser = RESPParser()
         for (index, byte) in wire.enumerated() {
             buffer.writeInteger(byte)
-            parsed = try RESPParser().parse(&buffer)
+            parsed = try parser.parse(&buffer)
             if index < wire.count - 1 { #expect(parsed == nil) }
         }
         #expect(parsed == .array([.bulkString(ByteBuffer(string: "foo")), .array([.integer(42)])]))
@@ -45,16 +47,20 @@ struct RESPTests {
     @Test("malformed streams are errors", arguments: ["?x\r\n", ":abc\r\n", "$-2\r\n", "$3\r\nabcd\r\n", "*-5\r\n", "+OK\rX"])
     func malformed(_ wire: String) {
         var buffer = ByteBuffer(string: wire)
-        #expect(throws: RESPError.self) { _ = try RESPParser().parse(&buffer) }
+        var parser = RESPParser()
+        #expect(throws: RESPError.self) { _ = try parser.parse(&buffer) }
     }
 
     @Test func hostileLengthsAreRefusedBeforeAllocating() {
         var bulk = ByteBuffer(string: "$99999999999\r\n")
-        #expect(throws: RESPError.self) { _ = try RESPParser().parse(&bulk) }
+        var parser = RESPParser()
+        #expect(throws: RESPError.self) { _ = try parser.parse(&bulk) }
         var array = ByteBuffer(string: "*99999999999\r\n")
-        #expect(throws: RESPError.self) { _ = try RESPParser().parse(&array) }
+        parser = RESPParser()
+        #expect(throws: RESPError.self) { _ = try parser.parse(&array) }
         var deep = ByteBuffer(string: String(repeating: "*1\r\n", count: 100) + ":1\r\n")
-        #expect(throws: RESPError.self) { _ = try RESPParser().parse(&deep) }
+        parser = RESPParser()
+        #expect(throws: RESPError.self) { _ = try parser.parse(&deep) }
     }
 
     @Test func commandsAreArraysOfBulkStrings() {

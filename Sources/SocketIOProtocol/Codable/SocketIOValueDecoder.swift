@@ -37,7 +37,7 @@ struct ValueDecoder: Decoder {
             throw DecodingError.typeMismatch(
                 [String: SocketIOValue].self, .init(codingPath: self.codingPath, debugDescription: "expected an object, found \(self.value)"))
         }
-        return KeyedDecodingContainer(KeyedContainer<Key>(object: object, codingPath: self.codingPath))
+        return KeyedDecodingContainer(KeyedContainer<Key>(object: SocketIOObjectLookup(object), codingPath: self.codingPath))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -91,10 +91,11 @@ struct ValueDecoder: Decoder {
     }
 
     struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-        let object: SocketIOObject
+        /// Indexed for large objects: decoding a `[String: T]` reads every key once.
+        let object: SocketIOObjectLookup
         let codingPath: [any CodingKey]
 
-        var allKeys: [Key] { self.object.entries.compactMap { Key(stringValue: $0.key) } }
+        var allKeys: [Key] { self.object.object.entries.compactMap { Key(stringValue: $0.key) } }
 
         func contains(_ key: Key) -> Bool { self.object[key.stringValue] != nil }
 

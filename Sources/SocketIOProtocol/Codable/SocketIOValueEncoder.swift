@@ -52,18 +52,68 @@ final class EncodedBox {
     enum Content {
         case empty
         case value(SocketIOValue)
-        case object([(String, EncodedBox)])
+        case object(ObjectContent)
         case array([EncodedBox])
     }
 
+    /// An object's members in encoding order, indexed once it is large, so that encoding an
+    /// object of n keys (a `[String: T]`) costs O(n), not O(n²).
+    struct ObjectContent {
+        var entries: [(String, EncodedBox)] = []
+        private var index: [String: Int]?
+
+        mutating func set(_ key: String, _ child: EncodedBox) {
+            let position = self.index.map { $0[key] } ?? self.entries.firstIndex { $0.0 == key }
+            if let position {
+                self.entries[position].1 = child
+                return
+            }
+            self.index?[key] = self.entries.count
+            self.entries.append((key, child))
+            if self.index == nil, self.entries.count > SocketIOObject.Builder.indexThreshold {
+                var index: [String: Int] = [:]
+                for (position, entry) in self.entries.enumerated() { index[entry.0] = position }
+                self.index = index
+            }
+        }
+    }
+
     var content = Content.empty
+
+    // The two mutators take the collection out of `content` and leave `.empty` behind while
+    // they change it: otherwise the box and the local copy share one buffer and every append
+    // copies the whole collection, which made encoding an array of n elements O(n²) (issue 11).
+
+    /// Appends an element to an array box.
+    func append(_ child: EncodedBox) {
+        guard case .array(var items) = self.content else { return }
+        self.content = .empty
+        items.append(child)
+        self.content = .array(items)
+    }
+
+    /// Sets a member of an object box (a repeated key replaces the value in place).
+    func set(_ key: String, _ child: EncodedBox) {
+        guard case .object(var object) = self.content else { return }
+        self.content = .empty
+        object.set(key, child)
+        self.content = .object(object)
+    }
+
+    var count: Int {
+        switch self.content {
+        case .array(let items): return items.count
+        case .object(let object): return object.entries.count
+        default: return 0
+        }
+    }
 
     var value: SocketIOValue {
         switch self.content {
         case .empty: return .object(SocketIOObject())
         case .value(let value): return value
-        case .object(let entries):
-            return .object(SocketIOObject(entries.map { SocketIOObject.Entry(key: $0.0, value: $0.1.value) }))
+        case .object(let object):
+            return .object(SocketIOObject(object.entries.map { SocketIOObject.Entry(key: $0.0, value: $0.1.value) }))
         case .array(let items): return .array(items.map(\.value))
         }
     }
@@ -80,7 +130,7 @@ final class ValueEncoder: Encoder {
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .object = self.storage.content {} else { self.storage.content = .object([]) }
+        if case .object = self.storage.content {} else { self.storage.content = .object(.init()) }
         return KeyedEncodingContainer(KeyedContainer<Key>(box: self.storage, codingPath: self.codingPath))
     }
 
@@ -123,13 +173,7 @@ final class ValueEncoder: Encoder {
         let codingPath: [any CodingKey]
 
         private func set(_ key: Key, _ child: EncodedBox) {
-            guard case .object(var entries) = self.box.content else { return }
-            if let index = entries.firstIndex(where: { $0.0 == key.stringValue }) {
-                entries[index].1 = child
-            } else {
-                entries.append((key.stringValue, child))
-            }
-            self.box.content = .object(entries)
+            self.box.set(key.stringValue, child)
         }
 
         private func set(_ key: Key, _ value: SocketIOValue) {
@@ -154,7 +198,7 @@ final class ValueEncoder: Encoder {
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
             let child = EncodedBox()
-            child.content = .object([])
+            child.content = .object(.init())
             self.set(key, child)
             return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: child, codingPath: self.codingPath + [key]))
         }
@@ -179,15 +223,10 @@ final class ValueEncoder: Encoder {
         let box: EncodedBox
         let codingPath: [any CodingKey]
 
-        var count: Int {
-            if case .array(let items) = self.box.content { return items.count }
-            return 0
-        }
+        var count: Int { self.box.count }
 
         private func append(_ child: EncodedBox) {
-            guard case .array(var items) = self.box.content else { return }
-            items.append(child)
-            self.box.content = .array(items)
+            self.box.append(child)
         }
 
         private func append(_ value: SocketIOValue) {
@@ -214,7 +253,7 @@ final class ValueEncoder: Encoder {
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
             let child = EncodedBox()
-            child.content = .object([])
+            child.content = .object(.init())
             let path = self.codingPath + [self.indexKey]
             self.append(child)
             return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: child, codingPath: path))

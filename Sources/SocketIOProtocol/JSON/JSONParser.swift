@@ -93,11 +93,13 @@ public struct JSONParser {
 
     private mutating func parseObject(depth: Int) throws(SocketIOProtocolError) -> SocketIOValue {
         self.index += 1  // {
-        var entries: [SocketIOObject.Entry] = []
+        // JSON.parse keeps the last value of a repeated key, in the first key's position; the
+        // builder does that in linear time (a linear search per key was O(n²): issue 11).
+        var object = SocketIOObject.Builder()
         self.skipSpace()
         if self.current == UInt8(ascii: "}") {
             self.index += 1
-            return .object(SocketIOObject(entries))
+            return .object(object.object)
         }
         while true {
             self.skipSpace()
@@ -107,19 +109,13 @@ public struct JSONParser {
             guard self.current == UInt8(ascii: ":") else { throw self.fail() }
             self.index += 1
             self.skipSpace()
-            let value = try self.parseValue(depth: depth)
-            // JSON.parse keeps the last value of a repeated key, in the first key's position.
-            if let existing = entries.firstIndex(where: { $0.key == key }) {
-                entries[existing].value = value
-            } else {
-                entries.append(SocketIOObject.Entry(key: key, value: value))
-            }
+            object.set(key, try self.parseValue(depth: depth))
             self.skipSpace()
             switch self.current {
             case UInt8(ascii: ","): self.index += 1
             case UInt8(ascii: "}"):
                 self.index += 1
-                return .object(SocketIOObject(entries))
+                return .object(object.object)
             default: throw self.fail()
             }
         }

@@ -17,11 +17,12 @@ extension SocketIOValue {
         case .binary(let bytes): self = .binary(bytes)
         case .array(let elements): self = .array(elements.map(SocketIOValue.init(messagePack:)))
         case .map(let entries):
-            var object = SocketIOObject()
+            // Linear in the map's size, repeated keys included (notepack: the last one wins).
+            var object = SocketIOObject.Builder(capacity: entries.count)
             for entry in entries where entry.value != .undefined {
-                object[Self.key(entry.key)] = SocketIOValue(messagePack: entry.value)
+                object.set(Self.key(entry.key), SocketIOValue(messagePack: entry.value))
             }
-            self = .object(object)
+            self = .object(object.object)
         case .date(let milliseconds): self = .string(ISO8601Time.string(milliseconds: milliseconds))
         case .ext(_, let data): self = .binary(data)
         }

@@ -10,7 +10,7 @@ final class RESPChannelHandler: ChannelDuplexHandler {
     typealias OutboundIn = (arguments: [RESPArgument], promise: EventLoopPromise<RESPValue>)
     typealias OutboundOut = ByteBuffer
 
-    private let parser: RESPParser
+    private var parser: RESPParser
     private let onMessage: (@Sendable (RedisMessage) -> Void)?
     private var buffer = ByteBuffer()
     private var waiting = CircularBuffer<EventLoopPromise<RESPValue>>()
@@ -35,7 +35,13 @@ final class RESPChannelHandler: ChannelDuplexHandler {
                     }
                 }
             }
-            self.buffer.discardReadBytes()
+            // Compact only when what was read outweighs what is left: moving an unfinished
+            // large bulk string to the front on every read would make its arrival O(n²).
+            if self.buffer.readableBytes == 0 {
+                self.buffer.clear()
+            } else if self.buffer.readerIndex > 65_536, self.buffer.readerIndex > self.buffer.readableBytes {
+                self.buffer.discardReadBytes()
+            }
         } catch {
             self.failAll(error)
             context.close(promise: nil)
