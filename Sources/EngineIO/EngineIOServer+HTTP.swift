@@ -121,8 +121,13 @@ extension EngineIOServer {
 
     /// `Set-Cookie` for a new session, when the sticky cookie is on.
     func cookieHeaders(for session: EngineIOSocket) -> HTTPHeaders {
+        self.cookieHeaders(forID: session.id)
+    }
+
+    /// `Set-Cookie` for the session that will have this id.
+    func cookieHeaders(forID id: String) -> HTTPHeaders {
         guard let cookie = self.configuration.cookie else { return [:] }
-        return HTTPHeaders([("set-cookie", cookie.header(sid: session.id))])
+        return HTTPHeaders([("set-cookie", cookie.header(sid: id))])
     }
 }
 

@@ -112,9 +112,14 @@ public final class EngineIOServer: Sendable {
     // MARK: - Sessions
 
     /// Registers a new session, or returns `nil` when `maxSessions` are open.
-    func makeSession(eventLoop: any EventLoop, request: EngineIORequest, transport: EngineIOSocket.Transport) -> EngineIOSocket? {
+    ///
+    /// `id` is the sid to use: a WebSocket handshake picks it before its 101 (which carries
+    /// the sticky cookie) and opens the session only once the 101 has been written.
+    func makeSession(
+        id: String = EngineIOServer.generateID(), eventLoop: any EventLoop, request: EngineIORequest, transport: EngineIOSocket.Transport
+    ) -> EngineIOSocket? {
         let session = EngineIOSocket(
-            id: Self.generateID(), eventLoop: eventLoop, request: request, transport: transport, server: self)
+            id: id, eventLoop: eventLoop, request: request, transport: transport, server: self)
         if self.isDraining { return nil }
         let count = self.sessions.withLock { table -> Int? in
             guard table.count < self.configuration.maxSessions else { return nil }
@@ -128,6 +133,12 @@ public final class EngineIOServer: Sendable {
             return nil
         }
         return session
+    }
+
+    /// Whether a new session would be admitted now (not draining, under `maxSessions`): the
+    /// check before a WebSocket's 101, so that a refusal is still an HTTP answer.
+    var admitsSessions: Bool {
+        !self.isDraining && self.sessionCount < self.configuration.maxSessions
     }
 
     /// Why `makeSession` refused: shutting down, or the session cap.

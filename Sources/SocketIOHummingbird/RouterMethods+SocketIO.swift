@@ -1,4 +1,6 @@
 import EngineIO
+import EngineIOProtocol
+import HTTPTypes
 public import Hummingbird
 public import HummingbirdWebSocket
 import Logging
@@ -62,7 +64,16 @@ struct SocketIOMount<Context: WebSocketRequestContext>: Sendable {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         var request = request
-        let isUpgrade = Self.isWebSocketUpgrade(request)
+        let upgradeCheck = Self.upgradeCheck(request)
+        if case .invalid = upgradeCheck {
+            // Refused before the engine sees it, as HTTPServer does: no session for a bad upgrade.
+            let refusal = EngineIOErrorCode.badRequest
+            var headers = HTTPFields(self.engine.corsHeaders(origin: request.headers[.origin]))
+            headers[.contentType] = "application/json"
+            headers[.connection] = "close"
+            return Response(status: .badRequest, headers: headers, body: .init(byteBuffer: ByteBuffer(string: refusal.jsonBody(message: nil))))
+        }
+        let isUpgrade = upgradeCheck != .notAnUpgrade
         var bodyTooLarge = false
         var body = ByteBuffer()
         if request.method == .post {
@@ -117,11 +128,11 @@ struct SocketIOMount<Context: WebSocketRequestContext>: Sendable {
         }
     }
 
-    /// A GET asking for a WebSocket (RFC 6455 §4.2.1).
-    static func isWebSocketUpgrade(_ request: Request) -> Bool {
-        guard request.method == .get else { return false }
-        let upgrade = request.headers[values: .upgrade].contains { $0.lowercased() == "websocket" }
-        let connection = request.headers[values: .connection].contains { $0.lowercased().contains("upgrade") }
-        return upgrade && connection
+    /// The engine's one upgrade check (RFC 6455 §4.2.1), on Hummingbird's headers.
+    static func upgradeCheck(_ request: Request) -> WebSocketUpgradeCheck.Verdict {
+        WebSocketUpgradeCheck.check(method: request.method.rawValue) { name in
+            guard let field = HTTPField.Name(name) else { return [] }
+            return request.headers[values: field]
+        }
     }
 }

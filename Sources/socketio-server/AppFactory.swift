@@ -138,6 +138,18 @@ enum AppFactory {
         )
         return SocketIOConfiguration(engine: engine, connectTimeout: .milliseconds(Int64(settings.int("connect-timeout"))))
     }
+
+    /// The HTTP server's limits from `--max-connections`, `--headers-timeout` and the others.
+    static func httpLimits(_ settings: Settings) -> HTTPServerLimits {
+        HTTPServerLimits(
+            maxConnections: settings.int("max-connections"),
+            maxHeaderBytes: settings.int("max-header-bytes"),
+            maxURIBytes: settings.int("max-uri-bytes"),
+            headersTimeout: .milliseconds(Int64(settings.int("headers-timeout"))),
+            requestTimeout: .milliseconds(Int64(settings.int("request-timeout"))),
+            keepAliveTimeout: .milliseconds(Int64(settings.int("keep-alive-timeout")))
+        )
+    }
 }
 
 /// The Socket.IO suite's handlers: send the auth payload back as an `auth` event, answer

@@ -50,7 +50,8 @@ struct HTTPService: Service {
         if let redis = app.cluster {
             self.logger.notice("joining the Redis cluster", metadata: ["node": "\(redis.uid)", "python-queue": "\(self.settings.string("python-queue"))"])
         }
-        let server = try await HTTPServer.bind(address: address, engines: app.engines, responder: app.responder)
+        let server = try await HTTPServer.bind(
+            address: address, engines: app.engines, limits: AppFactory.httpLimits(self.settings), responder: app.responder)
         // Tests and scripts read this line to learn the port when they pass --port 0.
         StandardOutput.line("listening on \(host):\(server.port ?? 0)")
         self.logger.notice("\(self.subcommand.rawValue) serving on http://\(host):\(server.port ?? 0)/")

@@ -126,10 +126,13 @@ struct WebSocketTransportTests {
         _ = try ws.readFrame()
         harness.advance(by: .seconds(10))
         #expect(!ws.isActive)
-        // The session stays on polling.
-        let post = try poller.request("POST", "/engine.io/?EIO=4&transport=polling&sid=\(sid)", body: "4after")
+        // The session stays on polling. The poller's keep-alive connection sat idle past
+        // `keepAliveTimeout` meanwhile, so the client polls on a new one, as a browser would.
+        #expect(!poller.isActive)
+        let again = try harness.connect()
+        let post = try again.request("POST", "/engine.io/?EIO=4&transport=polling&sid=\(sid)", body: "4after")
         #expect(post.body == "ok")
-        #expect(try poller.request("GET", "/engine.io/?EIO=4&transport=polling&sid=\(sid)").body == "4after")
+        #expect(try again.request("GET", "/engine.io/?EIO=4&transport=polling&sid=\(sid)").body == "4after")
     }
 
     @Test func closePacketOverWebSocketClosesTheConnection() throws {

@@ -6,7 +6,7 @@ import Testing
 /// Issue 11: a 930 KB event of 100,000 keys held an event loop for 21 s, because each key was
 /// checked against every earlier one. Each test here grows an input 4× and expects the work to
 /// grow about 4× (linear), not 16× (quadratic); see ``Complexity``.
-@Suite("Socket.IO codecs run in time linear in their input")
+@Suite("Socket.IO codecs run in time linear in their input", .serialized)
 struct LinearTimeTests {
     /// `{"k0":0,"k1":1,…}`: distinct keys, the case that was quadratic.
     static func object(keys: Int) -> String {
@@ -15,16 +15,16 @@ struct LinearTimeTests {
         return text + "}"
     }
 
-    @Test func jsonObjectWithManyKeys() throws {
-        let growth = try Complexity.growth(n: 20_000, prepare: Self.object) { text in
+    @Test func jsonObjectWithManyKeys() async throws {
+        let growth = try await Complexity.growth(n: 20_000, prepare: Self.object) { text in
             _ = try JSONParser.parse(text)
         }
         #expect(growth < Complexity.linearLimit, "4× the keys took \(growth)× as long")
     }
 
-    @Test func jsonObjectWithRepeatedKeysKeepsTheLastValueInTheFirstPlace() throws {
+    @Test func jsonObjectWithRepeatedKeysKeepsTheLastValueInTheFirstPlace() async throws {
         // Every key twice: the second half overwrites the first in place.
-        let growth = try Complexity.growth(n: 10_000, prepare: { n -> String in
+        let growth = try await Complexity.growth(n: 10_000, prepare: { n -> String in
             let half = Self.object(keys: n).dropLast()
             return String(half) + "," + Self.object(keys: n).dropFirst()
         }) { text in
@@ -38,28 +38,28 @@ struct LinearTimeTests {
         #expect(large.objectValue?.count == 40)
     }
 
-    @Test func eventWithAHostileObjectAsItsArgument() throws {
+    @Test func eventWithAHostileObjectAsItsArgument() async throws {
         // The packet of issue 11, as the Socket.IO decoder sees it.
-        let growth = try Complexity.growth(n: 20_000, prepare: { n in ByteBuffer(string: #"2["echo","# + Self.object(keys: n) + "]") }) { text in
+        let growth = try await Complexity.growth(n: 20_000, prepare: { n in ByteBuffer(string: #"2["echo","# + Self.object(keys: n) + "]") }) { text in
             var decoder = SocketIOPacketDecoder()
             _ = try decoder.decode(text: text)
         }
         #expect(growth < Complexity.linearLimit, "4× the keys took \(growth)× as long")
     }
 
-    @Test func decodingADictionaryReadsEachKeyOnce() throws {
-        let growth = try Complexity.growth(n: 20_000, prepare: { n in try! JSONParser.parse(Self.object(keys: n)) }) { value in
+    @Test func decodingADictionaryReadsEachKeyOnce() async throws {
+        let growth = try await Complexity.growth(n: 20_000, prepare: { n in try! JSONParser.parse(Self.object(keys: n)) }) { value in
             _ = try SocketIOValueDecoder().decode([String: Int].self, from: value)
         }
         #expect(growth < Complexity.linearLimit, "4× the keys took \(growth)× as long")
     }
 
-    @Test func encodingLargeArraysAndDictionaries() throws {
-        let arrays = try Complexity.growth(n: 50_000, prepare: { n in Array(0..<n) }) { array in
+    @Test func encodingLargeArraysAndDictionaries() async throws {
+        let arrays = try await Complexity.growth(n: 50_000, prepare: { n in Array(0..<n) }) { array in
             _ = try SocketIOValueEncoder().encode(array)
         }
         #expect(arrays < Complexity.linearLimit, "4× the elements took \(arrays)× as long")
-        let dictionaries = try Complexity.growth(n: 20_000, prepare: { n in
+        let dictionaries = try await Complexity.growth(n: 20_000, prepare: { n in
             Dictionary(uniqueKeysWithValues: (0..<n).map { ("k\($0)", $0) })
         }) { dictionary in
             _ = try SocketIOValueEncoder().encode(dictionary)
@@ -67,9 +67,9 @@ struct LinearTimeTests {
         #expect(dictionaries < Complexity.linearLimit, "4× the keys took \(dictionaries)× as long")
     }
 
-    @Test func placeholdersAreReplacedInOnePass() throws {
+    @Test func placeholdersAreReplacedInOnePass() async throws {
         // A BINARY_EVENT whose one attachment is referenced n times.
-        let growth = try Complexity.growth(n: 20_000, prepare: { n -> ByteBuffer in
+        let growth = try await Complexity.growth(n: 20_000, prepare: { n -> ByteBuffer in
             let placeholders = Array(repeating: #"{"_placeholder":true,"num":0}"#, count: n).joined(separator: ",")
             return ByteBuffer(string: #"51-["upload",["# + placeholders + "]]")
         }) { text in

@@ -1,13 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOPosix
 
 /// Tells linear from quadratic work by growth, not by speed: the same operation on an input of
 /// size n and of size 4n. Linear work takes about 4× as long, quadratic 16×, whatever the
 /// machine, so the ratio holds on a loaded CI runner where an absolute time would not.
 ///
 /// Each size runs several times and the fastest run counts, which filters out the moments the
-/// machine was busy elsewhere.
+/// machine was busy elsewhere. The timing runs on a thread of its own, not on Swift's
+/// cooperative pool: seconds of CPU work there would starve the other tests' tasks (on a
+/// 2-core runner, a live-server test's client could not send its request in time).
 public enum Complexity {
     /// The growth a linear parser shows for 4× the input is about 4; anything above this is
     /// treated as superlinear. A quadratic one shows 16.
@@ -20,7 +23,18 @@ public enum Complexity {
     ///   - runs: runs per size; the fastest counts.
     ///   - prepare: builds the input of a size (not timed).
     ///   - work: the operation to time.
-    public static func growth<Input>(n: Int, runs: Int = 7, prepare: (Int) -> Input, _ work: (Input) throws -> Void) rethrows -> Double {
+    public static func growth<Input>(
+        n: Int, runs: Int = 7, prepare: @escaping @Sendable (Int) -> Input, _ work: @escaping @Sendable (Input) throws -> Void
+    ) async throws -> Double {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        defer { pool.shutdownGracefully { _ in } }
+        return try await pool.runIfActive {
+            try self.measure(n: n, runs: runs, prepare: prepare, work)
+        }
+    }
+
+    private static func measure<Input>(n: Int, runs: Int, prepare: (Int) -> Input, _ work: (Input) throws -> Void) throws -> Double {
         let small = prepare(n)
         let large = prepare(4 * n)
         // One run each warms caches, lazy tables and first allocations. When even that shows

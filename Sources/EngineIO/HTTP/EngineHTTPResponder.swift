@@ -1,11 +1,12 @@
 import EngineIOProtocol
 package import NIOCore
 package import NIOHTTP1
+import Synchronization
 
 /// Answers one Engine.IO HTTP request (a poll, a POST, a handshake or an error), once.
 ///
-/// Where the answer goes is the front end's business: ``HTTPServer`` writes it to its channel
-/// (hopping to the channel's loop, since sessions may live on another), a framework
+/// Where the answer goes is the front end's business: ``HTTPServer``'s handler writes it to its
+/// channel (hopping to the channel's loop, since sessions may live on another), a framework
 /// integration such as SocketIOHummingbird hands it to its own response. Sessions keep a
 /// pending poll's responder by identity.
 package final class EngineHTTPResponder: Sendable {
@@ -15,31 +16,13 @@ package final class EngineHTTPResponder: Sendable {
     /// CORS and other headers every answer to this request carries.
     let headers: HTTPHeaders
     private let sink: Sink
+    /// Set by the first answer: a request is answered once, whatever races to answer it (a
+    /// front end may resume a continuation with the answer, which must happen exactly once).
+    private let answered = Atomic(false)
 
     package init(headers: HTTPHeaders, sink: @escaping Sink) {
         self.headers = headers
         self.sink = sink
-    }
-
-    /// A responder that writes an HTTP/1.1 response to `channel` (and closes it afterwards
-    /// unless `keepAlive`).
-    convenience init(channel: any Channel, keepAlive: Bool, headers: HTTPHeaders) {
-        self.init(headers: headers) { status, headers, body in
-            var head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
-            if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-            let responseHead = head
-            let write: @Sendable () -> Void = {
-                channel.write(HTTPServerResponsePart.head(responseHead), promise: nil)
-                channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil)
-                let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
-                if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
-            }
-            if channel.eventLoop.inEventLoop {
-                write()
-            } else {
-                channel.eventLoop.execute(write)
-            }
-        }
     }
 
     /// 200 with a polling payload (Node: `text/plain; charset=UTF-8`).
@@ -72,6 +55,7 @@ package final class EngineHTTPResponder: Sendable {
         headers.replaceOrAdd(name: "content-type", value: contentType)
         headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
         headers.add(contentsOf: extraHeaders)
+        guard !self.answered.exchange(true, ordering: .acquiringAndReleasing) else { return }
         self.sink(status, headers, body)
     }
 }

@@ -7,6 +7,11 @@ import NIOWebSocket
 /// The HTTP side of one TCP connection: routes each request to an Engine.IO endpoint (polling,
 /// handshake, WebSocket upgrade) or to the application's ``HTTPResponder``.
 ///
+/// Every response goes out through ``writeResponse(context:request:status:headers:body:file:keepAlive:)``,
+/// which knows the state of the pipeline: an answer for a request that is no longer the
+/// current one, or one that arrives after the connection became a WebSocket, is dropped rather
+/// than written into a pipeline that no longer speaks HTTP.
+///
 /// The WebSocket upgrade is done here rather than by NIO's `HTTPServerUpgradeHandler`, which
 /// only upgrades the first request of a connection; clients may reuse a keep-alive polling
 /// connection for the upgrade.
@@ -19,14 +24,19 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         let decoder: ByteToMessageHandler<HTTPRequestDecoder>
         let encoder: HTTPResponseEncoder
         let pipelining: HTTPServerPipelineHandler
-        let errorHandler: HTTPServerProtocolErrorHandler
     }
 
     private enum State {
+        /// Waiting for a request head.
         case idle
-        case collecting(head: HTTPRequestHead, target: Target, body: ByteBuffer, limit: Int, overflowed: Bool)
-        case waitingForResponse
-        case upgraded
+        /// Reading the body of request `id`.
+        case collecting(id: Int, head: HTTPRequestHead, target: Target, body: ByteBuffer, limit: Int)
+        /// Request `id` is being answered; what is left of its body is dropped.
+        case responding(id: Int, keepAlive: Bool)
+        /// The 101 is on its way; nothing HTTP may be written any more.
+        case upgrading
+        /// Closed, or closing after a response.
+        case closed
     }
 
     /// Where a request goes, decided once from its head: the URI is parsed only there.
@@ -39,16 +49,24 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     private let engines: [EngineIOServer]
     private let responder: HTTPResponder
     private let maxRequestBody: Int
+    private let limits: HTTPServerLimits
     private let logger: Logger
     private let httpHandlers: HTTPHandlers
     private var state = State.idle
-    /// The GET this connection holds open for a session, to report if the connection drops.
-    private var pendingPoll: (session: EngineIOSocket, responder: EngineHTTPResponder)?
+    /// Numbers requests, so that a late answer cannot land on the next request.
+    private var requestCount = 0
+    /// The GET this connection holds for a session, to report if the connection drops or the
+    /// answer cannot be written.
+    private var pendingPoll: (id: Int, session: EngineIOSocket, responder: EngineHTTPResponder)?
 
-    init(engines: [EngineIOServer], responder: @escaping HTTPResponder, maxRequestBody: Int, logger: Logger, httpHandlers: HTTPHandlers) {
+    init(
+        engines: [EngineIOServer], responder: @escaping HTTPResponder, maxRequestBody: Int, limits: HTTPServerLimits, logger: Logger,
+        httpHandlers: HTTPHandlers
+    ) {
         self.engines = engines
         self.responder = responder
         self.maxRequestBody = maxRequestBody
+        self.limits = limits
         self.logger = logger
         self.httpHandlers = httpHandlers
     }
@@ -56,118 +74,230 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
         case .head(let head):
-            let (path, query) = URLQuery.split(head.uri)
-            let engine = self.engines.first(where: { $0.matches(path: path) })
-            let target = Target(path: path, query: query, engine: engine)
+            guard case .idle = self.state else { return }
+            self.requestCount += 1
             self.pendingPoll = nil
-            self.state = .collecting(
-                head: head, target: target, body: ByteBuffer(), limit: engine?.configuration.maxPayload ?? self.maxRequestBody,
-                overflowed: false)
+            context.triggerUserOutboundEvent(HTTPConnectionEvent.headReceived, promise: nil)
+            self.receiveHead(head, id: self.requestCount, context: context)
         case .body(var chunk):
-            guard case .collecting(let head, let target, var body, let limit, var overflowed) = self.state else { return }
-            self.state = .waitingForResponse  // release `body` so appending does not copy
-            if !overflowed {
-                if body.readableBytes + chunk.readableBytes > limit {
-                    overflowed = true
-                    body = ByteBuffer()
-                } else {
-                    body.writeBuffer(&chunk)
-                }
+            guard case .collecting(let id, let head, let target, var body, let limit) = self.state else { return }
+            guard body.readableBytes + chunk.readableBytes <= limit else {
+                // Answered now; reading the rest of an oversize body would only cost time.
+                self.state = .responding(id: id, keepAlive: false)
+                context.triggerUserOutboundEvent(HTTPConnectionEvent.requestDispatched, promise: nil)
+                self.dispatch(context: context, id: id, head: head, target: target, body: ByteBuffer(), overflowed: true)
+                return
             }
-            self.state = .collecting(head: head, target: target, body: body, limit: limit, overflowed: overflowed)
+            self.state = .idle  // release `body` so appending does not copy
+            body.writeBuffer(&chunk)
+            self.state = .collecting(id: id, head: head, target: target, body: body, limit: limit)
         case .end:
-            guard case .collecting(let head, let target, let body, _, let overflowed) = self.state else { return }
-            self.state = .waitingForResponse
-            self.dispatch(context: context, head: head, target: target, body: body, overflowed: overflowed)
+            guard case .collecting(let id, let head, let target, let body, _) = self.state else { return }
+            self.state = .responding(id: id, keepAlive: head.isKeepAlive)
+            context.triggerUserOutboundEvent(HTTPConnectionEvent.requestDispatched, promise: nil)
+            self.dispatch(context: context, id: id, head: head, target: target, body: body, overflowed: false)
         }
     }
 
+    /// Checks a head before anything is done for it (Node's `http` server: 400 without `Host`,
+    /// 431 for oversize heads; we also refuse long URIs and oversize declared bodies).
+    private func receiveHead(_ head: HTTPRequestHead, id: Int, context: ChannelHandlerContext) {
+        if head.uri.utf8.count > self.limits.maxURIBytes {
+            return self.refuse(context: context, id: id, status: .uriTooLong, "URI Too Long")
+        }
+        if head.version.major > 1 || (head.version.major == 1 && head.version.minor >= 1), !head.headers.contains(name: "host") {
+            return self.refuse(context: context, id: id, status: .badRequest, "Missing Host header")
+        }
+        let (path, query) = URLQuery.split(head.uri)
+        let engine = self.engines.first(where: { $0.matches(path: path) })
+        let target = Target(path: path, query: query, engine: engine)
+        let limit = engine?.configuration.maxPayload ?? self.maxRequestBody
+        let declared = head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+        if declared > limit {
+            self.state = .responding(id: id, keepAlive: false)
+            context.triggerUserOutboundEvent(HTTPConnectionEvent.requestDispatched, promise: nil)
+            self.dispatch(context: context, id: id, head: head, target: target, body: ByteBuffer(), overflowed: true)
+            return
+        }
+        self.state = .collecting(id: id, head: head, target: target, body: ByteBuffer(), limit: limit)
+    }
+
+    /// Answers a request the server will not handle, and closes the connection.
+    private func refuse(context: ChannelHandlerContext, id: Int, status: HTTPResponseStatus, _ reason: String) {
+        self.logger.debug("http request refused", metadata: ["status": "\(status.code)", "reason": "\(reason)"])
+        self.state = .responding(id: id, keepAlive: false)
+        context.triggerUserOutboundEvent(HTTPConnectionEvent.requestDispatched, promise: nil)
+        self.writeResponse(
+            context: context, request: id, status: status, headers: ["content-type": "text/plain"], body: ByteBuffer(string: reason),
+            keepAlive: false)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
-        if let (session, responder) = self.pendingPoll {
+        self.state = .closed
+        if let (_, session, responder) = self.pendingPoll {
             self.pendingPoll = nil
             session.eventLoop.execute { session.pollConnectionClosed(responder) }
         }
         context.fireChannelInactive()
     }
 
+    /// Parse errors of the HTTP decoder (NIO's pipelining handler holds them back until the
+    /// current response has been written) and connection errors. Like Node, a malformed
+    /// request gets 400 and the connection closes; it is never read further.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch self.state {
+        case .idle where error is HTTPParserError, .collecting where error is HTTPParserError:
+            self.logger.debug("malformed http request", metadata: ["error": "\(error)"])
+            self.requestCount += 1
+            self.refuse(context: context, id: self.requestCount, status: .badRequest, "Bad Request")
+        default:
+            self.logger.debug("http connection error", metadata: ["error": "\(error)"])
+            self.state = .closed
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: - Writing responses
+
+    /// Writes the answer to request `id`, if that request is still the one being answered, and
+    /// makes the connection idle again (keep-alive) or closes it.
+    private func writeResponse(
+        context: ChannelHandlerContext, request id: Int, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer,
+        file: HTTPFileBody? = nil, keepAlive requested: Bool
+    ) {
+        guard case .responding(let current, let keepAliveRequest) = self.state, current == id else {
+            // A second answer, an answer after the connection closed or upgraded: never
+            // written, since the pipeline may not speak HTTP any more.
+            if let file { try? file.handle.close() }
+            self.logger.trace("late http answer dropped", metadata: ["status": "\(status.code)"])
+            return
+        }
+        let keepAlive = requested && keepAliveRequest
+        self.state = keepAlive ? .idle : .closed
+        var head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
+        if !head.headers.contains(name: "content-length") {
+            head.headers.add(name: "content-length", value: String(file?.region.readableBytes ?? body.readableBytes))
+        }
+        if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        if let file {
+            context.write(self.wrapOutboundOut(.body(.fileRegion(file.region))), promise: nil)
+        } else if body.readableBytes > 0 {
+            context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        // The guard turns idle before `.end` goes out: NIO's pipelining handler may hand us the
+        // next request from inside that write.
+        context.triggerUserOutboundEvent(HTTPConnectionEvent.responseFinished(keepAlive: keepAlive), promise: nil)
+        let poll = self.pendingPoll.flatMap { $0.id == id ? $0.session : nil }
+        let channel = context.channel
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { result in
+            if let file { try? file.handle.close() }
+            if case .failure = result, let poll {
+                // The packets in this answer are lost: the session cannot go on as if they
+                // had arrived.
+                poll.eventLoop.execute { poll.pollAnswerLost() }
+            }
+            if !keepAlive { channel.close(promise: nil) }
+        }
+    }
+
+    /// An ``EngineHTTPResponder`` whose answer is written by this handler, on its loop, for
+    /// request `id` only.
+    private func engineResponder(context: ChannelHandlerContext, id: Int, keepAlive: Bool, headers: HTTPHeaders) -> EngineHTTPResponder {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        return EngineHTTPResponder(headers: headers) { status, headers, body in
+            let write: @Sendable () -> Void = {
+                let (handler, context) = loopBound.value
+                handler.writeResponse(context: context, request: id, status: status, headers: headers, body: body, keepAlive: keepAlive)
+            }
+            if loop.inEventLoop { write() } else { loop.execute(write) }
+        }
+    }
+
     // MARK: - Routing
 
-    private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, target: Target, body: ByteBuffer, overflowed: Bool) {
+    private func dispatch(context: ChannelHandlerContext, id: Int, head: HTTPRequestHead, target: Target, body: ByteBuffer, overflowed: Bool) {
         guard let engine = target.engine else {
-            self.respondWithApplication(context: context, head: head, target: target, body: body, overflowed: overflowed)
+            self.respondWithApplication(context: context, id: id, head: head, target: target, body: body, overflowed: overflowed)
             return
         }
         let request = EngineIORequest(
             method: head.method, uri: head.uri, headers: head.headers, remoteAddress: context.channel.remoteAddress)
-        let isUpgrade = Self.isWebSocketUpgrade(head)
+        let upgrade = WebSocketUpgradeCheck.check(method: head.method.rawValue) { head.headers[canonicalForm: $0].map(String.init) }
         // An HTTP answer to a WebSocket request ends the connection.
-        let responder = EngineHTTPResponder(
-            channel: context.channel, keepAlive: head.isKeepAlive && !isUpgrade, headers: engine.corsHeaders(origin: head.headers.first(name: "origin")))
+        let isUpgrade = upgrade != .notAnUpgrade
+        let responder = self.engineResponder(
+            context: context, id: id, keepAlive: head.isKeepAlive && !isUpgrade && !overflowed,
+            headers: engine.corsHeaders(origin: head.headers.first(name: "origin")))
+        if case .invalid(let reason) = upgrade {
+            // Checked before the engine sees the request: no session exists for a bad upgrade.
+            self.logger.debug("websocket upgrade refused", metadata: ["reason": "\(reason)"])
+            return responder.respond(error: .badRequest)
+        }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         engine.handle(
             request, body: body, bodyTooLarge: overflowed, isWebSocketUpgrade: isUpgrade, eventLoop: context.eventLoop, responder: responder
         ) { outcome in
             let (handler, context) = loopBound.value
-            switch outcome {
-            case .answered:
+            // `allowRequest` may have taken a while: the connection may be gone.
+            guard case .responding(id, _) = handler.state else { return }
+            switch (outcome, upgrade) {
+            case (.answered, _):
                 break
-            case .pollPending(let session):
-                handler.pendingPoll = (session, responder)
-            case .openWebSocket:
-                handler.openWebSocketSession(engine: engine, request: request, head: head, context: context, responder: responder)
-            case .upgradeWebSocket(let session):
-                handler.upgradeToWebSocket(context: context, head: head, engine: engine, extraHeaders: [:]) { channel in
+            case (.pollPending(let session), _):
+                handler.pendingPoll = (id, session, responder)
+            case (.openWebSocket, .valid(let key)):
+                handler.openWebSocketSession(engine: engine, request: request, key: key, context: context, responder: responder)
+            case (.upgradeWebSocket(let session), .valid(let key)):
+                handler.upgradeToWebSocket(context: context, key: key, engine: engine, extraHeaders: [:]) { channel in
                     session.eventLoop.execute { session.attachProbe(.channel(channel)) }
                     return session
                 }
+            case (.openWebSocket, _), (.upgradeWebSocket, _):
+                // The engine routes only checked upgrades to WebSocket outcomes.
+                responder.respond(error: .badRequest)
             }
         }
     }
 
+    /// A WebSocket handshake: the session is made only once the 101 is out and the pipeline
+    /// speaks WebSocket, so that whatever it writes or closes finds frames there.
     private func openWebSocketSession(
-        engine: EngineIOServer, request: EngineIORequest, head: HTTPRequestHead, context: ChannelHandlerContext,
-        responder: EngineHTTPResponder
+        engine: EngineIOServer, request: EngineIORequest, key: String, context: ChannelHandlerContext, responder: EngineHTTPResponder
     ) {
-        guard let session = engine.makeSession(eventLoop: context.eventLoop, request: request, transport: .websocket(.channel(context.channel))) else {
+        guard engine.admitsSessions else {
             responder.respond(status: .serviceUnavailable, error: .forbidden, message: engine.refusalMessage)
             return
         }
-        self.upgradeToWebSocket(context: context, head: head, engine: engine, extraHeaders: engine.cookieHeaders(for: session)) { channel in
+        let id = EngineIOServer.generateID()
+        let eventLoop = context.eventLoop
+        self.upgradeToWebSocket(context: context, key: key, engine: engine, extraHeaders: engine.cookieHeaders(forID: id)) { channel in
+            guard let session = engine.makeSession(id: id, eventLoop: eventLoop, request: request, transport: .websocket(.channel(channel))) else {
+                // Admitted before the 101, full or draining after it: 1013, try again later.
+                channel.writeAndFlush(WebSocketFrame.close(code: .unknown(1013)), promise: nil)
+                return nil
+            }
             channel.writeAndFlush(WebSocketFrame(engineIOFrame: engine.handshake(for: session, upgrades: false)), promise: nil)
             engine.start(session)
             return session
-        } failed: {
-            session.close(reason: .transportError)
         }
     }
 
     // MARK: - WebSocket upgrade (RFC 6455 §4.2)
 
-    static func isWebSocketUpgrade(_ head: HTTPRequestHead) -> Bool {
-        guard head.method == .GET else { return false }
-        let upgrade = head.headers[canonicalForm: "upgrade"].contains { $0.lowercased() == "websocket" }
-        let connection = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
-        return upgrade && connection
-    }
-
     /// Answers 101, swaps the HTTP handlers for WebSocket ones and hands the channel to `attach`
-    /// (called on the channel's loop), which returns the session the frames go to.
+    /// (called on the channel's loop, only once the 101 has been written), which returns the
+    /// session the frames go to, or `nil` to close.
     private func upgradeToWebSocket(
         context: ChannelHandlerContext,
-        head: HTTPRequestHead,
+        key: String,
         engine: EngineIOServer,
         extraHeaders: HTTPHeaders,
-        attach: @escaping (any Channel) -> EngineIOSocket,
-        failed: @escaping () -> Void = {}
+        attach: @escaping (any Channel) -> EngineIOSocket?
     ) {
-        guard head.headers.first(name: "sec-websocket-version") == "13",
-            let key = head.headers.first(name: "sec-websocket-key")?.trimmingSpaces, !key.isEmpty
-        else {
-            EngineHTTPResponder(channel: context.channel, keepAlive: false, headers: [:]).respond(error: .badRequest)
-            failed()
-            return
-        }
-        self.state = .upgraded
+        self.state = .upgrading
+        context.triggerUserOutboundEvent(HTTPConnectionEvent.upgraded, promise: nil)
         var headers = HTTPHeaders([
             ("upgrade", "websocket"), ("connection", "Upgrade"),
             ("sec-websocket-accept", WebSocketAccept.value(forKey: key)),
@@ -177,9 +307,8 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         let handlers = self.httpHandlers
         let maxPayload = engine.configuration.maxPayload
         let logger = self.logger
-        // The 101 has no body: the pipelining and error handlers must not wait for one.
+        // The 101 has no body: the pipelining handler must not wait for one.
         pipeline.removeHandler(handlers.pipelining, promise: nil)
-        pipeline.removeHandler(handlers.errorHandler, promise: nil)
         let channel = context.channel
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers))))
@@ -187,8 +316,9 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             .whenComplete { result in
                 let context = loopBound.value
                 guard case .success = result else {
+                    // The client went away while it waited for the 101: nothing was made for it.
+                    logger.debug("websocket upgrade not written", metadata: ["error": "\(result)"])
                     channel.close(promise: nil)
-                    failed()
                     return
                 }
                 do {
@@ -197,7 +327,10 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                     try pipeline.addHandler(WebSocketFrameEncoder())
                     try pipeline.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxPayload)))
                     // The session's first write (the open packet) must find the frame encoder.
-                    let session = attach(channel)
+                    guard let session = attach(channel) else {
+                        channel.close(promise: nil)
+                        return
+                    }
                     try pipeline.addHandler(EngineIOWebSocketHandler(session: session, maxPayload: maxPayload, logger: logger))
                     pipeline.removeHandler(context: context, promise: nil)
                     pipeline.removeHandler(handlers.decoder, promise: nil)
@@ -211,54 +344,36 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     // MARK: - The application's HTTP
 
     private func respondWithApplication(
-        context: ChannelHandlerContext, head: HTTPRequestHead, target: Target, body: ByteBuffer, overflowed: Bool
+        context: ChannelHandlerContext, id: Int, head: HTTPRequestHead, target: Target, body: ByteBuffer, overflowed: Bool
     ) {
-        let channel = context.channel
-        let keepAlive = head.isKeepAlive
-        let isHead = head.method == .HEAD
         guard !overflowed else {
-            EngineHTTPResponder(channel: channel, keepAlive: false, headers: [:])
-                .respond(status: .payloadTooLarge, contentType: "text/plain", body: ByteBuffer(string: "Payload Too Large"))
+            self.writeResponse(
+                context: context, request: id, status: .payloadTooLarge, headers: ["content-type": "text/plain"],
+                body: ByteBuffer(string: "Payload Too Large"), keepAlive: false)
             return
         }
-        let request = HTTPServerRequest(head: head, path: target.path, query: target.query, body: body, remoteAddress: channel.remoteAddress)
+        let keepAlive = head.isKeepAlive
+        let isHead = head.method == .HEAD
+        let request = HTTPServerRequest(head: head, path: target.path, query: target.query, body: body, remoteAddress: context.channel.remoteAddress)
         let responder = self.responder
         let promise = context.eventLoop.makePromise(of: HTTPServerResponse.self)
         promise.completeWithTask { await responder(request) }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         promise.futureResult.whenSuccess { response in
+            let (handler, context) = loopBound.value
             var headers = response.headers
             let length = response.file?.region.readableBytes ?? response.body.readableBytes
             // A HEAD answer may state the length of what a GET would send.
             if !(isHead && headers.contains(name: "content-length")) {
                 headers.replaceOrAdd(name: "content-length", value: String(length))
             }
-            if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
-            channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)), promise: nil)
-            if !isHead {
-                if let file = response.file {
-                    channel.write(HTTPServerResponsePart.body(.fileRegion(file.region)), promise: nil)
-                } else {
-                    channel.write(HTTPServerResponsePart.body(.byteBuffer(response.body)), promise: nil)
-                }
-            }
-            let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
-            done.whenComplete { _ in
-                // The file is ours to close, written or not.
-                if let file = response.file { try? file.handle.close() }
-                if !keepAlive { channel.close(promise: nil) }
-            }
+            handler.writeResponse(
+                context: context, request: id, status: response.status, headers: headers, body: isHead ? ByteBuffer() : response.body,
+                file: isHead ? nil : response.file, keepAlive: keepAlive)
+            if isHead, let file = response.file { try? file.handle.close() }
         }
     }
 }
 
 @available(*, unavailable)
 extension EngineIOHTTPHandler: Sendable {}
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
-}

@@ -37,6 +37,7 @@ public final class HTTPServer: Sendable {
     ///   - port: the TCP port; 0 picks a free one.
     ///   - engines: the Engine.IO endpoints, matched by path.
     ///   - maxRequestBody: the largest body the application's HTTP handler gets (1 MiB).
+    ///   - limits: head sizes, timeouts and the connection cap (``HTTPServerLimits``).
     ///   - group: the event loops; the shared multi-threaded group by default.
     ///   - responder: the application's HTTP handler for every other path.
     public static func bind(
@@ -44,13 +45,14 @@ public final class HTTPServer: Sendable {
         port: Int,
         engines: [EngineIOServer],
         maxRequestBody: Int = 1 << 20,
+        limits: HTTPServerLimits = HTTPServerLimits(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "engineio.http"),
         responder: @escaping HTTPResponder = { _ in .notFound }
     ) async throws -> HTTPServer {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         return try await Self.bind(
-            address: address, engines: engines, maxRequestBody: maxRequestBody, group: group, logger: logger,
+            address: address, engines: engines, maxRequestBody: maxRequestBody, limits: limits, group: group, logger: logger,
             responder: responder)
     }
 
@@ -59,11 +61,14 @@ public final class HTTPServer: Sendable {
         address: SocketAddress,
         engines: [EngineIOServer],
         maxRequestBody: Int = 1 << 20,
+        limits: HTTPServerLimits = HTTPServerLimits(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "engineio.http"),
         responder: @escaping HTTPResponder = { _ in .notFound }
     ) async throws -> HTTPServer {
         let connections = ConnectionRegistry()
+        let acceptLog = RateLimitedLog(interval: .seconds(1))
+        let refusedLog = RateLimitedLog(interval: .seconds(1))
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -73,10 +78,29 @@ public final class HTTPServer: Sendable {
             // third of an idle connection (issue 6). Start at 512 bytes; the adaptive allocator
             // doubles it for connections that read more.
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
+            // Out of descriptors (EMFILE, ENFILE), accept fails at once and would be retried at
+            // once, spinning a core: back off instead, and say so (at most once a second).
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
+                            if acceptLog.allow() {
+                                logger.error("accept failed; backing off", metadata: ["error": "\(error)", "connections": "\(connections.count)"])
+                            }
+                            return .milliseconds(250)
+                        })
+                }
+            }
             .childChannelInitializer { channel in
-                connections.add(channel)
+                guard connections.add(channel, limit: limits.maxConnections) else {
+                    if refusedLog.allow() {
+                        logger.warning("connection limit reached; connection closed", metadata: ["limit": "\(limits.maxConnections)"])
+                    }
+                    return channel.close()
+                }
                 return channel.eventLoop.makeCompletedFuture {
-                    try Self.configure(channel: channel, engines: engines, responder: responder, maxRequestBody: maxRequestBody, logger: logger)
+                    try Self.configure(
+                        channel: channel, engines: engines, responder: responder, maxRequestBody: maxRequestBody, limits: limits, logger: logger)
                 }
             }
         let channel = try await bootstrap.bind(to: address).get()
@@ -90,21 +114,25 @@ public final class HTTPServer: Sendable {
         engines: [EngineIOServer],
         responder: @escaping HTTPResponder,
         maxRequestBody: Int = 1 << 20,
+        limits: HTTPServerLimits = HTTPServerLimits(),
         logger: Logger = Logger(label: "engineio.http")
     ) throws {
         let handlers = EngineIOHTTPHandler.HTTPHandlers(
             decoder: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
             encoder: HTTPResponseEncoder(),
-            pipelining: HTTPServerPipelineHandler(),
-            errorHandler: HTTPServerProtocolErrorHandler()
+            pipelining: HTTPServerPipelineHandler()
         )
         let sync = channel.pipeline.syncOperations
+        // The guard sees raw bytes first: timeouts and the head size, before any parsing. NIO's
+        // `HTTPServerProtocolErrorHandler` is not used: EngineIOHTTPHandler answers parse errors
+        // itself, knowing whether a response is under way.
+        try sync.addHandler(HTTPConnectionGuard(limits: limits, logger: logger))
         try sync.addHandler(handlers.encoder)
         try sync.addHandler(handlers.decoder)
         try sync.addHandler(handlers.pipelining)
-        try sync.addHandler(handlers.errorHandler)
         try sync.addHandler(
-            EngineIOHTTPHandler(engines: engines, responder: responder, maxRequestBody: maxRequestBody, logger: logger, httpHandlers: handlers))
+            EngineIOHTTPHandler(
+                engines: engines, responder: responder, maxRequestBody: maxRequestBody, limits: limits, logger: logger, httpHandlers: handlers))
     }
 
     /// Shuts down gracefully:
@@ -148,15 +176,22 @@ public final class HTTPServer: Sendable {
 final class ConnectionRegistry: Sendable {
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    func add(_ channel: any Channel) {
+    /// Registers a connection, or returns `false` when `limit` are open already.
+    func add(_ channel: any Channel, limit: Int = .max) -> Bool {
         let id = ObjectIdentifier(channel)
-        self.channels.withLock { $0[id] = channel }
+        let added = self.channels.withLock { channels -> Bool in
+            guard channels.count < limit else { return false }
+            channels[id] = channel
+            return true
+        }
+        guard added else { return false }
         channel.closeFuture.whenComplete { _ in
             self.channels.withLock { channels in
                 channels.removeValue(forKey: id)
                 channels.releaseSpareCapacity()
             }
         }
+        return true
     }
 
     var count: Int { self.channels.withLock { $0.count } }
@@ -164,5 +199,23 @@ final class ConnectionRegistry: Sendable {
     func closeAll() async {
         let all = self.channels.withLock { Array($0.values) }
         for channel in all { try? await channel.close() }
+    }
+}
+
+/// Lets a log line through at most once per interval: a flood of the same failure (accept
+/// errors, refused connections) must not become a flood of log lines.
+final class RateLimitedLog: Sendable {
+    private let interval: TimeAmount
+    private let next = Atomic<Int64>(0)
+
+    init(interval: TimeAmount) {
+        self.interval = interval
+    }
+
+    func allow(now: NIODeadline = .now()) -> Bool {
+        let current = self.next.load(ordering: .relaxed)
+        let nowNanos = Int64(now.uptimeNanoseconds)
+        guard nowNanos >= current else { return false }
+        return self.next.compareExchange(expected: current, desired: nowNanos + self.interval.nanoseconds, ordering: .relaxed).exchanged
     }
 }

@@ -84,6 +84,15 @@ extension EngineIOSocket {
         self.close(reason: .transportError)
     }
 
+    /// The connection dropped while an answer to one of this session's polls was being
+    /// written: the packets in it never reached the client, and the session cannot go on as if
+    /// they had (stricter than Node, which loses them silently).
+    func pollAnswerLost() {
+        guard !self.isClosed else { return }
+        self.logger.info("poll answer could not be written; closing session")
+        self.close(reason: .transportError)
+    }
+
     /// An oversize POST: refuse it and end the session, since its packets are lost.
     func rejectOversizePost(_ responder: EngineHTTPResponder) {
         self.logger.info("POST body larger than maxPayload; closing session")

@@ -4,23 +4,31 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An engine driven through `EmbeddedChannel`s on one `EmbeddedEventLoop`: exact request bytes
 /// in, exact response bytes out, and a manual clock for the heartbeat.
 final class EngineHarness {
     let loop = EmbeddedEventLoop()
     let engine: EngineIOServer
+    let limits: HTTPServerLimits
 
-    init(configuration: EngineIOConfiguration = EngineIOConfiguration(), application: any EngineIOApplication = EchoApplication()) {
+    init(
+        configuration: EngineIOConfiguration = EngineIOConfiguration(), application: any EngineIOApplication = EchoApplication(),
+        limits: HTTPServerLimits = HTTPServerLimits()
+    ) {
         self.engine = EngineIOServer(path: "/engine.io/", configuration: configuration, application: application)
+        self.limits = limits
     }
 
     /// A new client connection.
     func connect() throws -> Connection {
         let channel = EmbeddedChannel(loop: self.loop)
-        try HTTPServer.configure(channel: channel, engines: [self.engine]) { request in
+        try HTTPServer.configure(channel: channel, engines: [self.engine], responder: { request in
             request.path == "/health" ? .text("ok") : .notFound
-        }
+        }, maxRequestBody: 1024, limits: self.limits)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
         return Connection(channel: channel, loop: self.loop)
     }
@@ -62,6 +70,12 @@ final class Connection {
         self.loop = loop
     }
 
+    /// Sends raw bytes.
+    func sendRaw(_ text: String) throws {
+        try self.channel.writeInbound(ByteBuffer(string: text))
+        self.loop.run()
+    }
+
     /// Sends a request without waiting for its answer.
     func send(_ method: String, _ uri: String, headers: [(String, String)] = [], body: String? = nil) throws {
         var text = "\(method) \(uri) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -96,6 +110,16 @@ final class Connection {
         try self.drainOutbound()
         guard let response = RawResponse.parse(&self.pending) else { return nil }
         return response
+    }
+
+    /// The next response, waiting on the real clock (up to 10 s) for one that the
+    /// application's responder, which runs in a task, has not written yet.
+    func awaitResponse() throws -> RawResponse? {
+        for _ in 0..<2000 {
+            if let response = try self.readResponse() { return response }
+            usleep(5000)
+        }
+        return nil
     }
 
     /// Upgrades this connection to a WebSocket; returns the 101 response.
