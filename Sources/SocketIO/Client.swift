@@ -61,24 +61,27 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
         switch packet.type {
         case .connect:
             self.connect(packet)
-        case .disconnect:
-            if let socket = self.sockets.removeValue(forKey: packet.namespace) {
-                socket.markDisconnected(.clientNamespaceDisconnect)
-            }
-        case .event, .binaryEvent:
-            if let socket = self.sockets[packet.namespace] {
-                socket.dispatch(packet)
-            } else {
-                self.logger.debug("event for a namespace this client has not joined", metadata: ["sio.nsp": "\(packet.namespace)"])
-            }
-        case .ack, .binaryAck:
-            if let socket = self.sockets[packet.namespace], let id = packet.id {
-                socket.receiveAck(id: id, arguments: packet.arguments)
-            }
         case .connectError:
             // Only servers send CONNECT_ERROR.
             self.logger.info("client sent CONNECT_ERROR; closing")
             self.engine.close(reason: .parseError)
+        case .disconnect, .event, .binaryEvent, .ack, .binaryAck:
+            guard let socket = self.sockets[packet.namespace] else {
+                // Node's Client closes the connection here ("invalid state"): a client that
+                // talks to a namespace it never joined is broken or hostile.
+                self.logger.info("packet for a namespace this client has not joined; closing", metadata: ["sio.nsp": "\(packet.namespace)"])
+                self.engine.close(reason: .forcedClose)
+                return
+            }
+            switch packet.type {
+            case .disconnect:
+                self.sockets.removeValue(forKey: packet.namespace)
+                socket.markDisconnected(.clientNamespaceDisconnect)
+            case .ack, .binaryAck:
+                if let id = packet.id { socket.receiveAck(id: id, arguments: packet.arguments) }
+            default:
+                socket.dispatch(packet)
+            }
         }
     }
 

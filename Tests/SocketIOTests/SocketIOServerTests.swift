@@ -250,6 +250,10 @@ struct SocketIOServerTests {
         ["BIN"],  // binary without a header
         [#"51-["e",{"_placeholder":true,"num":0}]"#, #"2["x"]"#],  // text while attachments are due
         [#"4{"message":"x"}"#],  // CONNECT_ERROR from a client
+        [#"2/other,["e"]"#],  // EVENT for a namespace not joined (Node: "invalid state")
+        [#"3/other,1[]"#],  // ACK for a namespace not joined
+        ["1/other,"],  // DISCONNECT from a namespace not joined
+        ["PING"],  // an Engine.IO ping from the client (Node: "invalid heartbeat direction")
     ])
     func badInput(packets: [String]) async throws {
         let server = try await LiveServer.start { io in io.on("e") { _, _ in nil } }
@@ -258,6 +262,8 @@ struct SocketIOServerTests {
         for packet in packets {
             if packet == "BIN" {
                 try await client.send(binary: [1, 2, 3])
+            } else if packet == "PING" {
+                try await client.send(text: "2")
             } else {
                 try await client.send(text: "4" + packet)
             }

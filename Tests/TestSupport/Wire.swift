@@ -46,21 +46,29 @@ public enum WebSocketWire {
         public var text: String { String(decoding: self.payload, as: UTF8.self) }
     }
 
-    public static func clientFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true) -> ByteBuffer {
+    /// - Parameters:
+    ///   - rsv: the three RSV bits, in the places they take in the first byte (0x70).
+    ///   - masked: clients must mask (RFC 6455 §5.1); `false` makes a broken client's frame.
+    public static func clientFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, rsv: UInt8 = 0, masked: Bool = true) -> ByteBuffer {
         var buffer = ByteBuffer()
-        buffer.writeInteger((fin ? 0x80 : 0) | opcode)
+        buffer.writeInteger((fin ? 0x80 : 0) | (rsv & 0x70) | opcode)
         let mask: [UInt8] = [0x11, 0x22, 0x33, 0x44]
+        let maskBit: UInt8 = masked ? 0x80 : 0
         if payload.count < 126 {
-            buffer.writeInteger(UInt8(0x80 | payload.count))
+            buffer.writeInteger(UInt8(maskBit | UInt8(payload.count)))
         } else if payload.count <= 0xFFFF {
-            buffer.writeInteger(UInt8(0x80 | 126))
+            buffer.writeInteger(UInt8(maskBit | 126))
             buffer.writeInteger(UInt16(payload.count))
         } else {
-            buffer.writeInteger(UInt8(0x80 | 127))
+            buffer.writeInteger(UInt8(maskBit | 127))
             buffer.writeInteger(UInt64(payload.count))
         }
-        buffer.writeBytes(mask)
-        buffer.writeBytes(payload.enumerated().map { $0.element ^ mask[$0.offset % 4] })
+        if masked {
+            buffer.writeBytes(mask)
+            buffer.writeBytes(payload.enumerated().map { $0.element ^ mask[$0.offset % 4] })
+        } else {
+            buffer.writeBytes(payload)
+        }
         return buffer
     }
 

@@ -325,13 +325,13 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                     let pipeline = context.pipeline.syncOperations
                     pipeline.removeHandler(handlers.encoder, promise: nil)
                     try pipeline.addHandler(WebSocketFrameEncoder())
-                    try pipeline.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxPayload)))
+                    try pipeline.addHandlers(EngineIOWebSocketHandler.frameHandlers(maxPayload: maxPayload, logger: logger))
                     // The session's first write (the open packet) must find the frame encoder.
                     guard let session = attach(channel) else {
                         channel.close(promise: nil)
                         return
                     }
-                    try pipeline.addHandler(EngineIOWebSocketHandler(session: session, maxPayload: maxPayload, logger: logger))
+                    try pipeline.addHandler(EngineIOWebSocketHandler(session: session, logger: logger))
                     pipeline.removeHandler(context: context, promise: nil)
                     pipeline.removeHandler(handlers.decoder, promise: nil)
                 } catch {

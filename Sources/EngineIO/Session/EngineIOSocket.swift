@@ -263,7 +263,11 @@ public final class EngineIOSocket: @unchecked Sendable {
         case .close:
             self.logger.debug("client sent close")
             self.close(reason: .transportClose, clientInitiated: true)
-        case .open, .ping, .upgrade, .noop:
+        case .ping:
+            // In v4 only the server pings; Node ends the session ("invalid heartbeat direction").
+            self.logger.info("client sent ping; closing session (invalid heartbeat direction)")
+            self.close(reason: .transportError)
+        case .open, .upgrade, .noop:
             // Not sent by a v4 client on an established transport; Node ignores them too.
             break
         }

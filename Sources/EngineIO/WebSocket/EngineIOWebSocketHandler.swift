@@ -3,52 +3,51 @@ import Logging
 import NIOCore
 import NIOWebSocket
 
-/// Turns WebSocket frames into Engine.IO frames for one session (RFC 6455 framing: control
-/// frames, fragmented messages, the close handshake) and tells the session when the socket
-/// closes or drains.
+/// Turns WebSocket messages into Engine.IO frames for one session (pings, the close handshake,
+/// UTF-8 text) and tells the session when the socket closes or drains.
 ///
-/// It is the only per-connection handler after an upgrade, next to NIO's frame encoder and
-/// decoder: the HTTP handlers are gone by then.
+/// It is the last of the handlers after an upgrade (the HTTP handlers are gone by then): NIO's
+/// frame decoder, NIO's `WebSocketProtocolErrorHandler` (a close frame for decoder errors),
+/// ``WebSocketFrameValidator`` (masking, RSV bits, opcodes, close codes) and NIO's
+/// `NIOWebSocketFrameAggregator` (fragments, up to `maxPayload`) come before it.
 final class EngineIOWebSocketHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
     private let session: EngineIOSocket
-    private let maxPayload: Int
     private let logger: Logger
-    /// A fragmented message being put together: its opcode and bytes so far.
-    private var fragments: (opcode: WebSocketOpcode, data: ByteBuffer)?
     private var closeSent = false
 
-    init(session: EngineIOSocket, maxPayload: Int, logger: Logger) {
+    init(session: EngineIOSocket, logger: Logger) {
         self.session = session
-        self.maxPayload = maxPayload
         self.logger = logger
+    }
+
+    /// The handlers that go before this one, in order, for a session whose messages may be
+    /// `maxPayload` bytes.
+    static func frameHandlers(maxPayload: Int, logger: Logger) -> [any ChannelHandler] {
+        [
+            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxPayload)),
+            WebSocketProtocolErrorHandler(),
+            WebSocketFrameValidator(logger: logger),
+            // Browsers and Node clients send a message as one frame; 1,024 fragments is far
+            // beyond any real client, and bounds the bookkeeping of a hostile one.
+            NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024, maxAccumulatedFrameSize: maxPayload),
+        ]
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = self.unwrapInboundIn(data)
         switch frame.opcode {
-        case .text, .binary:
-            guard self.fragments == nil else { return self.fail(context: context, code: .protocolError, "new message inside a fragmented one") }
-            if frame.fin {
-                self.deliver(opcode: frame.opcode, data: frame.unmaskedData, context: context)
-            } else {
-                self.fragments = (frame.opcode, frame.unmaskedData)
+        case .text:
+            // RFC 6455 §8.1: a text message is UTF-8; `ws` closes with 1007 otherwise.
+            let data = frame.unmaskedData
+            guard data.withUnsafeReadableBytes({ UTF8Validation.isValid($0) }) else {
+                return self.fail(context: context, code: .dataInconsistentWithMessage, "text message is not UTF-8")
             }
-        case .continuation:
-            guard case (let opcode, var data)? = self.fragments else { return self.fail(context: context, code: .protocolError, "stray continuation frame") }
-            self.fragments = nil
-            var chunk = frame.unmaskedData
-            guard data.readableBytes + chunk.readableBytes <= self.maxPayload else {
-                return self.fail(context: context, code: .messageTooLarge, "message larger than maxPayload")
-            }
-            data.writeBuffer(&chunk)
-            if frame.fin {
-                self.deliver(opcode: opcode, data: data, context: context)
-            } else {
-                self.fragments = (opcode, data)
-            }
+            self.deliver(opcode: .text, data: data, context: context)
+        case .binary:
+            self.deliver(opcode: .binary, data: frame.unmaskedData, context: context)
         case .ping:
             context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
         case .connectionClose:
@@ -99,10 +98,19 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? NIOWebSocketError, case .invalidFrameLength = error {
-            self.fail(context: context, code: .messageTooLarge, "frame larger than maxPayload")
-        } else {
+        switch error {
+        case is NIOWebSocketError:
+            // WebSocketProtocolErrorHandler has sent the close frame (1009 for a frame over
+            // maxPayload, 1002 otherwise) and closes.
+            self.closeSent = true
+            self.logger.info("closing websocket", metadata: ["reason": "\(error)", "eio.sid": "\(self.session.id)"])
+        case NIOWebSocketFrameAggregator.Error.accumulatedFrameSizeIsTooLarge:
+            self.fail(context: context, code: .messageTooLarge, "message larger than maxPayload")
+        case is NIOWebSocketFrameAggregator.Error:
             self.fail(context: context, code: .protocolError, "\(error)")
+        default:
+            self.logger.debug("websocket connection error", metadata: ["error": "\(error)", "eio.sid": "\(self.session.id)"])
+            context.close(promise: nil)
         }
     }
 
