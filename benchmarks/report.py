@@ -106,6 +106,17 @@ def main(path):
             cells += ["–", "–"]
         print(f"| {NAMES[t]} | " + " | ".join(cells) + " |")
 
+    slow = [(t, get(t, "slow-consumer")) for t in targets]
+    slow = [(t, r) for t, r in slow if r and not r.get("error")]
+    if slow:
+        print()
+        print("| server | slow consumers: RSS per stalled client at the peak | stalled clients disconnected | canary acked / sent | canary p50 / p99 / max ms |")
+        print("|---|---|---|---|---|")
+        for t, r in slow:
+            print(f"| {NAMES[t]} | {r['mibPerStalledClient']:.1f} MiB ({r['rssBeforeKiB'] / 1024:.0f} → {r['rssPeakKiB'] / 1024:.0f} MiB, "
+                  f"{r['stalled']} × {r['events']} × {r['payload']:,} B){note(r)} | {r['stalledDisconnected']} of {r['stalled']} in {r['seconds']:.0f} s | "
+                  f"{r['canaryAcked']:,} / {r['canarySent']:,} | {r['p50ms']:.2f} / {r['p99ms']:.1f} / {r['maxms']:.0f} |")
+
 
 if __name__ == "__main__":
     main(sys.argv[1])

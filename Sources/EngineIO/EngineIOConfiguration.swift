@@ -31,6 +31,12 @@ public struct EngineIOConfiguration: Sendable {
     /// polls, or a WebSocket whose socket buffer is full). An emit past it fails with
     /// ``EngineIOError/outboundQueueFull``; a volatile one is dropped. Node has no bound.
     public var maxBufferedPackets: Int
+    /// The most bytes that may wait for one session's transport, beside the packet count. Past
+    /// it, as past `maxBufferedPackets`, an emit fails with ``EngineIOError/outboundQueueFull``,
+    /// a volatile one is dropped and a broadcast skips the session; a session that stays there
+    /// for `pingTimeout` is closed as a slow consumer. One packet always fits an empty queue.
+    /// The default, 4 MiB, holds four messages of `maxPayload`'s default size. Node has no bound.
+    public var maxBufferedBytes: Int
     /// The most sessions the server holds at once; a handshake past it gets HTTP 503. It bounds
     /// the memory a flood of handshakes can take (sessions that never poll are closed by the
     /// heartbeat after `pingInterval + pingTimeout`). Node has no bound.
@@ -52,6 +58,7 @@ public struct EngineIOConfiguration: Sendable {
         cors: CORSConfiguration? = nil,
         cookie: CookieConfiguration? = nil,
         maxBufferedPackets: Int = 1024,
+        maxBufferedBytes: Int = 4 * 1024 * 1024,
         maxSessions: Int = 100_000,
         maxPacketsPerPoll: Int = 16,
         allowRequest: (@Sendable (EngineIORequest) async -> AllowRequestResult)? = nil
@@ -65,6 +72,7 @@ public struct EngineIOConfiguration: Sendable {
         self.cors = cors
         self.cookie = cookie
         self.maxBufferedPackets = maxBufferedPackets
+        self.maxBufferedBytes = maxBufferedBytes
         self.maxSessions = maxSessions
         self.maxPacketsPerPoll = max(1, maxPacketsPerPoll)
         self.allowRequest = allowRequest

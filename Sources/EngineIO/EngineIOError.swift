@@ -1,7 +1,7 @@
 /// Errors the engine reports to the code that calls it.
 public struct EngineIOError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: Sendable, Hashable {
-        /// The session's outbound queue is at `maxBufferedPackets`.
+        /// The session's outbound queue is at `maxBufferedPackets` or `maxBufferedBytes`.
         case outboundQueueFull
         /// The session is closed.
         case closed

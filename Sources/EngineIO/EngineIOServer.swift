@@ -22,6 +22,8 @@ public final class EngineIOServer: Sendable {
     private let sessions = Mutex<[String: EngineIOSocket]>([:])
     private let draining = Atomic(false)
     private let heapReclaimer = HeapReclaimer()
+    private let skippedDeliveries = Atomic<Int>(0)
+    private let skippedLog = RateLimitedLog(interval: .seconds(1))
 
     public init(
         path: String = "/engine.io/",
@@ -36,6 +38,21 @@ public final class EngineIOServer: Sendable {
         self.configuration = configuration
         self.application = application
         self.logger = logger
+    }
+
+    /// Broadcast deliveries skipped because the recipient's outbound queue was at its bound
+    /// (`maxBufferedPackets` or `maxBufferedBytes`), since the server started.
+    public var skippedBroadcastDeliveries: Int { self.skippedDeliveries.load(ordering: .relaxed) }
+
+    /// A broadcast skipped `session`, whose queue is full: counted, and logged at most once a
+    /// second (a stuck client in a busy room would otherwise log every broadcast).
+    package func broadcastSkipped(_ session: EngineIOSocket) {
+        let total = self.skippedDeliveries.add(1, ordering: .relaxed).newValue
+        if self.skippedLog.allow() {
+            self.logger.warning(
+                "broadcast skipped a client whose outbound queue is full",
+                metadata: ["eio.sid": "\(session.id)", "skipped.total": "\(total)"])
+        }
     }
 
     /// The number of open sessions.

@@ -75,9 +75,7 @@ extension Socket {
         }
         do {
             let reply = try handler(self, args)
-            if let ackID, let reply {
-                try self.send(.ack(reply, namespace: self.namespace.name, id: ackID))
-            }
+            if let ackID, let reply { self.sendAck(reply, id: ackID) }
             return nil
         } catch {
             return { await self.reportHandlerError(error, event: name) }
@@ -96,11 +94,21 @@ extension Socket {
                 return
             }
             let reply = try await handler(self, args)
-            if let ackID, let reply {
-                try self.send(.ack(reply, namespace: self.namespace.name, id: ackID))
-            }
+            if let ackID, let reply { self.sendAck(reply, id: ackID) }
         } catch {
             await self.reportHandlerError(error, event: name)
+        }
+    }
+
+    /// Answers an event's ack. Failing to is the connection's problem, not the handler's: the
+    /// client left, or does not read what it is sent (its queue is full, and the engine closes
+    /// it as a slow consumer). Logged at debug, not reported as a handler error, so that a
+    /// client flooding acked events while not reading cannot flood the log too.
+    private func sendAck(_ reply: [SocketIOValue], id: Int) {
+        do {
+            try self.send(.ack(reply, namespace: self.namespace.name, id: id))
+        } catch {
+            self.logger.debug("ack not sent", metadata: ["error": "\(error)", "ack.id": "\(id)"])
         }
     }
 

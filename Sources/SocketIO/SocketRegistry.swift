@@ -49,8 +49,8 @@ final class SocketRegistry: LocalNamespace {
         let refused = EngineIOSocket.send(frames, to: sessions, volatile: volatile)
         for (session, error) in refused where error.code == .outboundQueueFull {
             // One slow client must not fail a broadcast to the others. A session that closed
-            // meanwhile is expected; a full queue is worth a warning.
-            self.logger.warning("broadcast dropped for a socket", metadata: ["eio.sid": "\(session.id)", "error": "\(error)"])
+            // meanwhile is expected; a full queue is counted (and logged, rate-limited).
+            session.server.broadcastSkipped(session)
         }
         return sessions.count - refused.count
     }

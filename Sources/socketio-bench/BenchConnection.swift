@@ -30,6 +30,10 @@ final class BenchConnection: ChannelInboundHandler {
         /// A `broadcast` carrying its send time whenever the pacer says (a sender), or only
         /// listening; every client times the `bcast` deliveries it receives.
         case broadcast(sender: Bool)
+        /// A client that stops reading once connected and sends `events` `echo` events of
+        /// `payload` bytes each, with acks: the server's answers pile up for it (the slow
+        /// consumer of issue 11).
+        case stalled(events: Int, payload: Int)
     }
 
     private let mode: Mode
@@ -85,6 +89,8 @@ final class BenchConnection: ChannelInboundHandler {
             self.recorder.handshake(nanoseconds: NIODeadline.now().uptimeNanoseconds - self.startedAt.uptimeNanoseconds)
             self.connected.succeed(())
             switch self.mode {
+            case .stalled(let events, let payload):
+                self.stall(events: events, payload: payload, context: context)
             case .idle, .broadcast(sender: false), .closedLoop:
                 break  // a closed loop is started by `sendEcho()` once every client is connected
             case .echo, .broadcast(sender: true):
@@ -124,6 +130,16 @@ final class BenchConnection: ChannelInboundHandler {
         self.nextID += 1
         self.inFlight[id] = NIODeadline.now().uptimeNanoseconds
         self.send(text: "42\(id)[\"echo\",\(id)]", context: context)
+    }
+
+    /// Stops reading (the server's writes back up into its socket buffers, then its queues)
+    /// and sends the events, all at once: one frame, masked once, written `events` times.
+    private func stall(events: Int, payload: Int, context: ChannelHandlerContext) {
+        context.channel.setOption(.autoRead, value: false).whenComplete { _ in }
+        let text = "421[\"echo\",\"" + String(repeating: "x", count: max(0, payload)) + "\"]"
+        let frame = WebSocketWire.clientFrame(opcode: 0x1, payload: Array(text.utf8))
+        for _ in 0..<events { context.write(NIOAny(frame), promise: nil) }
+        context.flush()
     }
 
     /// Sends one `broadcast` carrying its send time (on the connection's loop).

@@ -35,12 +35,14 @@ struct Options {
     var duration = 30.0
     var senders = 10
     var rounds = 1
+    var payload = 900_000
+    var events = 100
 
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
         var rest = arguments[...]
-        guard let scenario = rest.popFirst(), ["idle", "echo", "polling", "throughput", "broadcast", "connect-storm"].contains(scenario) else {
-            throw BenchError("usage: socketio-bench idle|echo|polling|throughput|broadcast|connect-storm --port P --pid PID [-n N] [--rate R] [--senders K] [--duration S]")
+        guard let scenario = rest.popFirst(), ["idle", "echo", "polling", "throughput", "broadcast", "connect-storm", "slow-consumer"].contains(scenario) else {
+            throw BenchError("usage: socketio-bench idle|echo|polling|throughput|broadcast|connect-storm|slow-consumer --port P --pid PID [-n N] [--rate R] [--senders K] [--duration S] [--payload B] [--events E]")
         }
         options.scenario = scenario
         while let flag = rest.popFirst() {
@@ -54,6 +56,8 @@ struct Options {
             case "--duration": options.duration = Double(value) ?? 0
             case "--senders": options.senders = Int(value) ?? 0
             case "--rounds": options.rounds = Int(value) ?? 0
+            case "--payload": options.payload = Int(value) ?? 0
+            case "--events": options.events = Int(value) ?? 0
             default: throw BenchError("unknown option \(flag)")
             }
         }
@@ -65,6 +69,10 @@ struct Options {
         guard options.duration > 0, options.duration <= 600 else { throw BenchError("--duration must be in (0, 600]") }
         guard (1...options.count).contains(options.senders) || options.scenario != "broadcast" else { throw BenchError("--senders must be 1...n") }
         guard (1...5).contains(options.rounds) else { throw BenchError("--rounds must be 1...5") }
+        guard (1...10_000_000).contains(options.payload), (1...10_000).contains(options.events) else {
+            throw BenchError("--payload must be 1...10000000 and --events 1...10000")
+        }
+        guard options.scenario != "slow-consumer" || options.count <= 100 else { throw BenchError("slow-consumer: -n must be 1...100") }
         guard options.port > 0, options.pid > 0, ProcessStats.read(pid: options.pid) != nil else {
             throw BenchError("--port and --pid of a running server are needed")
         }
@@ -188,6 +196,48 @@ case "broadcast":
         ("scenario", "\"broadcast\""), ("clients", "\(channels.count)"), ("senders", "\(senders)"), ("broadcasts", "\(sent)"),
         ("deliveries", "\(deliveries.count)"), ("deliveriesPerSecond", format(Double(deliveries.count) / wall)),
         ("p50ms", format(deliveries.p50)), ("p99ms", format(deliveries.p99)), ("maxms", format(deliveries.max)), ("serverCPUPercent", format(cpu)),
+    ])
+case "slow-consumer":
+    // One canary echoes at --rate while -n clients stop reading and each send --events echoes
+    // of --payload bytes with acks. The server's memory must stay bounded (each stalled client
+    // costs about its outbound bound), the canary must keep getting its acks, and the stalled
+    // clients must be disconnected.
+    var clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder)
+    clients.mode = .echo
+    let canary = await clients.open(1)
+    recorder.begin()
+    try await clients.startPacing(rate: options.rate)
+    try await Task.sleep(for: .seconds(1))
+    let before = serverStats()
+    let began = NIODeadline.now()
+    let stalled = await clients.open(options.count) { _ in .stalled(events: options.events, payload: options.payload) }
+    var peak = before.rssKiB
+    while NIODeadline.now() < began + .nanoseconds(Int64(options.duration * 1e9)) {
+        try await Task.sleep(for: .milliseconds(200))
+        peak = max(peak, serverStats().rssKiB)
+    }
+    let end = serverStats()
+    recorder.stop()
+    try await clients.stopPacing()
+    // A client that does not read does not see its connection end either: read again, and a
+    // connection the server closed shows its end once the backlog is read.
+    for channel in stalled { channel.setOption(.autoRead, value: true).whenComplete { _ in channel.read() } }
+    try await Task.sleep(for: .seconds(2))
+    let summary = recorder.summary
+    let stillOpen = stalled.filter(\.isActive).count
+    await Clients.close(canary + stalled)
+    let offered = Double(options.events) * Double(options.payload) / 1_048_576
+    let perClient = Double(peak - before.rssKiB) / 1024 / Double(max(1, stalled.count))
+    print("stalled clients \(stalled.count), each sending \(options.events) × \(options.payload) B with acks (\(format(offered)) MiB of answers)")
+    print("server RSS  \(before.rssKiB) KiB before, peak \(peak) KiB, \(end.rssKiB) KiB at the end: \(format(perClient)) MiB per stalled client at the peak")
+    print("stalled clients disconnected by the server within \(format(options.duration)) s: \(stalled.count - stillOpen) of \(stalled.count)")
+    print("canary: sent \(summary.sent), acked \(summary.acked); ack RTT ms p50 \(format(summary.p50)) p99 \(format(summary.p99)) max \(format(summary.max))")
+    print(json: [
+        ("scenario", "\"slow-consumer\""), ("stalled", "\(stalled.count)"), ("events", "\(options.events)"), ("payload", "\(options.payload)"),
+        ("rssBeforeKiB", "\(before.rssKiB)"), ("rssPeakKiB", "\(peak)"), ("rssEndKiB", "\(end.rssKiB)"), ("mibPerStalledClient", format(perClient)),
+        ("stalledDisconnected", "\(stalled.count - stillOpen)"), ("seconds", format(options.duration)),
+        ("canarySent", "\(summary.sent)"), ("canaryAcked", "\(summary.acked)"), ("p50ms", format(summary.p50)), ("p99ms", format(summary.p99)),
+        ("maxms", format(summary.max)),
     ])
 default:
     // echo and polling (open loop at --rate), and throughput (closed loop).

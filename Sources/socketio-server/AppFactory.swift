@@ -133,6 +133,7 @@ enum AppFactory {
             cors: cors,
             cookie: cookieName.isEmpty ? nil : CookieConfiguration(name: cookieName),
             maxBufferedPackets: settings.int("max-buffered-packets"),
+            maxBufferedBytes: settings.int("max-buffered-bytes"),
             maxSessions: settings.int("max-sessions"),
             maxPacketsPerPoll: settings.int("max-packets-per-poll")
         )

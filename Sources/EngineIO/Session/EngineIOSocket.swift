@@ -22,10 +22,15 @@ public final class EngineIOSocket: @unchecked Sendable {
     /// The HTTP request that opened the session.
     public let request: EngineIORequest
 
-    let server: EngineIOServer
-    /// Frames accepted by `send` and not yet handed to a transport. Bounded by
-    /// `maxBufferedPackets`; atomic because `send` is called from any thread.
+    package let server: EngineIOServer
+    /// Frames accepted by `send` and not yet handed to a transport, and their bytes. Bounded by
+    /// `maxBufferedPackets` and `maxBufferedBytes`; atomic because `send` is called from any
+    /// thread.
     private let queued = Atomic<Int>(0)
+    private let queuedBytes = Atomic<Int>(0)
+    /// Set when a send was refused for the bound, cleared once the queue has drained to half
+    /// of it. While set, a timer on the loop closes the session after `pingTimeout`.
+    private let overBound = Atomic(false)
     /// Set once the session closes, readable from any thread so that `send` can say so.
     private let closedFlag = Atomic(false)
 
@@ -58,6 +63,8 @@ public final class EngineIOSocket: @unchecked Sendable {
     var finalPollTimer: Scheduled<Void>?
     /// The server is shutting down: polls get what is buffered, then 503.
     var shuttingDown = false
+    /// Closes a client that stays over the outbound bound (a slow consumer).
+    var slowConsumerTimer: Scheduled<Void>?
 
     init(id: String, eventLoop: any EventLoop, request: EngineIORequest, transport: Transport, server: EngineIOServer) {
         self.id = id
@@ -94,11 +101,12 @@ public final class EngineIOSocket: @unchecked Sendable {
     /// - Parameters:
     ///   - frames: encoded packets, for instance from `SocketIOPacket.encode()`.
     ///   - volatile: drop the frames instead of queueing them when the transport cannot take them
-    ///     now (Socket.IO's `volatile` flag).
-    /// - Throws: ``EngineIOError/outboundQueueFull`` when `maxBufferedPackets` frames already
-    ///   wait, ``EngineIOError/closed`` once the session has closed; nothing is queued then.
+    ///     now, or the queue is at its bound (Socket.IO's `volatile` flag).
+    /// - Throws: ``EngineIOError/outboundQueueFull`` when `maxBufferedPackets` frames or
+    ///   `maxBufferedBytes` bytes already wait, ``EngineIOError/closed`` once the session has
+    ///   closed; nothing is queued then.
     public func send(_ frames: [EngineIOFrame], volatile: Bool = false) throws(EngineIOError) {
-        try self.admit(frames.count, volatile: volatile)
+        try self.admit(frames, volatile: volatile)
         if self.eventLoop.inEventLoop {
             self.enqueue(frames, volatile: volatile)
         } else {
@@ -118,7 +126,7 @@ public final class EngineIOSocket: @unchecked Sendable {
         var byLoop: [(loop: any EventLoop, sessions: [EngineIOSocket])] = []
         for session in sessions {
             do {
-                try session.admit(frames.count, volatile: volatile)
+                try session.admit(frames, volatile: volatile)
             } catch {
                 refused.append((session, error))
                 continue
@@ -140,17 +148,73 @@ public final class EngineIOSocket: @unchecked Sendable {
     }
 
     /// Counts frames against the outbound bound (volatile ones are counted when written).
-    private func admit(_ count: Int, volatile: Bool) throws(EngineIOError) {
+    private func admit(_ frames: [EngineIOFrame], volatile: Bool) throws(EngineIOError) {
         guard !self.closedFlag.load(ordering: .relaxed) else { throw .closed }
         guard !volatile else { return }
-        let limit = self.server.configuration.maxBufferedPackets
+        let configuration = self.server.configuration
+        let count = frames.count
+        let bytes = Self.byteCount(frames)
         let total = self.queued.add(count, ordering: .relaxed).newValue
+        let totalBytes = self.queuedBytes.add(bytes, ordering: .relaxed).newValue
         // One packet always fits an empty queue, even when its attachments make it longer
-        // than the limit; otherwise a large binary event could never be sent.
-        if total > limit, total - count > 0 {
+        // than the limits; otherwise a large binary event could never be sent.
+        let wasEmpty = total - count == 0
+        if !wasEmpty, total > configuration.maxBufferedPackets || totalBytes > configuration.maxBufferedBytes {
             self.queued.subtract(count, ordering: .relaxed)
+            self.queuedBytes.subtract(bytes, ordering: .relaxed)
+            self.refusedForTheBound()
             throw .outboundQueueFull
         }
+    }
+
+    /// The bytes of frames, as they count against `maxBufferedBytes`.
+    static func byteCount(_ frames: some Sequence<EngineIOFrame>) -> Int {
+        frames.reduce(0) { $0 + $1.byteCount }
+    }
+
+    /// Frames left the queue (written, or dropped with the session).
+    func released(_ frames: some Collection<EngineIOFrame>) {
+        guard !frames.isEmpty else { return }
+        self.queued.subtract(frames.count, ordering: .relaxed)
+        let bytes = self.queuedBytes.subtract(Self.byteCount(frames), ordering: .relaxed).newValue
+        if self.overBound.load(ordering: .relaxed) {
+            let configuration = self.configuration
+            let packets = self.queued.load(ordering: .relaxed)
+            if bytes <= configuration.maxBufferedBytes / 2, packets <= configuration.maxBufferedPackets / 2 {
+                // Drained well below the bound: the client reads again.
+                self.overBound.store(false, ordering: .relaxed)
+                self.slowConsumerTimer?.cancel()
+                self.slowConsumerTimer = nil
+            }
+        }
+    }
+
+    /// Frames joined the queue outside `admit` (volatile frames when written, the engine's own).
+    private func added(_ frames: some Collection<EngineIOFrame>) {
+        self.queued.add(frames.count, ordering: .relaxed)
+        self.queuedBytes.add(Self.byteCount(frames), ordering: .relaxed)
+    }
+
+    /// A send found the queue at its bound. A client that stays there for `pingTimeout`
+    /// does not read what it is sent and is disconnected as a slow consumer; meanwhile its
+    /// sends fail and broadcasts skip it. Node has no bound and lets the memory grow.
+    private func refusedForTheBound() {
+        guard !self.overBound.exchange(true, ordering: .relaxed) else { return }
+        let arm = {
+            guard !self.isClosed, self.slowConsumerTimer == nil, self.overBound.load(ordering: .relaxed) else { return }
+            self.slowConsumerTimer = self.eventLoop.scheduleTask(in: self.configuration.pingTimeout) {
+                self.slowConsumerTimer = nil
+                guard self.overBound.load(ordering: .relaxed), !self.isClosed else { return }
+                self.logger.warning(
+                    "slow consumer: outbound queue over its bound for pingTimeout; closing session",
+                    metadata: [
+                        "queued.packets": "\(self.queued.load(ordering: .relaxed))",
+                        "queued.bytes": "\(self.queuedBytes.load(ordering: .relaxed))",
+                    ])
+                self.close(reason: .transportError)
+            }
+        }
+        if self.eventLoop.inEventLoop { arm() } else { self.eventLoop.execute(arm) }
     }
 
     /// Sends one text message (`4<text>`).
@@ -170,12 +234,12 @@ public final class EngineIOSocket: @unchecked Sendable {
     /// Adds frames to the buffer and writes what the transport can take.
     private func enqueue(_ frames: [EngineIOFrame], volatile: Bool) {
         guard !self.isClosed else {
-            if !volatile { self.queued.subtract(frames.count, ordering: .relaxed) }
+            if !volatile { self.released(frames) }
             return
         }
         if volatile {
-            guard self.canWriteNow else { return }
-            self.queued.add(frames.count, ordering: .relaxed)
+            guard self.canWriteNow, self.queuedBytes.load(ordering: .relaxed) < self.configuration.maxBufferedBytes else { return }
+            self.added(frames)
         }
         for frame in frames { self.buffer.append(frame) }
         self.flush()
@@ -183,7 +247,7 @@ public final class EngineIOSocket: @unchecked Sendable {
 
     /// Queues a frame the engine sends on its own (ping, noop), outside the bound.
     func enqueueControl(_ frame: EngineIOFrame) {
-        self.queued.add(1, ordering: .relaxed)
+        self.added(CollectionOfOne(frame))
         self.buffer.append(frame)
         self.flush()
     }
@@ -211,9 +275,10 @@ public final class EngineIOSocket: @unchecked Sendable {
                 written += 1
             }
             if written > 0 {
+                let sent = self.buffer[..<written]
+                self.released(sent)
                 self.buffer.removeFirst(written)
                 channel.flush()
-                self.queued.subtract(written, ordering: .relaxed)
             }
         case .inMemory(let peer):
             let frames = self.drainBuffer()
@@ -236,7 +301,7 @@ public final class EngineIOSocket: @unchecked Sendable {
     func drainBuffer() -> [EngineIOFrame] {
         let frames = self.buffer
         self.buffer = []
-        if !frames.isEmpty { self.queued.subtract(frames.count, ordering: .relaxed) }
+        self.released(frames)
         return frames
     }
 
@@ -245,7 +310,7 @@ public final class EngineIOSocket: @unchecked Sendable {
         let count = min(self.buffer.count, self.configuration.maxPacketsPerPoll)
         let frames = Array(self.buffer.prefix(count))
         self.buffer.removeFirst(count)
-        if count > 0 { self.queued.subtract(count, ordering: .relaxed) }
+        self.released(frames)
         return frames
     }
 
@@ -288,6 +353,8 @@ public final class EngineIOSocket: @unchecked Sendable {
         self.stopHeartbeat()
         self.upgradeTimer?.cancel()
         self.upgradeTimer = nil
+        self.slowConsumerTimer?.cancel()
+        self.slowConsumerTimer = nil
         if let probe = self.probe {
             self.probe = nil
             probe.abort()
@@ -323,8 +390,9 @@ public final class EngineIOSocket: @unchecked Sendable {
                 // Socket.IO DISCONNECT is not lost) or `6` (the client's own close, whose GET
                 // may arrive just after its POST on another connection). What the pending poll
                 // cannot carry waits for the next one, until the ping timeout.
-                self.buffer.append(clientInitiated ? .noop : .close)
-                self.queued.add(1, ordering: .relaxed)
+                let last: EngineIOFrame = clientInitiated ? .noop : .close
+                self.buffer.append(last)
+                self.added(CollectionOfOne(last))
                 if let poll = self.pendingPoll {
                     self.pendingPoll = nil
                     poll.respond(frames: self.takePollPayload())

@@ -1,7 +1,7 @@
 /// Errors the Socket.IO layer reports to application code.
 public struct SocketIOError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: Sendable, Hashable {
-        /// The socket's outbound queue is full (`maxBufferedPackets`); nothing was sent.
+        /// The socket's outbound queue is full (`maxBufferedPackets` or `maxBufferedBytes`); nothing was sent.
         case outboundQueueFull
         /// The socket is not connected (any more).
         case disconnected

@@ -46,6 +46,8 @@ struct OptionSpec: Sendable {
                    help: "Set a sticky-session cookie with this name on the handshake (e.g. io). Empty: none."),
         OptionSpec(name: "max-buffered-packets", aliases: [], kind: .integer(minimum: 1), defaultValue: "1024", valueName: "n",
                    help: "Packets that may wait for one client before emits to it fail."),
+        OptionSpec(name: "max-buffered-bytes", aliases: [], kind: .integer(minimum: 1024), defaultValue: "4194304", valueName: "bytes",
+                   help: "Bytes that may wait for one client before emits to it fail; a client that stays over it for the ping timeout is disconnected as a slow consumer."),
         OptionSpec(name: "max-sessions", aliases: [], kind: .integer(minimum: 1), defaultValue: "100000", valueName: "n",
                    help: "Open sessions at most; further handshakes get HTTP 503."),
         OptionSpec(name: "max-connections", aliases: [], kind: .integer(minimum: 1), defaultValue: "100000", valueName: "n",
