@@ -78,6 +78,7 @@ let package = Package(
                 "EngineIOProtocol",
                 "SocketIOProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

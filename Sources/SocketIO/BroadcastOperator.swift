@@ -1,5 +1,6 @@
 import EngineIO
 import NIOCore
+import NIOPosix
 public import SocketIOProtocol
 import Synchronization
 
@@ -165,25 +166,31 @@ public struct BroadcastTimeoutOperator: Sendable {
         let packet = SocketIOPacket.event(event, args, namespace: namespace.name)
         var options = self.operator.options
         options.flags.timeout = self.timeout
-        return try await withCheckedThrowingContinuation { continuation in
-            collector.start(continuation)
-            let timer = Task {
-                try? await Task.sleep(for: self.timeout)
-                collector.timeOut()
-            }
-            collector.onFinish { timer.cancel() }
-            adapter.broadcastWithAck(packet, options: options, onClientCount: { collector.expect($0) }, onAck: { collector.answer($0) })
-            if options.flags.local {
-                collector.setServerCount(1)
-            } else {
-                Task {
-                    do {
-                        collector.setServerCount(try await adapter.serverCount())
-                    } catch {
-                        collector.fail(error)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                collector.start(continuation)
+                // Cancelled before the collector had its continuation: the handler found nothing.
+                if Task.isCancelled { collector.fail(CancellationError()) }
+                // The timeout is an event-loop timer, not a task that sleeps.
+                let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(self.timeout)) {
+                    collector.timeOut()
+                }
+                collector.onFinish { timer.cancel() }
+                adapter.broadcastWithAck(packet, options: options, onClientCount: { collector.expect($0) }, onAck: { collector.answer($0) })
+                if options.flags.local {
+                    collector.setServerCount(1)
+                } else {
+                    Task {
+                        do {
+                            collector.setServerCount(try await adapter.serverCount())
+                        } catch {
+                            collector.fail(error)
+                        }
                     }
                 }
             }
+        } onCancel: {
+            collector.fail(CancellationError())
         }
     }
 }

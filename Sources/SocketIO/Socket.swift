@@ -166,22 +166,29 @@ public final class Socket: Sendable {
         try await self.emitWithAck(event, arguments: args, timeout: timeout)
     }
 
-    /// Sends an event and waits for the client's ack.
+    /// Sends an event and waits for the client's ack. A cancelled task stops waiting at once
+    /// with `CancellationError` (a late ack is then ignored).
     public func emitWithAck(_ event: String, arguments: [SocketIOValue], timeout: Duration? = nil) async throws -> [SocketIOValue] {
-        try await withCheckedThrowingContinuation { continuation in
-            // Ack ids are the namespace's, as Node's `nsp._ids`: a broadcast with acks then
-            // carries one id to every recipient.
-            let id = self.namespace.nextAckID()
-            guard self.expectAck(id, timeout: timeout, { continuation.resume(with: $0) }) else {
-                continuation.resume(throwing: AckError.disconnected)
-                return
+        // Ack ids are the namespace's, as Node's `nsp._ids`: a broadcast with acks then
+        // carries one id to every recipient.
+        let id = self.namespace.nextAckID()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                guard self.expectAck(id, timeout: timeout, { continuation.resume(with: $0) }) else {
+                    continuation.resume(throwing: AckError.disconnected)
+                    return
+                }
+                // Cancelled before the ack was registered: the handler below found nothing.
+                if Task.isCancelled { return self.failAck(id, with: CancellationError()) }
+                do {
+                    self.notifyOutgoing(event, arguments)
+                    try self.send(SocketIOPacket.event(event, arguments, namespace: self.namespace.name, id: id))
+                } catch {
+                    self.failAck(id, with: error)
+                }
             }
-            do {
-                self.notifyOutgoing(event, arguments)
-                try self.send(SocketIOPacket.event(event, arguments, namespace: self.namespace.name, id: id))
-            } catch {
-                self.failAck(id, with: error)
-            }
+        } onCancel: {
+            self.failAck(id, with: CancellationError())
         }
     }
 

@@ -59,6 +59,12 @@ final class MessageRouter: Sendable {
         self.routes.withLock { $0.adapters[adapter.namespace.name] = adapter }
     }
 
+    /// Fails what every namespace's adapter still waits for (shutdown).
+    func failPendingRequests(_ error: any Error) {
+        let adapters = self.routes.withLock { Array($0.adapters.values) }
+        for adapter in adapters { adapter.pending.failAll(error) }
+    }
+
     /// The adapter of a namespace this server has.
     func adapter(namespace: String) -> RedisNamespaceAdapter? {
         self.routes.withLock { $0.adapters[namespace] }

@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import SocketIO
 import SocketIOProtocol
 import Synchronization
@@ -9,7 +11,7 @@ final class PendingRequests: Sendable {
         var expected: Int
         var answers: [SocketIOValue] = []
         var continuation: CheckedContinuation<[SocketIOValue], any Error>
-        var timer: Task<Void, Never>?
+        var timer: Scheduled<Void>?
     }
 
     /// Streams for broadcasts with acks: client counts and acks, kept until their timeout.
@@ -20,6 +22,12 @@ final class PendingRequests: Sendable {
 
     private let waiting = Mutex<[String: Waiting]>([:])
     private let ackStreams = Mutex<[String: AckStream]>([:])
+    /// Where the timeouts run: event-loop timers, not tasks that sleep.
+    private let eventLoop: any EventLoop
+
+    init(eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) {
+        self.eventLoop = eventLoop
+    }
 
     /// Waits for `expected` answers to request `id` (sent by `send`, after registration).
     func wait(for id: String, expected: Int, timeout: Duration, operation: String, send: () -> Void) async throws -> [SocketIOValue] {
@@ -27,15 +35,26 @@ final class PendingRequests: Sendable {
             send()
             return []
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            let timer = Task {
-                try? await Task.sleep(for: timeout)
-                guard !Task.isCancelled else { return }
-                self.waiting.withLock { $0.removeValue(forKey: id) }?.continuation.resume(throwing: AdapterError.timeout(operation))
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let timer = self.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+                    self.fail(id, AdapterError.timeout(operation))
+                }
+                self.waiting.withLock { $0[id] = Waiting(expected: expected, continuation: continuation, timer: timer) }
+                // Cancelled before the request was registered: the handler below found nothing.
+                if Task.isCancelled { return self.fail(id, CancellationError()) }
+                send()
             }
-            self.waiting.withLock { $0[id] = Waiting(expected: expected, continuation: continuation, timer: timer) }
-            send()
+        } onCancel: {
+            self.fail(id, CancellationError())
         }
+    }
+
+    /// Ends request `id` with `error`, if it still waits.
+    private func fail(_ id: String, _ error: any Error) {
+        guard let entry = self.waiting.withLock({ $0.removeValue(forKey: id) }) else { return }
+        entry.timer?.cancel()
+        entry.continuation.resume(throwing: error)
     }
 
     /// One answer to request `id`; unknown ids (someone else's, or too late) are ignored.
@@ -57,8 +76,7 @@ final class PendingRequests: Sendable {
 
     func openAckStream(_ id: String, _ stream: AckStream, for duration: Duration) {
         self.ackStreams.withLock { $0[id] = stream }
-        Task {
-            try? await Task.sleep(for: duration)
+        self.eventLoop.scheduleTask(in: TimeAmount(duration)) {
             _ = self.ackStreams.withLock { $0.removeValue(forKey: id) }
         }
     }

@@ -83,9 +83,17 @@ public final class RedisClusterAdapter: SocketIOAdapterFactory, Sendable {
         set { self.redisBox.withLock { $0 = newValue } }
     }
 
-    /// Keeps the Redis connections up until the calling task is cancelled.
+    /// Keeps the Redis connections up until the calling task is cancelled. Then every request
+    /// still waiting for other servers (`fetchSockets`, `serverSideEmitWithAck`, …) fails with
+    /// ``AdapterError`` at once, rather than at its timeout.
     public func run() async {
-        await self.redisClient?.run()
+        if let client = self.redisClient {
+            await client.run()
+        } else {
+            // Another pub/sub (tests' in-memory broker): nothing to keep up; wait for the end.
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        }
+        self.context.router.failPendingRequests(AdapterError.unavailable("the server is shutting down"))
     }
 
     /// Broadcasts and requests not sent to other servers because Redis was away.
