@@ -15,7 +15,8 @@
 #   5. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
 #      socket.io-client bundle in Node and in headless Chromium (apt) against
 #      `socketio-server e2e`, and the official
-#      Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`.
+#      Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`;
+#   6. the libFuzzer targets (scripts/fuzz.sh), 20 s each (FUZZ_SECONDS to change it).
 # Usage: ./scripts/test.sh        (CI runs exactly this through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -153,3 +154,6 @@ if [ -n "$MIRROR" ] && [ -x "$CHECK" ]; then
 else
   step "official protocol suites: skipped (no socketio/socket.io mirror; set SOCKETIO_MONOREPO_GIT)"
 fi
+
+step "fuzzers: scripts/fuzz.sh, ${FUZZ_SECONDS:-20} s per target"
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}" ./scripts/fuzz.sh
