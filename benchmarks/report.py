@@ -117,6 +117,16 @@ def main(path):
                   f"{r['stalled']} × {r['events']} × {r['payload']:,} B){note(r)} | {r['stalledDisconnected']} of {r['stalled']} in {r['seconds']:.0f} s | "
                   f"{r['canaryAcked']:,} / {r['canarySent']:,} | {r['p50ms']:.2f} / {r['p99ms']:.1f} / {r['maxms']:.0f} |")
 
+    hostile = [(t, get(t, "hostile-json")) for t in targets]
+    hostile = [(t, r) for t, r in hostile if r and not r.get("error")]
+    if hostile:
+        print()
+        print("| server | hostile JSON: attack | canary acked / sent | canary p50 / p99 / max ms | server CPU |")
+        print("|---|---|---|---|---|")
+        for t, r in hostile:
+            print(f"| {NAMES[t]} | {r['attackers']} × {r['events']} events of {r['keys']:,} keys{note(r)} | "
+                  f"{r['canaryAcked']:,} / {r['canarySent']:,} | {r['p50ms']:.2f} / {r['p99ms']:.1f} / {r['maxms']:.0f} | {r['serverCPUPercent']:.0f} % |")
+
 
 if __name__ == "__main__":
     main(sys.argv[1])

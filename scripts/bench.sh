@@ -25,12 +25,12 @@ STAMP="$(date -u +%Y-%m-%dT%H%M%SZ)"
 RESULTS="$OUT/results-$STAMP.jsonl"
 
 if [ -n "${BENCH_QUICK:-}" ]; then
-  IDLE=1000 IDLE_LARGE=2000 ECHO_N=1000 ECHO_S=5 TP_S=5 BC_N=200 BC_RATE=50 BC_S=5 STORM=1000 POLL_N=200 POLL_S=5 SC_S=30
+  IDLE=1000 IDLE_LARGE=2000 ECHO_N=1000 ECHO_S=5 TP_S=5 BC_N=200 BC_RATE=50 BC_S=5 STORM=1000 POLL_N=200 POLL_S=5 SC_S=30 HJ_S=15
 else
-  IDLE=10000 IDLE_LARGE=19000 ECHO_N=10000 ECHO_S=30 TP_S=10 BC_N=1000 BC_RATE=100 BC_S=10 STORM=5000 POLL_N=1000 POLL_S=30 SC_S=40
+  IDLE=10000 IDLE_LARGE=19000 ECHO_N=10000 ECHO_S=30 TP_S=10 BC_N=1000 BC_RATE=100 BC_S=10 STORM=5000 POLL_N=1000 POLL_S=30 SC_S=40 HJ_S=20
 fi
 TARGETS="${BENCH_TARGETS:-swift raw node eventlet gevent uvicorn}"
-SCENARIOS="${BENCH_SCENARIOS:-idle idle-large echo throughput broadcast connect-storm polling slow-consumer}"
+SCENARIOS="${BENCH_SCENARIOS:-idle idle-large echo throughput broadcast connect-storm polling slow-consumer hostile-json}"
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
@@ -130,6 +130,10 @@ for scenario in $SCENARIOS; do
       broadcast) run broadcast "$target" broadcast -n "$BC_N" --senders 10 --rate "$BC_RATE" --duration "$BC_S" ;;
       connect-storm) run connect-storm "$target" connect-storm -n "$STORM" ;;
       polling) [ "$target" = raw ] || run polling "$target" polling -n "$POLL_N" --rate "$POLL_N" --duration "$POLL_S" ;;
+      hostile-json)
+        # Issue 11: 4 clients each send 5 events of a 100,000-key object (930 KB) while a
+        # canary echoes 20/s: the canary's acks show whether a loop is held.
+        case "$target" in swift | node) run hostile-json "$target" hostile-json -n 4 --events 5 --payload 100000 --rate 20 --duration "$HJ_S" ;; esac ;;
       slow-consumer)
         # Issue 11: 3 clients stop reading and send 100 acked 900 KB echoes each while a canary
         # echoes 20/s. Only the servers with a comparable echo app: ours and Node's.

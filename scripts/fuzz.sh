@@ -5,6 +5,7 @@
 #        FUZZ_SECONDS=20 ./scripts/fuzz.sh     another time budget (the test script uses 20)
 #        FUZZ_RUNS=10000000 ./scripts/fuzz.sh  a number of executions instead of a time
 #        ./scripts/fuzz.sh FuzzRESP FuzzMessagePack   some targets only
+#        FUZZ_ARGS=-detect_leaks=0 ./scripts/fuzz.sh  more libFuzzer flags
 #
 # Each target starts from its committed seeds (Fuzz/Corpus/TARGET, wire strings from the
 # protocol docs) plus what earlier runs here found (.build-fuzz/corpus/TARGET, not committed).
@@ -40,7 +41,7 @@ for target in $TARGETS; do
   log="$SCRATCH/$target.log"
   echo "== $target ${budget[*]}" >&2
   if "$BIN/$target" "$corpus" "Fuzz/Corpus/$target" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
-      -print_final_stats=1 -artifact_prefix="$SCRATCH/artifacts/$target-" >"$log" 2>&1; then
+      -print_final_stats=1 -artifact_prefix="$SCRATCH/artifacts/$target-" ${FUZZ_ARGS:-} >"$log" 2>&1; then
     runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)"
     seconds="$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' || true)"
     cov="$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)"

@@ -34,6 +34,10 @@ final class BenchConnection: ChannelInboundHandler {
         /// `payload` bytes each, with acks: the server's answers pile up for it (the slow
         /// consumer of issue 11).
         case stalled(events: Int, payload: Int)
+        /// A client that sends `events` `hostile` events (no handler, no ack: the cost is the
+        /// parse), each an object of `keys` distinct keys (the hostile JSON of issue 11:
+        /// quadratic to a parser that checks duplicates naively), and goes on reading.
+        case hostile(events: Int, keys: Int)
     }
 
     private let mode: Mode
@@ -91,6 +95,13 @@ final class BenchConnection: ChannelInboundHandler {
             switch self.mode {
             case .stalled(let events, let payload):
                 self.stall(events: events, payload: payload, context: context)
+            case .hostile(let events, let keys):
+                var text = "42[\"hostile\",{"
+                for key in 0..<keys { text += key == 0 ? "\"0\":0" : ",\"\(key)\":0" }
+                text += "}]"
+                let frame = WebSocketWire.clientFrame(opcode: 0x1, payload: Array(text.utf8))
+                for _ in 0..<events { context.write(NIOAny(frame), promise: nil) }
+                context.flush()
             case .idle, .broadcast(sender: false), .closedLoop:
                 break  // a closed loop is started by `sendEcho()` once every client is connected
             case .echo, .broadcast(sender: true):

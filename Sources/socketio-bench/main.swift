@@ -41,8 +41,8 @@ struct Options {
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
         var rest = arguments[...]
-        guard let scenario = rest.popFirst(), ["idle", "echo", "polling", "throughput", "broadcast", "connect-storm", "slow-consumer"].contains(scenario) else {
-            throw BenchError("usage: socketio-bench idle|echo|polling|throughput|broadcast|connect-storm|slow-consumer --port P --pid PID [-n N] [--rate R] [--senders K] [--duration S] [--payload B] [--events E]")
+        guard let scenario = rest.popFirst(), ["idle", "echo", "polling", "throughput", "broadcast", "connect-storm", "slow-consumer", "hostile-json"].contains(scenario) else {
+            throw BenchError("usage: socketio-bench idle|echo|polling|throughput|broadcast|connect-storm|slow-consumer|hostile-json --port P --pid PID [-n N] [--rate R] [--senders K] [--duration S] [--payload B] [--events E]")
         }
         options.scenario = scenario
         while let flag = rest.popFirst() {
@@ -72,7 +72,9 @@ struct Options {
         guard (1...10_000_000).contains(options.payload), (1...10_000).contains(options.events) else {
             throw BenchError("--payload must be 1...10000000 and --events 1...10000")
         }
-        guard options.scenario != "slow-consumer" || options.count <= 100 else { throw BenchError("slow-consumer: -n must be 1...100") }
+        guard !["slow-consumer", "hostile-json"].contains(options.scenario) || options.count <= 100 else {
+            throw BenchError("\(options.scenario): -n must be 1...100")
+        }
         guard options.port > 0, options.pid > 0, ProcessStats.read(pid: options.pid) != nil else {
             throw BenchError("--port and --pid of a running server are needed")
         }
@@ -196,6 +198,37 @@ case "broadcast":
         ("scenario", "\"broadcast\""), ("clients", "\(channels.count)"), ("senders", "\(senders)"), ("broadcasts", "\(sent)"),
         ("deliveries", "\(deliveries.count)"), ("deliveriesPerSecond", format(Double(deliveries.count) / wall)),
         ("p50ms", format(deliveries.p50)), ("p99ms", format(deliveries.p99)), ("maxms", format(deliveries.max)), ("serverCPUPercent", format(cpu)),
+    ])
+case "hostile-json":
+    // One canary echoes at --rate while -n clients each send --events events carrying an object
+    // of --payload keys (100,000 keys is the 930 KB message of issue 11, which held a loop for
+    // 21 s before the parser was linear). The canary's ack latency is what the attack costs
+    // everyone else.
+    var clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder)
+    clients.mode = .echo
+    let canary = await clients.open(1)
+    recorder.begin()
+    try await clients.startPacing(rate: options.rate)
+    try await Task.sleep(for: .seconds(1))
+    let start = serverStats()
+    let began = NIODeadline.now()
+    let attackers = await clients.open(options.count) { _ in .hostile(events: options.events, keys: options.payload) }
+    try await Task.sleep(for: .seconds(options.duration))
+    let end = serverStats()
+    let wall = Double((NIODeadline.now() - began).nanoseconds) / 1e9
+    recorder.stop()
+    try await clients.stopPacing()
+    try await Task.sleep(for: .milliseconds(500))
+    let summary = recorder.summary
+    await Clients.close(canary + attackers)
+    let cpu = (end.cpuSeconds - start.cpuSeconds) / wall * 100
+    print("attackers \(attackers.count), each sending \(options.events) events of an object with \(options.payload) keys; \(format(wall)) s")
+    print("canary: sent \(summary.sent), acked \(summary.acked); ack RTT ms p50 \(format(summary.p50)) p99 \(format(summary.p99)) max \(format(summary.max))")
+    print("server CPU  \(format(cpu)) %")
+    print(json: [
+        ("scenario", "\"hostile-json\""), ("attackers", "\(attackers.count)"), ("events", "\(options.events)"), ("keys", "\(options.payload)"),
+        ("canarySent", "\(summary.sent)"), ("canaryAcked", "\(summary.acked)"), ("p50ms", format(summary.p50)), ("p99ms", format(summary.p99)),
+        ("maxms", format(summary.max)), ("serverCPUPercent", format(cpu)),
     ])
 case "slow-consumer":
     // One canary echoes at --rate while -n clients stop reading and each send --events echoes

@@ -79,6 +79,56 @@ struct HTTPHardeningTests {
         #expect(!connection.isActive)
     }
 
+    /// Found by the review of issue 11: our check read `Connection: Upgrade<TAB>` as an upgrade,
+    /// NIO's parser did not, and went on parsing the pipelined request after it; that request's
+    /// head reached the WebSocket decoder (a trap in `NIOAny`).
+    @Test func anUpgradeNIOsParserDoesNotSeeIsAbandoned() throws {
+        let harness = EngineHarness()
+        let connection = try harness.connect()
+        try connection.sendRaw(
+            "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\t\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                + "GET /engine.io/?EIO=4&transport=nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        harness.loop.run()
+        #expect(!connection.isActive)
+        #expect(harness.engine.sessionCount == 0)
+    }
+
+    @Test func framesSentRightAfterTheUpgradeRequestAreRead() throws {
+        let harness = EngineHarness()
+        let connection = try harness.connect()
+        var bytes = ByteBuffer(
+            string: "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        var frame = WebSocketWire.clientFrame(opcode: 0x1, payload: Array("4early".utf8))
+        bytes.writeBuffer(&frame)
+        try connection.channel.writeInbound(bytes)
+        harness.loop.run()
+        #expect(try connection.readResponse()?.status == 101)
+        let frames = try connection.readFrames()
+        #expect(frames.map(\.text).dropFirst() == ["4early"])
+    }
+
+    /// Found by the review: a request with `Upgrade: h2c` (any protocol) makes NIO's parser
+    /// stop reading HTTP after it; answered with keep-alive, the next request waited 60 s.
+    @Test("an upgrade we do not take closes the connection after its answer", arguments: ["h2c", "websocket"])
+    func upgradeNotTaken(protocolName: String) throws {
+        let harness = EngineHarness()
+        let connection = try harness.connect()
+        let response = try connection.request(
+            "GET", "/engine.io/?EIO=4&transport=polling", headers: [("Upgrade", protocolName), ("Connection", "Upgrade")])
+        #expect(response.header("connection") == "close")
+        #expect(!connection.isActive)
+    }
+
+    @Test func aHeadLargerThanTheLimitIsRefusedEvenInOneRead() throws {
+        let harness = EngineHarness()
+        let connection = try harness.connect()
+        let response = try connection.request("GET", "/engine.io/?EIO=4&transport=nope", headers: [("X-Big", String(repeating: "a", count: 17_000))])
+        #expect(response.status == 431)
+        #expect(!connection.isActive)
+    }
+
     @Test func aRequestWithoutHostIsRefused() throws {
         let harness = EngineHarness()
         let connection = try harness.connect()

@@ -65,6 +65,21 @@ struct WebSocketStrictnessTests {
         #expect(try connection.readFrames().last?.payload == [0x0F, 0xA0])
     }
 
+    /// Found by the review of issue 11: pings from a client that does not read piled pongs up
+    /// in the socket's buffer without bound.
+    @Test func pingsAreNotAnsweredWhileTheSocketIsFull() throws {
+        let harness = EngineHarness()
+        let connection = try harness.connect()
+        _ = try connection.upgrade("/engine.io/?EIO=4&transport=websocket")
+        _ = try connection.readFrame()
+        try connection.sendFrame(opcode: 0x9, [1])
+        #expect(try connection.readFrames().map(\.opcode) == [0xA])
+        connection.channel.isWritable = false
+        for _ in 0..<100 { try connection.sendFrame(opcode: 0x9, Array(repeating: 7, count: 125)) }
+        #expect(try connection.readFrames().isEmpty)
+        #expect(connection.isActive)
+    }
+
     @Test func tooManyFragmentsAreRefused() throws {
         let harness = EngineHarness()
         let connection = try harness.connect()

@@ -13,12 +13,12 @@ import requests
 import socketio
 
 
-def _start_server():
+def _start_server(*extra):
     binary = os.environ.get("SOCKETIO_SERVER_BIN", ".build/debug/socketio-server")
     proc = subprocess.Popen(
         # A short drain: a python-engineio client can lose its last POST (DISCONNECT and close)
         # when it disconnects during a poll, and the drain would wait for that session.
-        [binary, "e2e", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning", "--drain-timeout", "1000"],
+        [binary, "e2e", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning", "--drain-timeout", "1000", *extra],
         stdout=subprocess.PIPE,
         text=True,
     )

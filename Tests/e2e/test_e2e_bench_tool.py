@@ -85,6 +85,26 @@ def test_connect_storm(ours):
     assert result["connections"] == 200
 
 
+def test_slow_consumers_are_disconnected_and_the_canary_keeps_its_acks():
+    # A short ping timeout, so that the slow-consumer close (pingTimeout over the bound) comes
+    # within the run; the heartbeat itself (25 s + 1 s) does not.
+    proc, url = _start_server("--ping-timeout", "1000")
+    try:
+        port = int(url.rsplit(":", 1)[1])
+        result = bench("slow-consumer", port, proc.pid, "-n", 2, "--events", 20, "--payload", 500000, "--rate", 20, "--duration", 6)
+        assert result["stalledDisconnected"] == 2
+        assert result["canarySent"] > 50
+        assert result["canaryAcked"] == result["canarySent"]
+    finally:
+        assert terminate(proc) == 0
+
+
+def test_hostile_json_leaves_the_canary_its_acks(ours):
+    result = bench("hostile-json", *ours, "-n", 2, "--events", 2, "--payload", 20000, "--rate", 20, "--duration", 2)
+    assert result["canarySent"] > 20
+    assert result["canaryAcked"] == result["canarySent"]
+
+
 def test_the_raw_ceiling_echoes_and_broadcasts(ceiling):
     echo = bench("echo", *ceiling, "-n", 40, "--rate", 80, "--duration", 2)
     assert echo["sent"] > 100 and echo["acked"] == echo["sent"]

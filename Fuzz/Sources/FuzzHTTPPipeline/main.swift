@@ -24,7 +24,7 @@ runLibFuzzer { data, size in
         try? loop.syncShutdownGracefully()
     }
     do {
-        try HTTPServer.configure(channel: channel, engines: [engine], responder: { _ in .notFound }, maxRequestBody: 4096,
+        try HTTPServer.configure(channel: channel, engines: [engine], responder: nil, maxRequestBody: 4096,
             limits: HTTPServerLimits(maxHeaderBytes: 2048, maxURIBytes: 512), logger: Quiet.logger)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 4000)).wait()
     } catch {

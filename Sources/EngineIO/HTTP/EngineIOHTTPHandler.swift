@@ -47,7 +47,8 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     private let engines: [EngineIOServer]
-    private let responder: HTTPResponder
+    /// The application's HTTP; `nil`: none, every other path gets 404 at once (no task).
+    private let responder: HTTPResponder?
     private let maxRequestBody: Int
     private let limits: HTTPServerLimits
     private let logger: Logger
@@ -58,9 +59,11 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// The GET this connection holds for a session, to report if the connection drops or the
     /// answer cannot be written.
     private var pendingPoll: (id: Int, session: EngineIOSocket, responder: EngineHTTPResponder)?
+    /// Bytes the client sent after its upgrade request, before the 101 (see `upgradeToWebSocket`).
+    private var bytesAfterUpgrade: ByteBuffer?
 
     init(
-        engines: [EngineIOServer], responder: @escaping HTTPResponder, maxRequestBody: Int, limits: HTTPServerLimits, logger: Logger,
+        engines: [EngineIOServer], responder: HTTPResponder?, maxRequestBody: Int, limits: HTTPServerLimits, logger: Logger,
         httpHandlers: HTTPHandlers
     ) {
         self.engines = engines
@@ -72,6 +75,13 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .upgrading = self.state {
+            // NIO's parser goes on reading HTTP after what we took for an upgrade: it did not
+            // see one. Never let those parts reach a WebSocket handler.
+            self.logger.info("http request after a websocket upgrade request; closing")
+            self.state = .closed
+            return context.close(promise: nil)
+        }
         switch self.unwrapInboundIn(data) {
         case .head(let head):
             guard case .idle = self.state else { return }
@@ -93,7 +103,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             self.state = .collecting(id: id, head: head, target: target, body: body, limit: limit)
         case .end:
             guard case .collecting(let id, let head, let target, let body, _) = self.state else { return }
-            self.state = .responding(id: id, keepAlive: head.isKeepAlive)
+            self.state = .responding(id: id, keepAlive: head.isKeepAlive && !Self.endsHTTPParsing(head))
             context.triggerUserOutboundEvent(HTTPConnectionEvent.requestDispatched, promise: nil)
             self.dispatch(context: context, id: id, head: head, target: target, body: body, overflowed: false)
         }
@@ -102,6 +112,11 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// Checks a head before anything is done for it (Node's `http` server: 400 without `Host`,
     /// 431 for oversize heads; we also refuse long URIs and oversize declared bodies).
     private func receiveHead(_ head: HTTPRequestHead, id: Int, context: ChannelHandlerContext) {
+        // The guard counts the bytes of a head still arriving; one that arrived in a single
+        // read is measured here (request line and header lines, as sent).
+        if Self.size(of: head) > self.limits.maxHeaderBytes {
+            return self.refuse(context: context, id: id, status: .requestHeaderFieldsTooLarge, "Request Header Fields Too Large")
+        }
         if head.uri.utf8.count > self.limits.maxURIBytes {
             return self.refuse(context: context, id: id, status: .uriTooLong, "URI Too Long")
         }
@@ -120,6 +135,21 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         self.state = .collecting(id: id, head: head, target: target, body: ByteBuffer(), limit: limit)
+    }
+
+    /// The bytes of a head on the wire: `METHOD URI HTTP/1.1`, then `name: value` lines.
+    static func size(of head: HTTPRequestHead) -> Int {
+        head.headers.reduce(head.method.rawValue.utf8.count + head.uri.utf8.count + 12) { total, header in
+            total + header.name.utf8.count + header.value.utf8.count + 4
+        }
+    }
+
+    /// Whether NIO's parser (llhttp) stops reading HTTP after this request: a CONNECT, or an
+    /// `Upgrade` header with `Connection: upgrade`. Unless we upgrade it, the answer must close
+    /// the connection, or the next request would never be read. Erring towards closing is
+    /// harmless, so any `Upgrade` header counts.
+    static func endsHTTPParsing(_ head: HTTPRequestHead) -> Bool {
+        head.method == .CONNECT || head.headers.contains(name: "upgrade")
     }
 
     /// Answers a request the server will not handle, and closes the connection.
@@ -145,6 +175,11 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// current response has been written) and connection errors. Like Node, a malformed
     /// request gets 400 and the connection closes; it is never read further.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if case .upgrading = self.state, case ByteToMessageDecoderError.leftoverDataWhenDone(let bytes) = error {
+            // The HTTP decoder, removed after the upgrade request, hands back what follows it.
+            self.bytesAfterUpgrade = bytes
+            return
+        }
         switch self.state {
         case .idle where error is HTTPParserError, .collecting where error is HTTPParserError:
             self.logger.debug("malformed http request", metadata: ["error": "\(error)"])
@@ -289,6 +324,14 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// Answers 101, swaps the HTTP handlers for WebSocket ones and hands the channel to `attach`
     /// (called on the channel's loop, only once the 101 has been written), which returns the
     /// session the frames go to, or `nil` to close.
+    ///
+    /// The HTTP decoder goes first, while this handler is still behind it: whatever the decoder
+    /// produces on its way out reaches this handler, never a WebSocket one. If NIO's parser did
+    /// not take the request for an upgrade (our check and llhttp may disagree on odd headers),
+    /// it goes on parsing HTTP: any request part that arrives now abandons the upgrade and
+    /// closes the connection. If it did, it stops at the end of the request and hands back the
+    /// bytes after it (an eager client's first frames) as an error that this handler keeps,
+    /// and they are read again once the WebSocket decoder is in place.
     private func upgradeToWebSocket(
         context: ChannelHandlerContext,
         key: String,
@@ -309,15 +352,20 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         let logger = self.logger
         // The 101 has no body: the pipelining handler must not wait for one.
         pipeline.removeHandler(handlers.pipelining, promise: nil)
+        let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
+        pipeline.removeHandler(handlers.decoder, promise: decoderRemoved)
+        let written = context.writeAndFlush(
+            self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers))))
         let channel = context.channel
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers))))
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        written.and(decoderRemoved.futureResult)
             .assumeIsolated()
             .whenComplete { result in
-                let context = loopBound.value
-                guard case .success = result else {
-                    // The client went away while it waited for the 101: nothing was made for it.
-                    logger.debug("websocket upgrade not written", metadata: ["error": "\(result)"])
+                let (handler, context) = loopBound.value
+                guard case .success = result, case .upgrading = handler.state else {
+                    // The client went away while it waited for the 101, or the parsers
+                    // disagreed: nothing was made for it.
+                    logger.debug("websocket upgrade abandoned", metadata: ["result": "\(result)"])
                     channel.close(promise: nil)
                     return
                 }
@@ -332,8 +380,11 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                         return
                     }
                     try pipeline.addHandler(EngineIOWebSocketHandler(session: session, logger: logger))
+                    let early = handler.bytesAfterUpgrade
+                    handler.bytesAfterUpgrade = nil
+                    handler.state = .closed
                     pipeline.removeHandler(context: context, promise: nil)
-                    pipeline.removeHandler(handlers.decoder, promise: nil)
+                    if let early { channel.pipeline.fireChannelRead(early) }
                 } catch {
                     logger.debug("websocket upgrade failed", metadata: ["error": "\(error)"])
                     channel.close(promise: nil)
@@ -354,8 +405,12 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         let keepAlive = head.isKeepAlive
         let isHead = head.method == .HEAD
+        guard let responder = self.responder else {
+            return self.writeResponse(
+                context: context, request: id, status: .notFound, headers: ["content-type": "text/plain"],
+                body: isHead ? ByteBuffer() : ByteBuffer(string: "Not Found"), keepAlive: keepAlive)
+        }
         let request = HTTPServerRequest(head: head, path: target.path, query: target.query, body: body, remoteAddress: context.channel.remoteAddress)
-        let responder = self.responder
         let promise = context.eventLoop.makePromise(of: HTTPServerResponse.self)
         promise.completeWithTask { await responder(request) }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

@@ -108,17 +108,18 @@ public final class HTTPServer: Sendable {
     }
 
     /// Sets up one connection's HTTP pipeline. Public for tests and for other front ends that
-    /// hand raw connections to the engine.
+    /// hand raw connections to the engine. With no `responder`, paths outside the engines get
+    /// 404 at once, without a task.
     public static func configure(
         channel: any Channel,
         engines: [EngineIOServer],
-        responder: @escaping HTTPResponder,
+        responder: HTTPResponder?,
         maxRequestBody: Int = 1 << 20,
         limits: HTTPServerLimits = HTTPServerLimits(),
         logger: Logger = Logger(label: "engineio.http")
     ) throws {
         let handlers = EngineIOHTTPHandler.HTTPHandlers(
-            decoder: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
+            decoder: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .fireError)),
             encoder: HTTPResponseEncoder(),
             pipelining: HTTPServerPipelineHandler()
         )

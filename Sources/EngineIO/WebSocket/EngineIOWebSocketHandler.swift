@@ -49,6 +49,10 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
         case .binary:
             self.deliver(opcode: .binary, data: frame.unmaskedData, context: context)
         case .ping:
+            // A client that pings without reading would pile pongs up in the socket's buffer
+            // (found by the review of issue 11). While the socket cannot take more, pings go
+            // unanswered; RFC 6455 §5.5.3 lets an endpoint answer only the latest.
+            guard context.channel.isWritable else { return }
             context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
         case .connectionClose:
             // Answer the close handshake, then close (RFC 6455 §5.5.1).

@@ -39,10 +39,14 @@ enum WebSocketLink {
         }
     }
 
-    /// Sends one frame at once, outside the session's buffer (the upgrade's `3probe`).
+    /// Sends one frame at once, outside the session's buffer (the upgrade's `3probe`); dropped
+    /// while the socket cannot take more, so that a client repeating `2probe` without reading
+    /// cannot pile answers up.
     func sendNow(_ frame: EngineIOFrame) {
         switch self {
-        case .channel(let channel): channel.writeAndFlush(WebSocketFrame(engineIOFrame: frame), promise: nil)
+        case .channel(let channel):
+            guard channel.isWritable else { return }
+            channel.writeAndFlush(WebSocketFrame(engineIOFrame: frame), promise: nil)
         case .external(let connection): connection.send([frame])
         }
     }
