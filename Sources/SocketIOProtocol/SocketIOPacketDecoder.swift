@@ -185,23 +185,36 @@ public struct SocketIOPacketDecoder: Sendable {
     }
 
     /// `value` with each `{"_placeholder":true,"num":N}` replaced by attachment N.
+    ///
+    /// Each attachment may stand in one place only, as socket.io-parser's encoder makes them
+    /// (one attachment per buffer occurrence). Node accepts repeats; we refuse them, since an
+    /// acked echo of 30,000 placeholders pointing at one attachment went out as 30,000
+    /// attachment frames (the review of issue 11).
     package static func replacePlaceholders(_ value: SocketIOValue, attachments: [ByteBuffer]) throws(SocketIOProtocolError) -> SocketIOValue {
+        var used = [Bool](repeating: false, count: attachments.count)
+        return try self.replacePlaceholders(value, attachments: attachments, used: &used)
+    }
+
+    private static func replacePlaceholders(
+        _ value: SocketIOValue, attachments: [ByteBuffer], used: inout [Bool]
+    ) throws(SocketIOProtocolError) -> SocketIOValue {
         switch value {
         case .array(let items):
             var out: [SocketIOValue] = []
             out.reserveCapacity(items.count)
-            for item in items { out.append(try replacePlaceholders(item, attachments: attachments)) }
+            for item in items { out.append(try replacePlaceholders(item, attachments: attachments, used: &used)) }
             return .array(out)
         case .object(let object):
             if object["_placeholder"] == .bool(true) {
-                guard let num = object["num"]?.intValue, num >= 0, num < attachments.count else {
+                guard let num = object["num"]?.intValue, num >= 0, num < attachments.count, !used[num] else {
                     throw SocketIOProtocolError(.illegalAttachments)
                 }
+                used[num] = true
                 return .binary(attachments[num])
             }
             var out = object
             for index in out.entries.indices {
-                out.entries[index].value = try replacePlaceholders(out.entries[index].value, attachments: attachments)
+                out.entries[index].value = try replacePlaceholders(out.entries[index].value, attachments: attachments, used: &used)
             }
             return .object(out)
         default:

@@ -50,6 +50,19 @@ struct PollingTransportTests {
         #expect(poll.body == payload)
     }
 
+    /// A POST of many packets is handled in slices (the review of issue 11: half a million
+    /// noops held the loop for seconds); every packet still counts, in order, and `ok` comes
+    /// after the last.
+    @Test func aPostOfManyPacketsIsHandledInOrderAndAnsweredAfterTheLast() throws {
+        let harness = EngineHarness(configuration: EngineIOConfiguration(maxBufferedPackets: 5000, maxPacketsPerPoll: 5000))
+        let connection = try harness.connect()
+        let sid = try harness.openPollingSession(on: connection)
+        let payload = (0..<1000).map { "4m\($0)" }.joined(separator: "\u{1e}")
+        #expect(try connection.request("POST", "/engine.io/?EIO=4&transport=polling&sid=\(sid)", body: payload).body == "ok")
+        let echoed = try connection.request("GET", "/engine.io/?EIO=4&transport=polling&sid=\(sid)").body
+        #expect(echoed == payload)
+    }
+
     @Test func aWaitingPollIsAnsweredWhenDataArrives() throws {
         let harness = EngineHarness()
         let poller = try harness.connect()

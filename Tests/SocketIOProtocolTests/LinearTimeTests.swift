@@ -68,16 +68,29 @@ struct LinearTimeTests {
     }
 
     @Test func placeholdersAreReplacedInOnePass() async throws {
-        // A BINARY_EVENT whose one attachment is referenced n times.
+        // A BINARY_EVENT with a large value around its one placeholder: replacing walks it once.
         let growth = try await Complexity.growth(n: 20_000, prepare: { n -> ByteBuffer in
-            let placeholders = Array(repeating: #"{"_placeholder":true,"num":0}"#, count: n).joined(separator: ",")
-            return ByteBuffer(string: #"51-["upload",["# + placeholders + "]]")
+            let filler = Array(repeating: #"{"a":[1,2]}"#, count: n).joined(separator: ",")
+            return ByteBuffer(string: #"51-["upload",["# + filler + #",{"_placeholder":true,"num":0}]]"#)
         }) { text in
             var decoder = SocketIOPacketDecoder()
             _ = try decoder.decode(text: text)
             _ = try decoder.decode(binary: ByteBuffer(bytes: [1, 2, 3]))
         }
         #expect(growth < Complexity.linearLimit, "4× the placeholders took \(growth)× as long")
+    }
+
+    /// The review of issue 11: one attachment referenced 30,000 times was echoed as 30,000
+    /// attachment frames. Each attachment stands in one place only.
+    @Test func anAttachmentReferencedTwiceIsRefused() throws {
+        var decoder = SocketIOPacketDecoder()
+        _ = try decoder.decode(text: #"51-["upload",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]"#)
+        #expect(throws: SocketIOProtocolError(.illegalAttachments)) { _ = try decoder.decode(binary: ByteBuffer(bytes: [1])) }
+        var two = SocketIOPacketDecoder()
+        _ = try two.decode(text: #"52-["upload",{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]"#)
+        _ = try two.decode(binary: ByteBuffer(bytes: [1]))
+        let packet = try #require(try two.decode(binary: ByteBuffer(bytes: [2])))
+        #expect(packet.arguments == [.binary(ByteBuffer(bytes: [2])), .binary(ByteBuffer(bytes: [1]))])
     }
 
     @Test func builderKeepsSmallAndLargeObjectsInOrder() {

@@ -30,7 +30,12 @@ public enum Complexity {
         pool.start()
         defer { pool.shutdownGracefully { _ in } }
         return try await pool.runIfActive {
-            try self.measure(n: n, runs: runs, prepare: prepare, work)
+            // A busy machine (other test processes, fuzzers) can push one linear measurement
+            // past the limit; a quadratic one stays near 16× however often it is taken. So an
+            // answer over the limit is measured once more, and the smaller one counts.
+            let first = try self.measure(n: n, runs: runs, prepare: prepare, work)
+            guard first >= self.linearLimit, first < 2 * self.linearLimit else { return first }
+            return min(first, try self.measure(n: n, runs: runs, prepare: prepare, work))
         }
     }
 

@@ -67,7 +67,6 @@ public final class HTTPServer: Sendable {
         responder: @escaping HTTPResponder = { _ in .notFound }
     ) async throws -> HTTPServer {
         let connections = ConnectionRegistry()
-        let acceptLog = RateLimitedLog(interval: .seconds(1))
         let refusedLog = RateLimitedLog(interval: .seconds(1))
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -83,12 +82,7 @@ public final class HTTPServer: Sendable {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
-                            if acceptLog.allow() {
-                                logger.error("accept failed; backing off", metadata: ["error": "\(error)", "connections": "\(connections.count)"])
-                            }
-                            return .milliseconds(250)
-                        })
+                        AcceptBackoff(interval: .milliseconds(250), logger: logger) { connections.count })
                 }
             }
             .childChannelInitializer { channel in

@@ -68,11 +68,27 @@ extension EngineIOSocket {
             self.close(reason: .parseError)
             return
         }
-        responder.respondOK()
-        for packet in packets {
+        self.receive(packets[...], answering: responder)
+    }
+
+    /// Packets handled in one go before the loop is let go: a POST may carry as many packets as
+    /// fit in `maxPayload` (half a million one-byte noops), which at once would hold the loop for
+    /// seconds (found by the review of issue 11).
+    static let packetsPerSlice = 256
+
+    /// Handles a POST's packets a slice at a time, each slice a job of its own on the loop, and
+    /// answers `ok` after the last: the client sends its next POST only then, so the order of
+    /// packets holds.
+    private func receive(_ packets: ArraySlice<EngineIOPacket>, answering responder: EngineHTTPResponder) {
+        for packet in packets.prefix(Self.packetsPerSlice) {
             guard !self.isClosed else { break }
             self.receive(packet)
         }
+        let rest = packets.dropFirst(Self.packetsPerSlice)
+        guard !rest.isEmpty, !self.isClosed else {
+            return responder.respondOK()
+        }
+        self.eventLoop.execute { self.receive(rest, answering: responder) }
     }
 
     /// The connection of a pending GET went away before it was answered.
