@@ -106,7 +106,7 @@ public final class EngineIOSocket: @unchecked Sendable {
     ///   `maxBufferedBytes` bytes already wait, ``EngineIOError/closed`` once the session has
     ///   closed; nothing is queued then.
     public func send(_ frames: [EngineIOFrame], volatile: Bool = false) throws(EngineIOError) {
-        try self.admit(frames, volatile: volatile)
+        try self.admit(count: frames.count, bytes: Self.byteCount(frames), volatile: volatile)
         if self.eventLoop.inEventLoop {
             self.enqueue(frames, volatile: volatile)
         } else {
@@ -122,11 +122,13 @@ public final class EngineIOSocket: @unchecked Sendable {
         _ frames: [EngineIOFrame], to sessions: [EngineIOSocket], volatile: Bool = false
     ) -> [(session: EngineIOSocket, error: EngineIOError)] {
         var refused: [(session: EngineIOSocket, error: EngineIOError)] = []
+        // Measured once for every recipient: a broadcast's frames are the same for all.
+        let bytes = Self.byteCount(frames)
         // Usually one entry per event loop: a linear search beats hashing.
         var byLoop: [(loop: any EventLoop, sessions: [EngineIOSocket])] = []
         for session in sessions {
             do {
-                try session.admit(frames, volatile: volatile)
+                try session.admit(count: frames.count, bytes: bytes, volatile: volatile)
             } catch {
                 refused.append((session, error))
                 continue
@@ -148,12 +150,10 @@ public final class EngineIOSocket: @unchecked Sendable {
     }
 
     /// Counts frames against the outbound bound (volatile ones are counted when written).
-    private func admit(_ frames: [EngineIOFrame], volatile: Bool) throws(EngineIOError) {
+    private func admit(count: Int, bytes: Int, volatile: Bool) throws(EngineIOError) {
         guard !self.closedFlag.load(ordering: .relaxed) else { throw .closed }
         guard !volatile else { return }
         let configuration = self.server.configuration
-        let count = frames.count
-        let bytes = Self.byteCount(frames)
         let total = self.queued.add(count, ordering: .relaxed).newValue
         let totalBytes = self.queuedBytes.add(bytes, ordering: .relaxed).newValue
         // One packet always fits an empty queue, even when its attachments make it longer
