@@ -167,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "socketio-bench",
             dependencies: [
-                "EngineIOProtocol", "TestSupport",
+                "EngineIOProtocol", "SocketIOProtocol", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

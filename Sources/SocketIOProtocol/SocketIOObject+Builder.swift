@@ -12,7 +12,7 @@ extension SocketIOObject {
         package static let indexThreshold = 16
 
         package private(set) var entries: [Entry] = []
-        private var index: [String: Int]?
+        private var index: ObjectKeyIndex?
 
         package init(capacity: Int = 0) {
             self.entries.reserveCapacity(capacity)
@@ -20,22 +20,28 @@ extension SocketIOObject {
 
         /// Adds `value` under `key`, or replaces the value of an earlier `key` in its place.
         package mutating func set(_ key: String, _ value: SocketIOValue) {
-            if let position = self.position(of: key) {
+            guard self.entries.count >= Self.indexThreshold, self.entries.count < ObjectKeyIndex.positionLimit else {
+                if let position = self.entries.firstIndex(where: { $0.key == key }) {
+                    self.entries[position].value = value
+                } else {
+                    self.entries.append(Entry(key: key, value: value))
+                }
+                return
+            }
+            if self.index == nil {
+                var index = ObjectKeyIndex(capacity: Swift.max(self.entries.capacity, self.entries.count * 2))
+                for (position, entry) in self.entries.enumerated() {
+                    index.insert(position: position, hash: ObjectKeyIndex.hash(entry.key))
+                }
+                self.index = index
+            }
+            let hash = ObjectKeyIndex.hash(key)
+            if let position = self.index?.position(hash: hash, where: { self.entries[$0].key == key }) {
                 self.entries[position].value = value
                 return
             }
-            self.index?[key] = self.entries.count
+            self.index?.insert(position: self.entries.count, hash: hash)
             self.entries.append(Entry(key: key, value: value))
-            if self.index == nil, self.entries.count > Self.indexThreshold {
-                var index = [String: Int](minimumCapacity: self.entries.count * 2)
-                for (position, entry) in self.entries.enumerated() { index[entry.key] = position }
-                self.index = index
-            }
-        }
-
-        private func position(of key: String) -> Int? {
-            if let index = self.index { return index[key] }
-            return self.entries.firstIndex { $0.key == key }
         }
 
         /// The object built so far.
@@ -56,25 +62,32 @@ extension SocketIOObject {
 /// of n keys costs O(n), not O(n²). Like the subscript, the first entry with a key wins.
 package struct SocketIOObjectLookup: Sendable {
     package let object: SocketIOObject
-    private let index: [String: Int]?
+    private let index: ObjectKeyIndex?
 
     package init(_ object: SocketIOObject) {
         self.object = object
-        guard object.count > SocketIOObject.Builder.indexThreshold else {
+        guard object.count > SocketIOObject.Builder.indexThreshold, object.count < ObjectKeyIndex.positionLimit else {
             self.index = nil
             return
         }
-        var index = [String: Int](minimumCapacity: object.count)
-        for (position, entry) in object.entries.enumerated() where index[entry.key] == nil {
-            index[entry.key] = position
+        // An object built by hand may repeat a key: the first entry with it is indexed, as
+        // the subscript finds it.
+        var index = ObjectKeyIndex(capacity: object.count)
+        let entries = object.entries
+        for (position, entry) in entries.enumerated() {
+            let hash = ObjectKeyIndex.hash(entry.key)
+            if index.position(hash: hash, where: { entries[$0].key == entry.key }) == nil {
+                index.insert(position: position, hash: hash)
+            }
         }
         self.index = index
     }
 
     package subscript(key: String) -> SocketIOValue? {
         if let index = self.index {
-            guard let position = index[key] else { return nil }
-            return self.object.entries[position].value
+            let entries = self.object.entries
+            guard let position = index.position(hash: ObjectKeyIndex.hash(key), where: { entries[$0].key == key }) else { return nil }
+            return entries[position].value
         }
         return self.object[key]
     }

@@ -17,6 +17,8 @@
 //       as echo, with long-polling-only clients (two keep-alive HTTP connections each).
 //   socketio-bench connect-storm --port P --pid PID [-n 5000]
 //       connections per second, handshake (TCP connect to CONNECT reply) p50/p99.
+//   socketio-bench decode-json [--payload 100000] [--events 20]
+//       no server: ms to decode the hostile packet of issue 11 (an object of --payload keys).
 //
 // Every run is bounded in connections and time. Output: a table, then one JSON line.
 #if canImport(Glibc)
@@ -99,6 +101,29 @@ extension String {
         var digits = negative ? String(self.dropFirst()) : self
         while digits.count < 3 { digits = "0" + digits }
         return (negative ? "-" : "") + digits.dropLast(2) + "." + digits.suffix(2)
+    }
+}
+
+// In-process, no server: the decoder's own cost on the hostile packet of issue 11.
+if CommandLine.arguments.dropFirst().first == "decode-json" {
+    var keys = 100_000
+    var runs = 20
+    var rest = CommandLine.arguments.dropFirst(2)
+    while let flag = rest.popFirst() {
+        switch (flag, rest.popFirst().flatMap { Int($0) }) {
+        case ("--payload", let value?) where (1...1_000_000).contains(value): keys = value
+        case ("--events", let value?) where (1...1_000).contains(value): runs = value
+        default:
+            print("usage: socketio-bench decode-json [--payload KEYS (1...1000000)] [--events RUNS (1...1000)]")
+            exit(64)
+        }
+    }
+    do {
+        try DecodeBenchmark.run(keys: keys, runs: runs)
+        exit(0)
+    } catch {
+        print("socketio-bench: \(error)")
+        exit(1)
     }
 }
 

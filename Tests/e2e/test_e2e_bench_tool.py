@@ -105,6 +105,16 @@ def test_hostile_json_leaves_the_canary_its_acks(ours):
     assert result["canaryAcked"] == result["canarySent"]
 
 
+def test_decode_json_times_the_hostile_packet_without_a_server():
+    done = subprocess.run([BENCH, "decode-json", "--payload", "2000", "--events", "3"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["scenario"] == "decode-json" and result["keys"] == 2000 and result["runs"] == 3
+    assert 0 < result["minms"] <= result["medianms"] <= result["maxms"]
+    refused = subprocess.run([BENCH, "decode-json", "--payload", "0"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 64
+
+
 def test_the_raw_ceiling_echoes_and_broadcasts(ceiling):
     echo = bench("echo", *ceiling, "-n", 40, "--rate", 80, "--duration", 2)
     assert echo["sent"] > 100 and echo["acked"] == echo["sent"]

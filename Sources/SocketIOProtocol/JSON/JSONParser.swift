@@ -1,3 +1,5 @@
+import EngineIOProtocol
+
 /// A strict JSON parser (RFC 8259) into ``SocketIOValue``, with a nesting limit.
 ///
 /// It keeps object keys in order, keeps integers as `int`, and refuses anything `JSON.parse`
@@ -146,15 +148,17 @@ public struct JSONParser {
     private mutating func parseString() throws(SocketIOProtocolError) -> String {
         self.index += 1  // opening quote
         let start = self.index
-        // Fast path: no escapes.
+        // Fast path: no escapes. ASCII, the usual case, needs no UTF-8 validation.
+        var isASCII = true
         while self.index < self.bytes.count {
             let byte = self.bytes[self.index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: self.bytes[start..<self.index])
                 self.index += 1
-                guard let string = String(validating: slice, as: UTF8.self) else { throw self.fail() }
-                return string
+                guard isASCII || UTF8Validation.isValid(slice) else { throw self.fail() }
+                return String(decoding: slice, as: UTF8.self)
             }
+            isASCII = isASCII && byte < 0x80
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw self.fail() }
             self.index += 1
@@ -165,8 +169,8 @@ public struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 self.index += 1
-                guard let string = String(validating: out, as: UTF8.self) else { throw self.fail() }
-                return string
+                guard out.withUnsafeBytes({ UTF8Validation.isValid($0) }) else { throw self.fail() }
+                return String(decoding: out, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 self.index += 1
                 guard let escape = self.current else { throw self.fail() }
