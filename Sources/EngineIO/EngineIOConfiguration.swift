@@ -30,12 +30,20 @@ public struct EngineIOConfiguration: Sendable {
     /// The most packets that may wait for one session's transport (a polling client between two
     /// polls, or a WebSocket whose socket buffer is full). An emit past it fails with
     /// ``EngineIOError/outboundQueueFull``; a volatile one is dropped. Node has no bound.
+    ///
+    /// It bounds the input side too: a client whose handlers have more than this many events
+    /// still to finish is not read from until they are down to half (inbound backpressure).
     public var maxBufferedPackets: Int
     /// The most bytes that may wait for one session's transport, beside the packet count. Past
     /// it, as past `maxBufferedPackets`, an emit fails with ``EngineIOError/outboundQueueFull``,
     /// a volatile one is dropped and a broadcast skips the session; a session that stays there
     /// for `pingTimeout` is closed as a slow consumer. One packet always fits an empty queue.
     /// The default, 4 MiB, holds four messages of `maxPayload`'s default size. Node has no bound.
+    ///
+    /// The input side has the same bound: a client is not read from while its handlers have more
+    /// than this many bytes of events still to finish, or while its own outbound queue is over
+    /// the bound; and the attachments of one unfinished binary event may add up to this much
+    /// (past it the connection closes).
     public var maxBufferedBytes: Int
     /// The most sessions the server holds at once; a handshake past it gets HTTP 503. It bounds
     /// the memory a flood of handshakes can take (sessions that never poll are closed by the

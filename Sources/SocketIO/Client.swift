@@ -19,12 +19,22 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
     private var sockets: [String: Socket] = [:]
     private var connectTimer: Scheduled<Void>?
     private var everConnected = false
+    /// Inbound backpressure: events dispatched to handlers and not finished, bounded like the
+    /// outbound queue (`maxBufferedPackets`, `maxBufferedBytes`).
+    private var backlog: InboundBacklog
+    /// The bytes of the packet being decoded: its text and the attachments so far.
+    private var packetBytes = 0
 
     init(engine: EngineIOSocket, registry: NamespaceRegistry, configuration: SocketIOConfiguration, logger: Logger) {
         self.engine = engine
         self.registry = registry
         self.baseLogger = logger
-        self.decoder = SocketIOPacketDecoder(maxAttachments: configuration.maxAttachments, maxDepth: configuration.maxJSONDepth)
+        // The attachments of an unfinished binary event are held in the same bound as the
+        // connection's other buffers (Node holds up to 10 × maxHttpBufferSize of them).
+        self.decoder = SocketIOPacketDecoder(
+            maxAttachments: configuration.maxAttachments, maxAttachmentBytes: configuration.engine.maxBufferedBytes,
+            maxDepth: configuration.maxJSONDepth)
+        self.backlog = InboundBacklog(maxEvents: configuration.engine.maxBufferedPackets, maxBytes: configuration.engine.maxBufferedBytes)
         // A connection that joins no namespace in time is closed (Node's `connectTimeout`).
         self.connectTimer = engine.eventLoop.scheduleTask(in: configuration.connectTimeout) { [weak self] in
             guard let self, !self.everConnected else { return }
@@ -44,8 +54,12 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
         let packet: SocketIOPacket?
         do {
             switch message {
-            case .text(let text): packet = try self.decoder.decode(text: text)
-            case .binary(let bytes): packet = try self.decoder.decode(binary: bytes)
+            case .text(let text):
+                self.packetBytes = text.readableBytes
+                packet = try self.decoder.decode(text: text)
+            case .binary(let bytes):
+                self.packetBytes += bytes.readableBytes
+                packet = try self.decoder.decode(binary: bytes)
             case .none: packet = nil
             }
         } catch {
@@ -54,10 +68,10 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
             return
         }
         guard let packet else { return }
-        self.handle(packet)
+        self.handle(packet, bytes: self.packetBytes)
     }
 
-    private func handle(_ packet: SocketIOPacket) {
+    private func handle(_ packet: SocketIOPacket, bytes: Int) {
         switch packet.type {
         case .connect:
             self.connect(packet)
@@ -80,7 +94,10 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
             case .ack, .binaryAck:
                 if let id = packet.id { socket.receiveAck(id: id, arguments: packet.arguments) }
             default:
-                socket.dispatch(packet)
+                self.apply(self.backlog.dispatched(bytes: bytes))
+                socket.dispatch(packet) {
+                    self.onLoop { self.apply(self.backlog.finished(bytes: bytes)) }
+                }
             }
         }
     }
@@ -139,6 +156,18 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
         let sockets = self.sockets
         self.sockets = [:]
         for socket in sockets.values { socket.markDisconnected(DisconnectReason(reason)) }
+    }
+
+    private func apply(_ action: InboundBacklog.Action?) {
+        switch action {
+        case .pauseReading?:
+            self.logger.debug("handlers behind; reading paused", metadata: ["events": "\(self.backlog.events)", "bytes": "\(self.backlog.bytes)"])
+            self.engine.setApplicationBacklogged(true)
+        case .resumeReading?:
+            self.engine.setApplicationBacklogged(false)
+        case nil:
+            break
+        }
     }
 
     private func onLoop(_ work: @escaping @Sendable () -> Void) {

@@ -54,14 +54,28 @@ extension Socket {
     }
 
     /// An EVENT from the client: queued behind the socket's earlier packets.
-    func dispatch(_ packet: SocketIOPacket) {
-        guard let name = packet.eventName else { return }
+    /// Runs the handlers of an EVENT packet, then `handled` (the connection counts what its
+    /// handlers have yet to finish, for inbound backpressure).
+    func dispatch(_ packet: SocketIOPacket, handled: @escaping @Sendable () -> Void) {
+        guard let name = packet.eventName else { return handled() }
         let args = packet.arguments
         let ackID = packet.id
         if self.namespace.handlesEventsConcurrently {
-            Task(executorPreference: self.queue.executor) { await self.handleEvent(name, args: args, ackID: ackID) }
+            Task(executorPreference: self.queue.executor) {
+                await self.handleEvent(name, args: args, ackID: ackID)
+                handled()
+            }
         } else {
-            self.queue.enqueue(.sync { self.handleEventSynchronously(name, args: args, ackID: ackID) })
+            self.queue.enqueue(.sync {
+                guard let rest = self.handleEventSynchronously(name, args: args, ackID: ackID) else {
+                    handled()
+                    return nil
+                }
+                return {
+                    await rest()
+                    handled()
+                }
+            })
         }
     }
 

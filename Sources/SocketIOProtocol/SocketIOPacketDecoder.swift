@@ -9,6 +9,9 @@ public import NIOCore
 ///
 /// Limits (each one bounds memory a client can make the server hold):
 /// - `maxAttachments` (10, as socket.io-parser's default), checked on the header;
+/// - `maxAttachmentBytes` for the attachments of one packet together, checked as each arrives
+///   (the server passes its per-connection `maxBufferedBytes`, 4 MiB: issue 11 found a client
+///   could park 10 × 1 MB on every connection with an unfinished binary event);
 /// - `maxDepth` for JSON nesting;
 /// - ack ids up to 2^53 − 1, the largest integer a JavaScript peer can count to.
 public struct SocketIOPacketDecoder: Sendable {
@@ -16,14 +19,18 @@ public struct SocketIOPacketDecoder: Sendable {
     public static let maxAckID = 9_007_199_254_740_991
 
     public var maxAttachments: Int
+    public var maxAttachmentBytes: Int
     public var maxDepth: Int
 
     private var pending: SocketIOPacket?
     private var expected = 0
     private var attachments: [ByteBuffer] = []
+    /// The bytes of `attachments`.
+    public private(set) var pendingAttachmentBytes = 0
 
-    public init(maxAttachments: Int = 10, maxDepth: Int = JSONParser.defaultMaxDepth) {
+    public init(maxAttachments: Int = 10, maxAttachmentBytes: Int = .max, maxDepth: Int = JSONParser.defaultMaxDepth) {
         self.maxAttachments = maxAttachments
+        self.maxAttachmentBytes = maxAttachmentBytes
         self.maxDepth = maxDepth
     }
 
@@ -62,6 +69,11 @@ public struct SocketIOPacketDecoder: Sendable {
     /// - Returns: the completed packet after its last attachment, else `nil`.
     public mutating func decode(binary: ByteBuffer) throws(SocketIOProtocolError) -> SocketIOPacket? {
         guard let packet = self.pending else { throw SocketIOProtocolError(.unexpectedBinary) }
+        guard binary.readableBytes <= self.maxAttachmentBytes - self.pendingAttachmentBytes else {
+            self.reset()
+            throw SocketIOProtocolError(.attachmentsTooLarge)
+        }
+        self.pendingAttachmentBytes += binary.readableBytes
         self.attachments.append(binary)
         guard self.attachments.count == self.expected else { return nil }
         let buffers = self.attachments
@@ -74,6 +86,7 @@ public struct SocketIOPacketDecoder: Sendable {
         self.pending = nil
         self.expected = 0
         self.attachments = []
+        self.pendingAttachmentBytes = 0
     }
 
     // MARK: - Parsing

@@ -7,6 +7,9 @@ public struct SocketIOProtocolError: Error, Sendable, Hashable, CustomStringConv
         case unknownPacketType
         case illegalAttachments
         case tooManyAttachments
+        /// The attachments of one binary packet add up to more than the decoder's
+        /// `maxAttachmentBytes`.
+        case attachmentsTooLarge
         case invalidNamespace
         case ackIDOverflow
         case invalidJSON
@@ -32,6 +35,7 @@ public struct SocketIOProtocolError: Error, Sendable, Hashable, CustomStringConv
         case .unknownPacketType: text = "unknown packet type"
         case .illegalAttachments: text = "illegal attachments"
         case .tooManyAttachments: text = "too many attachments"
+        case .attachmentsTooLarge: text = "attachments too large"
         case .invalidNamespace: text = "invalid namespace"
         case .ackIDOverflow: text = "ack id out of range"
         case .invalidJSON: text = "invalid JSON"

@@ -33,6 +33,13 @@ public final class LiveWebSocketClient: Sendable {
         try await self.channel.writeAndFlush(WebSocketWire.clientFrame(opcode: 0x1, payload: Array(text.utf8)))
     }
 
+    /// Writes text frames back to back and returns without waiting for them to leave: a
+    /// client flooding a server that may stop reading it.
+    public func flood(texts: [String]) {
+        for text in texts { self.channel.write(WebSocketWire.clientFrame(opcode: 0x1, payload: Array(text.utf8)), promise: nil) }
+        self.channel.flush()
+    }
+
     public func send(binary: [UInt8]) async throws {
         try await self.channel.writeAndFlush(WebSocketWire.clientFrame(opcode: 0x2, payload: binary))
     }

@@ -78,17 +78,25 @@ extension EngineIOSocket {
 
     /// Handles a POST's packets a slice at a time, each slice a job of its own on the loop, and
     /// answers `ok` after the last: the client sends its next POST only then, so the order of
-    /// packets holds.
-    private func receive(_ packets: ArraySlice<EngineIOPacket>, answering responder: EngineHTTPResponder) {
-        for packet in packets.prefix(Self.packetsPerSlice) {
-            guard !self.isClosed else { break }
+    /// packets holds. While reading is paused (inbound backpressure) the rest of the POST and
+    /// its `ok` wait, and so does the client.
+    func receive(_ packets: ArraySlice<EngineIOPacket>, answering responder: EngineHTTPResponder) {
+        var rest = packets
+        var handled = 0
+        while let packet = rest.first, handled < Self.packetsPerSlice, !self.isClosed, !self.readingPaused {
+            rest = rest.dropFirst()
+            handled += 1
             self.receive(packet)
         }
-        let rest = packets.dropFirst(Self.packetsPerSlice)
-        guard !rest.isEmpty, !self.isClosed else {
+        if self.isClosed || (rest.isEmpty && !self.readingPaused) {
             return responder.respondOK()
         }
-        self.eventLoop.execute { self.receive(rest, answering: responder) }
+        if self.readingPaused {
+            self.heldPost = (rest, responder)
+            return
+        }
+        let next = rest
+        self.eventLoop.execute { self.receive(next, answering: responder) }
     }
 
     /// The connection of a pending GET went away before it was answered.

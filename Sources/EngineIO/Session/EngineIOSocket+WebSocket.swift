@@ -54,6 +54,7 @@ extension EngineIOSocket {
         self.probe = nil
         self.probeAcknowledged = false
         self.transport = .websocket(link)
+        self.applyReadGate()
         if let poll = self.pendingPoll {
             self.pendingPoll = nil
             poll.respond(frames: [.noop])

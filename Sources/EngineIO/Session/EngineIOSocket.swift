@@ -30,7 +30,7 @@ public final class EngineIOSocket: @unchecked Sendable {
     private let queuedBytes = Atomic<Int>(0)
     /// Set when a send was refused for the bound, cleared once the queue has drained to half
     /// of it. While set, a timer on the loop closes the session after `pingTimeout`.
-    private let overBound = Atomic(false)
+    let overBound = Atomic(false)
     /// Set once the session closes, readable from any thread so that `send` can say so.
     private let closedFlag = Atomic(false)
 
@@ -65,6 +65,12 @@ public final class EngineIOSocket: @unchecked Sendable {
     var shuttingDown = false
     /// Closes a client that stays over the outbound bound (a slow consumer).
     var slowConsumerTimer: Scheduled<Void>?
+    /// Inbound backpressure (EngineIOSocket+Backpressure.swift): the application is behind
+    /// with this client's input; reading is paused (for that, or for the outbound bound); a
+    /// POST whose packets wait for reading to resume, its `ok` with them.
+    var applicationBacklogged = false
+    var readingPaused = false
+    var heldPost: (packets: ArraySlice<EngineIOPacket>, responder: EngineHTTPResponder)?
 
     init(id: String, eventLoop: any EventLoop, request: EngineIORequest, transport: Transport, server: EngineIOServer) {
         self.id = id
@@ -185,6 +191,7 @@ public final class EngineIOSocket: @unchecked Sendable {
                 self.overBound.store(false, ordering: .relaxed)
                 self.slowConsumerTimer?.cancel()
                 self.slowConsumerTimer = nil
+                self.updateReadGate()
             }
         }
     }
@@ -201,6 +208,8 @@ public final class EngineIOSocket: @unchecked Sendable {
     private func refusedForTheBound() {
         guard !self.overBound.exchange(true, ordering: .relaxed) else { return }
         let arm = {
+            // Meanwhile the client's input waits too: its sends would only add to the queue.
+            self.updateReadGate()
             guard !self.isClosed, self.slowConsumerTimer == nil, self.overBound.load(ordering: .relaxed) else { return }
             self.slowConsumerTimer = self.eventLoop.scheduleTask(in: self.configuration.pingTimeout) {
                 self.slowConsumerTimer = nil
@@ -275,9 +284,10 @@ public final class EngineIOSocket: @unchecked Sendable {
                 written += 1
             }
             if written > 0 {
-                let sent = self.buffer[..<written]
-                self.released(sent)
+                // Out of the buffer before `released`, which may run code that sends again.
+                let sent = Array(self.buffer[..<written])
                 self.buffer.removeFirst(written)
+                self.released(sent)
                 channel.flush()
             }
         case .inMemory(let peer):
@@ -355,6 +365,11 @@ public final class EngineIOSocket: @unchecked Sendable {
         self.upgradeTimer = nil
         self.slowConsumerTimer?.cancel()
         self.slowConsumerTimer = nil
+        if let held = self.heldPost {
+            // Its packets go unhandled with the session; the client learns of the close on its poll.
+            self.heldPost = nil
+            held.responder.respondOK()
+        }
         if let probe = self.probe {
             self.probe = nil
             probe.abort()
