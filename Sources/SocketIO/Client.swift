@@ -74,7 +74,7 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
     private func handle(_ packet: SocketIOPacket, bytes: Int) {
         switch packet.type {
         case .connect:
-            self.connect(packet)
+            self.connect(packet, bytes: bytes)
         case .connectError:
             // Only servers send CONNECT_ERROR.
             self.logger.info("client sent CONNECT_ERROR; closing")
@@ -102,7 +102,7 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
         }
     }
 
-    private func connect(_ packet: SocketIOPacket) {
+    private func connect(_ packet: SocketIOPacket, bytes: Int) {
         guard let namespace = self.registry.namespace(packet.namespace, create: false) else {
             let error = SocketIOPacket(type: .connectError, namespace: packet.namespace, data: ["message": "Invalid namespace"])
             try? self.engine.send(error.encode())
@@ -122,7 +122,11 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
         )
         let socket = Socket(id: EngineIOServer.generateID(), namespace: namespace, handshake: handshake, engine: self.engine, client: self)
         self.sockets[namespace.name] = socket
-        socket.startConnecting()
+        // Connecting runs middleware, which may take a while: it counts like an event.
+        self.apply(self.backlog.dispatched(bytes: bytes))
+        socket.startConnecting {
+            self.onLoop { self.apply(self.backlog.finished(bytes: bytes)) }
+        }
     }
 
     /// A socket finished connecting: the connect timeout no longer applies.

@@ -8,12 +8,19 @@ import SocketIOProtocol
 /// connection's event loop; the work itself runs on the socket's serial queue.
 extension Socket {
     /// Runs connect middleware, then sends the CONNECT reply and runs the connection handlers,
-    /// all before any event of this socket is handled (they queue behind it).
-    func startConnecting() {
-        self.queue.enqueue { await self.connect() }
+    /// all before any event of this socket is handled (they queue behind it); then `handled`
+    /// (the connection counts its pending work for inbound backpressure).
+    func startConnecting(handled: @escaping @Sendable () -> Void) {
+        self.queue.enqueue {
+            await self.connect()
+            handled()
+        }
     }
 
     private func connect() async {
+        // A client that sent DISCONNECT (or went away) before its turn came: no middleware runs
+        // for it (found by the review of issue 11: CONNECT + DISCONNECT floods ran every one).
+        guard self.state.withLock({ $0.phase == .connecting }) else { return }
         for middleware in self.namespace.middlewares {
             do {
                 try await middleware(self, self.handshake.auth)

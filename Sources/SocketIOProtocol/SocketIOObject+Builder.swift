@@ -3,7 +3,9 @@ extension SocketIOObject {
     /// however often a key repeats.
     ///
     /// A repeated key keeps the position of its first occurrence and takes the value of its
-    /// last, which is what `JSON.parse` does (and notepack's map decoding). Small objects, the
+    /// last, which is what `JSON.parse` does (and notepack's map decoding). Keys are the same
+    /// when their UTF-8 bytes are, as `JSON.parse` compares code units: `"é"` and `"e\u{301}"`
+    /// are two keys (Swift's `==` would call them equal, and the hash, over bytes, would not). Small objects, the
     /// usual case, are searched in place; past ``indexThreshold`` keys a hash index takes over,
     /// so a hostile object of 100,000 keys costs 100,000 hash lookups, not 5 billion string
     /// comparisons (issue 11: one such event held an event loop for 21 s).
@@ -21,7 +23,7 @@ extension SocketIOObject {
         /// Adds `value` under `key`, or replaces the value of an earlier `key` in its place.
         package mutating func set(_ key: String, _ value: SocketIOValue) {
             guard self.entries.count >= Self.indexThreshold, self.entries.count < ObjectKeyIndex.positionLimit else {
-                if let position = self.entries.firstIndex(where: { $0.key == key }) {
+                if let position = self.entries.firstIndex(where: { $0.key.utf8.elementsEqual(key.utf8) }) {
                     self.entries[position].value = value
                 } else {
                     self.entries.append(Entry(key: key, value: value))
@@ -36,7 +38,7 @@ extension SocketIOObject {
                 self.index = index
             }
             let hash = ObjectKeyIndex.hash(key)
-            if let position = self.index?.position(hash: hash, where: { self.entries[$0].key == key }) {
+            if let position = self.index?.position(hash: hash, where: { self.entries[$0].key.utf8.elementsEqual(key.utf8) }) {
                 self.entries[position].value = value
                 return
             }
@@ -76,7 +78,7 @@ package struct SocketIOObjectLookup: Sendable {
         let entries = object.entries
         for (position, entry) in entries.enumerated() {
             let hash = ObjectKeyIndex.hash(entry.key)
-            if index.position(hash: hash, where: { entries[$0].key == entry.key }) == nil {
+            if index.position(hash: hash, where: { entries[$0].key.utf8.elementsEqual(entry.key.utf8) }) == nil {
                 index.insert(position: position, hash: hash)
             }
         }
@@ -86,7 +88,9 @@ package struct SocketIOObjectLookup: Sendable {
     package subscript(key: String) -> SocketIOValue? {
         if let index = self.index {
             let entries = self.object.entries
-            guard let position = index.position(hash: ObjectKeyIndex.hash(key), where: { entries[$0].key == key }) else { return nil }
+            guard let position = index.position(hash: ObjectKeyIndex.hash(key), where: { entries[$0].key.utf8.elementsEqual(key.utf8) }) else {
+                return nil
+            }
             return entries[position].value
         }
         return self.object[key]

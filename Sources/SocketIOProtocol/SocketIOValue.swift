@@ -116,9 +116,9 @@ public struct SocketIOObject: Sendable, Hashable, Sequence {
     /// The value for `key`. Setting appends a new key or replaces the value in place;
     /// setting `nil` removes the key.
     public subscript(key: String) -> SocketIOValue? {
-        get { self.entries.first { $0.key == key }?.value }
+        get { self.entries.first { $0.key.utf8.elementsEqual(key.utf8) }?.value }
         set {
-            if let index = self.entries.firstIndex(where: { $0.key == key }) {
+            if let index = self.entries.firstIndex(where: { $0.key.utf8.elementsEqual(key.utf8) }) {
                 if let newValue { self.entries[index].value = newValue } else { self.entries.remove(at: index) }
             } else if let newValue {
                 self.entries.append(Entry(key: key, value: newValue))

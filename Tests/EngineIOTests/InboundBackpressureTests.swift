@@ -1,4 +1,4 @@
-import EngineIO
+@testable import EngineIO
 import EngineIOProtocol
 import NIOCore
 import NIOEmbedded
@@ -102,5 +102,63 @@ struct InboundBackpressureTests {
         connection.channel.pipeline.fireChannelWritabilityChanged()
         harness.loop.run()
         #expect(!session.isReadingPaused)
+    }
+}
+
+/// Found by the review of issue 11.
+@Suite("Inbound backpressure: the review's cases")
+struct InboundBackpressureReviewTests {
+    static let configuration = InboundBackpressureTests.configuration
+
+    @Test func anOverlappingPostClosesTheSessionAsNodeDoes() throws {
+        let (harness, connection, sid, session) = try InboundBackpressureTests.pollingSession(InboundBackpressureTests.Recorder())
+        session.setApplicationBacklogged(true)
+        try connection.send("POST", "/engine.io/?EIO=4&transport=polling&sid=\(sid)", body: "4a")
+        #expect(try connection.readResponse() == nil)
+        // A second POST while the first waits: refused, and the session ends; the first is answered.
+        let other = try harness.connect()
+        let second = try other.request("POST", "/engine.io/?EIO=4&transport=polling&sid=\(sid)", body: "4b")
+        #expect(second.status == 400)
+        #expect(try connection.readResponse()?.status == 200)
+        #expect(harness.engine.session(id: sid) == nil)
+    }
+
+    @Test func aPollingClientOverItsOutboundBoundStillGetsItsPostAnswered() throws {
+        // Its next poll, or its upgrade after this `ok`, is what drains it.
+        let recorder = InboundBackpressureTests.Recorder()
+        let (_, connection, sid, session) = try InboundBackpressureTests.pollingSession(recorder)
+        let frame = EngineIOPacket.message(String(repeating: "x", count: 3999)).frame
+        for _ in 0..<2 { try session.send([frame]) }
+        #expect(throws: EngineIOError.outboundQueueFull) { try session.send([frame]) }
+        let post = try connection.request("POST", "/engine.io/?EIO=4&transport=polling&sid=\(sid)", body: "4a")
+        #expect(post.body == "ok")
+        #expect(recorder.received == ["a"])
+    }
+
+    @Test func framesHandedOverFromAnotherLoopPauseTheirWebSocketUntilTheyDrain() throws {
+        let (_, _, _, session) = try InboundBackpressureTests.pollingSession(InboundBackpressureTests.Recorder())
+        let channel = EmbeddedChannel()
+        let events = GateEvents()
+        try channel.pipeline.syncOperations.addHandler(events)
+        // 10,000 bytes is the bound: the third 4,000-byte frame is past it.
+        #expect(!session.handingOver(bytes: 4000))
+        #expect(!session.handingOver(bytes: 4000))
+        #expect(session.handingOver(bytes: 4000))
+        // Handled one by one: at half the bound (5,000) the WebSocket is told to read again, once.
+        session.handledHandedOverFrame(bytes: 4000, channel: channel)
+        #expect(events.count == 0)
+        session.handledHandedOverFrame(bytes: 4000, channel: channel)
+        #expect(events.count == 1)
+        session.handledHandedOverFrame(bytes: 4000, channel: channel)
+        #expect(events.count == 1)
+        #expect(!session.handingOver(bytes: 4000))
+    }
+
+    final class GateEvents: ChannelInboundHandler {
+        typealias InboundIn = Never
+        var count = 0
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if event is WebSocketReadGate { self.count += 1 }
+        }
     }
 }

@@ -72,3 +72,21 @@ struct ObjectKeyIndexTests {
         }
     }
 }
+
+/// The review of issue 11: keys were hashed by their bytes but compared with `String ==`, which
+/// calls canonically equivalent keys equal; `JSON.parse` compares code units.
+@Suite("Object keys are their UTF-8 bytes")
+struct ObjectKeyBytesTests {
+    @Test(arguments: [0, 40])
+    func canonicallyEquivalentKeysAreTwoKeys(filler: Int) throws {
+        let before = (0..<filler).map { "\"k\($0)\":0," }.joined()
+        let value = try JSONParser.parse("{" + before + #""é":1,"e\u0301":2}"#)
+        let object = try #require(value.objectValue)
+        #expect(object.count == filler + 2)
+        #expect(object["é"] == 1)
+        #expect(object["e\u{301}"] == 2)
+        let lookup = SocketIOObjectLookup(object)
+        #expect(lookup["é"] == 1)
+        #expect(lookup["e\u{301}"] == 2)
+    }
+}

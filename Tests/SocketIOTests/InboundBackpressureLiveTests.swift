@@ -88,4 +88,29 @@ struct InboundBackpressureLiveTests {
         try await client.send(binary: [UInt8](repeating: 2, count: 6_000))
         #expect(await client.waitForClose())
     }
+
+    /// The review of issue 11: a CONNECT and a DISCONNECT in one read made a socket whose
+    /// connect job ran every middleware after the socket had gone.
+    @Test func middlewareDoesNotRunForASocketThatLeftBeforeItsTurn() async throws {
+        let calls = Atomic(0)
+        let server = try await LiveServer.start { io in
+            io.of("/guarded").use { _, _ in _ = calls.add(1, ordering: .relaxed) }
+        }
+        defer { Task { await server.stop() } }
+        let (client, _) = try await server.connectedClient()
+        client.flood(texts: Array(repeating: ["40/guarded,", "41/guarded,"], count: 200).flatMap { $0 })
+        // The client is still served, and no middleware ran for the sockets that left.
+        try await client.send(text: "40/guarded,")
+        var reply: String?
+        for _ in 0..<1000 {
+            guard let text = await client.nextText() else { break }
+            if text.hasPrefix("40/guarded,{") {
+                reply = text
+                break
+            }
+        }
+        #expect(reply != nil)
+        #expect(calls.load(ordering: .relaxed) < 50, "middleware ran \(calls.load(ordering: .relaxed)) times for 200 sockets that had left")
+        await client.close()
+    }
 }

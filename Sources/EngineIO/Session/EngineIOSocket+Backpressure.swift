@@ -23,13 +23,14 @@ extension EngineIOSocket {
     /// Pauses or resumes reading when one of its reasons changed.
     func updateReadGate() {
         let paused = !self.isClosed && (self.applicationBacklogged || self.overBound.load(ordering: .relaxed))
-        guard paused != self.readingPaused else { return }
-        self.readingPaused = paused
-        self.logger.debug(
-            paused ? "reading paused (inbound backpressure)" : "reading resumed",
-            metadata: ["backlogged": "\(self.applicationBacklogged)", "outbound.over.bound": "\(self.overBound.load(ordering: .relaxed))"])
-        self.applyReadGate()
-        if !paused, let held = self.heldPost {
+        if paused != self.readingPaused {
+            self.readingPaused = paused
+            self.logger.debug(
+                paused ? "reading paused (inbound backpressure)" : "reading resumed",
+                metadata: ["backlogged": "\(self.applicationBacklogged)", "outbound.over.bound": "\(self.overBound.load(ordering: .relaxed))"])
+            self.applyReadGate()
+        }
+        if !self.applicationBacklogged, let held = self.heldPost {
             // In a job of its own: this may be called from inside a flush, and the POST's
             // packets run handlers that send.
             self.heldPost = nil
@@ -37,14 +38,54 @@ extension EngineIOSocket {
         }
     }
 
-    /// Brings the current transport in line with `readingPaused`: a NIO WebSocket stops reading
-    /// from its socket (`autoRead`). A polling POST is held in ``receive(_:answering:)``, and
-    /// its `ok` with it, which is what makes a polling client wait. A WebSocket owned by a web
-    /// framework (SocketIOHummingbird) keeps reading: the framework owns its reads.
+    /// Brings the current transport in line with `readingPaused`. A NIO WebSocket is told
+    /// through its pipeline, on its own loop (``EngineIOWebSocketHandler`` owns `autoRead`). A
+    /// polling POST is held in ``receive(_:answering:)``, and its `ok` with it, which is what
+    /// makes a polling client wait. A WebSocket owned by a web framework (SocketIOHummingbird)
+    /// keeps reading: the framework owns its reads.
     func applyReadGate() {
         guard case .websocket(.channel(let channel)) = self.transport else { return }
-        channel.setOption(ChannelOptions.autoRead, value: !self.readingPaused).whenFailure { _ in
-            // The channel has closed; its session closes with it.
-        }
+        channel.pipeline.fireUserInboundEventTriggered(WebSocketReadGate.session(paused: self.readingPaused))
     }
+
+    // MARK: - Frames handed over from a WebSocket on another loop
+
+    /// A WebSocket on another loop hands over a frame of `bytes`. Returns whether the frames
+    /// handed over and not yet handled are now past the outbound bounds (the WebSocket then
+    /// stops reading until ``handledHandedOverFrame(bytes:channel:)`` says they drained).
+    /// Called on the WebSocket's loop.
+    func handingOver(bytes: Int) -> Bool {
+        let frames = self.handedOverFrames.add(1, ordering: .relaxed).newValue
+        let total = self.handedOverBytes.add(bytes, ordering: .relaxed).newValue
+        let configuration = self.configuration
+        guard frames > configuration.maxBufferedPackets || total > configuration.maxBufferedBytes else { return false }
+        self.handOverPaused.store(true, ordering: .sequentiallyConsistent)
+        // The session loop may have drained them just now, before it could see the flag.
+        if self.handedOverIsDrained, self.handOverPaused.exchange(false, ordering: .sequentiallyConsistent) { return false }
+        return true
+    }
+
+    /// The session loop handled a handed-over frame of `bytes`; once they are down to half,
+    /// a paused WebSocket is told to read again. Called on `eventLoop`.
+    func handledHandedOverFrame(bytes: Int, channel: any Channel) {
+        self.handedOverFrames.subtract(1, ordering: .relaxed)
+        self.handedOverBytes.subtract(bytes, ordering: .relaxed)
+        guard self.handedOverIsDrained, self.handOverPaused.exchange(false, ordering: .sequentiallyConsistent) else { return }
+        channel.pipeline.fireUserInboundEventTriggered(WebSocketReadGate.handedOverFramesDrained)
+    }
+
+    private var handedOverIsDrained: Bool {
+        let configuration = self.configuration
+        return self.handedOverFrames.load(ordering: .sequentiallyConsistent) <= configuration.maxBufferedPackets / 2
+            && self.handedOverBytes.load(ordering: .sequentiallyConsistent) <= configuration.maxBufferedBytes / 2
+    }
+}
+
+/// What the session tells a NIO WebSocket about reading, through its pipeline so that it
+/// arrives on the WebSocket's own loop.
+enum WebSocketReadGate: Sendable {
+    /// The session is behind (its application, or its outbound queue) or caught up.
+    case session(paused: Bool)
+    /// The frames handed to a session on another loop have drained to half the bound.
+    case handedOverFramesDrained
 }

@@ -57,6 +57,14 @@ extension EngineIOSocket {
             responder.respond(error: .badRequest)
             return
         }
+        guard !self.postInProgress else {
+            // A client sends its next POST only after the last one's `ok`; Node ends the
+            // session on an overlap ("data request overlap from client").
+            self.logger.info("overlapping POST; closing session")
+            responder.respond(error: .badRequest)
+            self.close(reason: .transportError)
+            return
+        }
         let packets: [EngineIOPacket]
         do {
             packets = try EngineIOPollingPayload.decode(body).map { frame throws(EngineIOProtocolError) in
@@ -68,6 +76,7 @@ extension EngineIOSocket {
             self.close(reason: .parseError)
             return
         }
+        self.postInProgress = true
         self.receive(packets[...], answering: responder)
     }
 
@@ -78,20 +87,24 @@ extension EngineIOSocket {
 
     /// Handles a POST's packets a slice at a time, each slice a job of its own on the loop, and
     /// answers `ok` after the last: the client sends its next POST only then, so the order of
-    /// packets holds. While reading is paused (inbound backpressure) the rest of the POST and
-    /// its `ok` wait, and so does the client.
+    /// packets holds. While the application is behind with this client's input (inbound
+    /// backpressure) the rest of the POST and its `ok` wait, and so does the client.
+    ///
+    /// A client over its *outbound* bound is not held here: a polling client may be waiting for
+    /// this `ok` before it polls again or sends its upgrade, which is what would drain it.
     func receive(_ packets: ArraySlice<EngineIOPacket>, answering responder: EngineHTTPResponder) {
         var rest = packets
         var handled = 0
-        while let packet = rest.first, handled < Self.packetsPerSlice, !self.isClosed, !self.readingPaused {
+        while let packet = rest.first, handled < Self.packetsPerSlice, !self.isClosed, !self.applicationBacklogged {
             rest = rest.dropFirst()
             handled += 1
             self.receive(packet)
         }
-        if self.isClosed || (rest.isEmpty && !self.readingPaused) {
+        if self.isClosed || (rest.isEmpty && !self.applicationBacklogged) {
+            self.postInProgress = false
             return responder.respondOK()
         }
-        if self.readingPaused {
+        if self.applicationBacklogged {
             self.heldPost = (rest, responder)
             return
         }

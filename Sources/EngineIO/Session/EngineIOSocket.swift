@@ -71,6 +71,13 @@ public final class EngineIOSocket: @unchecked Sendable {
     var applicationBacklogged = false
     var readingPaused = false
     var heldPost: (packets: ArraySlice<EngineIOPacket>, responder: EngineHTTPResponder)?
+    /// A POST's packets are being handled (a slice at a time, or held); its `ok` is not sent yet.
+    var postInProgress = false
+    /// Frames a WebSocket on another event loop has handed to this one and it has not handled
+    /// yet: the WebSocket stops reading past the outbound bounds (EngineIOSocket+Backpressure).
+    let handedOverFrames = Atomic<Int>(0)
+    let handedOverBytes = Atomic<Int>(0)
+    let handOverPaused = Atomic(false)
 
     init(id: String, eventLoop: any EventLoop, request: EngineIORequest, transport: Transport, server: EngineIOServer) {
         self.id = id
@@ -207,7 +214,15 @@ public final class EngineIOSocket: @unchecked Sendable {
     /// sends fail and broadcasts skip it. Node has no bound and lets the memory grow.
     private func refusedForTheBound() {
         guard !self.overBound.exchange(true, ordering: .relaxed) else { return }
-        let arm = {
+        let arm: @Sendable () -> Void = {
+            // The loop may have drained the queue between the refusal and the flag (a send
+            // from another thread): then there is nothing to wait for.
+            let configuration = self.configuration
+            if self.queuedBytes.load(ordering: .relaxed) <= configuration.maxBufferedBytes / 2,
+                self.queued.load(ordering: .relaxed) <= configuration.maxBufferedPackets / 2
+            {
+                self.overBound.store(false, ordering: .relaxed)
+            }
             // Meanwhile the client's input waits too: its sends would only add to the queue.
             self.updateReadGate()
             guard !self.isClosed, self.slowConsumerTimer == nil, self.overBound.load(ordering: .relaxed) else { return }
@@ -368,6 +383,7 @@ public final class EngineIOSocket: @unchecked Sendable {
         if let held = self.heldPost {
             // Its packets go unhandled with the session; the client learns of the close on its poll.
             self.heldPost = nil
+            self.postInProgress = false
             held.responder.respondOK()
         }
         if let probe = self.probe {

@@ -17,6 +17,11 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
     private let session: EngineIOSocket
     private let logger: Logger
     private var closeSent = false
+    /// Inbound backpressure: reading stops while the session says it is behind, or while the
+    /// frames handed to a session on another loop pile up (EngineIOSocket+Backpressure). This
+    /// handler owns the channel's `autoRead`, on the channel's loop.
+    private var pausedBySession = false
+    private var pausedByHandOver = false
 
     init(session: EngineIOSocket, logger: Logger) {
         self.session = session
@@ -77,7 +82,33 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
         if session.eventLoop.inEventLoop {
             session.receive(frame, from: .channel(channel))
         } else {
-            session.eventLoop.execute { session.receive(frame, from: .channel(channel)) }
+            // A session upgraded from polling may live on another loop. What waits in that
+            // loop's queue is counted, so that a busy session loop slows this reader down.
+            let bytes = data.readableBytes
+            if session.handingOver(bytes: bytes), !self.pausedByHandOver {
+                self.pausedByHandOver = true
+                self.applyReadGate(context: context)
+            }
+            session.eventLoop.execute {
+                session.handledHandedOverFrame(bytes: bytes, channel: channel)
+                session.receive(frame, from: .channel(channel))
+            }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let gate = event as? WebSocketReadGate else { return context.fireUserInboundEventTriggered(event) }
+        switch gate {
+        case .session(let paused): self.pausedBySession = paused
+        case .handedOverFramesDrained: self.pausedByHandOver = false
+        }
+        self.applyReadGate(context: context)
+    }
+
+    private func applyReadGate(context: ChannelHandlerContext) {
+        let paused = self.pausedBySession || self.pausedByHandOver
+        context.channel.setOption(ChannelOptions.autoRead, value: !paused).whenFailure { _ in
+            // The channel has closed.
         }
     }
 
