@@ -109,6 +109,25 @@ struct HTTPHardeningTests {
         #expect(frames.map(\.text).dropFirst() == ["4early"])
     }
 
+    /// Found by the attack on issue 11's server: a probe sent in the same write as the upgrade
+    /// of a polling session on the same loop reached the session before the probe was
+    /// attached, and was dropped; the client never got `3probe`.
+    @Test func aProbeSentRightBehindTheUpgradeRequestIsAnswered() throws {
+        let harness = EngineHarness()
+        let poller = try harness.connect()
+        let sid = try harness.openPollingSession(on: poller)
+        let connection = try harness.connect()
+        var bytes = ByteBuffer(
+            string: "GET /engine.io/?EIO=4&transport=websocket&sid=\(sid) HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        var probe = WebSocketWire.clientFrame(opcode: 0x1, payload: Array("2probe".utf8))
+        bytes.writeBuffer(&probe)
+        try connection.channel.writeInbound(bytes)
+        harness.loop.run()
+        #expect(try connection.readResponse()?.status == 101)
+        #expect(try connection.readFrames().map(\.text) == ["3probe"])
+    }
+
     /// Found by the review: a request with `Upgrade: h2c` (any protocol) makes NIO's parser
     /// stop reading HTTP after it; answered with keep-alive, the next request waited 60 s.
     @Test("an upgrade we do not take closes the connection after its answer", arguments: ["h2c", "websocket"])

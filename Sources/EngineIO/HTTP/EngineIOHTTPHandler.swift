@@ -286,7 +286,15 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                 handler.openWebSocketSession(engine: engine, request: request, key: key, context: context, responder: responder)
             case (.upgradeWebSocket(let session), .valid(let key)):
                 handler.upgradeToWebSocket(context: context, key: key, engine: engine, extraHeaders: [:]) { channel in
-                    session.eventLoop.execute { session.attachProbe(.channel(channel)) }
+                    // At once when the session shares this loop: frames the client sent right
+                    // behind its upgrade request (`2probe`) are read next, and must find the
+                    // probe attached (found by the attack on issue 11's server: they were
+                    // dropped). On another loop, this job goes ahead of theirs.
+                    if session.eventLoop.inEventLoop {
+                        session.attachProbe(.channel(channel))
+                    } else {
+                        session.eventLoop.execute { session.attachProbe(.channel(channel)) }
+                    }
                     return session
                 }
             case (.openWebSocket, _), (.upgradeWebSocket, _):
