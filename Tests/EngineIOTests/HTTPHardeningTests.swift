@@ -94,15 +94,20 @@ struct HTTPHardeningTests {
         #expect(harness.engine.sessionCount == 0)
     }
 
+    /// A WebSocket upgrade request and, in the same write, a text frame.
+    static func upgrade(query: String, followedBy text: String) -> ByteBuffer {
+        var bytes = ByteBuffer(
+            string: "GET /engine.io/?EIO=4&transport=websocket\(query) HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        var frame = WebSocketWire.clientFrame(opcode: 0x1, payload: Array(text.utf8))
+        bytes.writeBuffer(&frame)
+        return bytes
+    }
+
     @Test func framesSentRightAfterTheUpgradeRequestAreRead() throws {
         let harness = EngineHarness()
         let connection = try harness.connect()
-        var bytes = ByteBuffer(
-            string: "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-        var frame = WebSocketWire.clientFrame(opcode: 0x1, payload: Array("4early".utf8))
-        bytes.writeBuffer(&frame)
-        try connection.channel.writeInbound(bytes)
+        try connection.channel.writeInbound(Self.upgrade(query: "", followedBy: "4early"))
         harness.loop.run()
         #expect(try connection.readResponse()?.status == 101)
         let frames = try connection.readFrames()
@@ -117,12 +122,7 @@ struct HTTPHardeningTests {
         let poller = try harness.connect()
         let sid = try harness.openPollingSession(on: poller)
         let connection = try harness.connect()
-        var bytes = ByteBuffer(
-            string: "GET /engine.io/?EIO=4&transport=websocket&sid=\(sid) HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-        var probe = WebSocketWire.clientFrame(opcode: 0x1, payload: Array("2probe".utf8))
-        bytes.writeBuffer(&probe)
-        try connection.channel.writeInbound(bytes)
+        try connection.channel.writeInbound(Self.upgrade(query: "&sid=\(sid)", followedBy: "2probe"))
         harness.loop.run()
         #expect(try connection.readResponse()?.status == 101)
         #expect(try connection.readFrames().map(\.text) == ["3probe"])
