@@ -110,7 +110,7 @@ extension EngineIOServer {
     }
 
     private func openPollingSession(request: EngineIORequest, eventLoop: any EventLoop, responder: EngineHTTPResponder) {
-        guard let session = self.makeSession(eventLoop: eventLoop, request: request, transport: .polling) else {
+        guard let session = self.makeSession(eventLoop: eventLoop, request: request, link: nil) else {
             responder.respond(status: .serviceUnavailable, error: .forbidden, message: self.refusalMessage)
             return
         }
@@ -137,7 +137,7 @@ extension EngineIOServer {
     /// when the server refuses new sessions (draining, or the session cap); close the
     /// connection then.
     package func openWebSocketSession(request: EngineIORequest, eventLoop: any EventLoop, connection: any ExternalWebSocket) -> EngineIOSocket? {
-        guard let session = self.makeSession(eventLoop: eventLoop, request: request, transport: .websocket(.external(connection))) else {
+        guard let session = self.makeSession(eventLoop: eventLoop, request: request, link: .external(connection)) else {
             return nil
         }
         let handshake = self.handshake(for: session, upgrades: false)

@@ -133,10 +133,10 @@ public final class EngineIOServer: Sendable {
     /// `id` is the sid to use: a WebSocket handshake picks it before its 101 (which carries
     /// the sticky cookie) and opens the session only once the 101 has been written.
     func makeSession(
-        id: String = EngineIOServer.generateID(), eventLoop: any EventLoop, request: EngineIORequest, transport: EngineIOSocket.Transport
+        id: String = EngineIOServer.generateID(), eventLoop: any EventLoop, request: EngineIORequest, link: WebSocketLink?
     ) -> EngineIOSocket? {
         let session = EngineIOSocket(
-            id: id, eventLoop: eventLoop, request: request, transport: transport, server: self)
+            id: id, eventLoop: eventLoop, request: request, link: link, server: self)
         if self.isDraining { return nil }
         let count = self.sessions.withLock { table -> Int? in
             guard table.count < self.configuration.maxSessions else { return nil }
@@ -179,8 +179,7 @@ public final class EngineIOServer: Sendable {
     func start(_ session: EngineIOSocket) {
         session.eventLoop.preconditionInEventLoop()
         session.logger.debug("session opened", metadata: ["transport": "\(session.transportName)"])
-        session.startHeartbeat()
-        session.handler = self.application.engineSocketDidOpen(session)
+        session.start { self.application.engineSocketDidOpen($0) }
     }
 
     /// 15 random bytes as 20 URL-safe base64 characters, like Node's `base64id`.

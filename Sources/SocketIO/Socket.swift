@@ -325,13 +325,6 @@ public protocol SocketDataKey {
     associatedtype Value: Sendable
 }
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
-
 /// What a client sent when its socket connected (Node's `socket.handshake`).
 public struct Handshake: Sendable {
     /// The CONNECT packet's payload (`{}` when there was none).

@@ -316,7 +316,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         let id = EngineIOServer.generateID()
         let eventLoop = context.eventLoop
         self.upgradeToWebSocket(context: context, key: key, engine: engine, extraHeaders: engine.cookieHeaders(forID: id)) { channel in
-            guard let session = engine.makeSession(id: id, eventLoop: eventLoop, request: request, transport: .websocket(.channel(channel))) else {
+            guard let session = engine.makeSession(id: id, eventLoop: eventLoop, request: request, link: .channel(channel)) else {
                 // Admitted before the 101, full or draining after it: 1013, try again later.
                 channel.writeAndFlush(WebSocketFrame.close(code: .unknown(1013)), promise: nil)
                 return nil

@@ -10,42 +10,22 @@ import Synchronization
 /// Node reads on regardless; this is one of the places where we are stricter (docs/security.md).
 extension EngineIOSocket {
     /// Whether reading from the client is paused now. Read it on `eventLoop`.
-    package var isReadingPaused: Bool { self.readingPaused }
+    package var isReadingPaused: Bool { self.loop.value.machine.readingPaused }
 
     /// The application says whether it is behind with this client's input (the Socket.IO layer
     /// counts the events its handlers have yet to finish). Call on `eventLoop`.
     package func setApplicationBacklogged(_ backlogged: Bool) {
-        self.eventLoop.preconditionInEventLoop()
-        self.applicationBacklogged = backlogged
-        self.updateReadGate()
+        self.run(self.loop.value.machine.setApplicationBacklogged(backlogged))
     }
 
-    /// Pauses or resumes reading when one of its reasons changed.
-    func updateReadGate() {
-        let paused = !self.isClosed && (self.applicationBacklogged || self.overBound.load(ordering: .relaxed))
-        if paused != self.readingPaused {
-            self.readingPaused = paused
-            self.logger.debug(
-                paused ? "reading paused (inbound backpressure)" : "reading resumed",
-                metadata: ["backlogged": "\(self.applicationBacklogged)", "outbound.over.bound": "\(self.overBound.load(ordering: .relaxed))"])
-            self.applyReadGate()
-        }
-        if !self.applicationBacklogged, let held = self.heldPost {
-            // In a job of its own: this may be called from inside a flush, and the POST's
-            // packets run handlers that send.
-            self.heldPost = nil
-            self.eventLoop.execute { self.receive(held.packets, answering: held.responder) }
-        }
-    }
-
-    /// Brings the current transport in line with `readingPaused`. A NIO WebSocket is told
-    /// through its pipeline, on its own loop (``EngineIOWebSocketHandler`` owns `autoRead`). A
-    /// polling POST is held in ``receive(_:answering:)``, and its `ok` with it, which is what
+    /// Brings the current transport in line with the machine's read gate. A NIO WebSocket is
+    /// told through its pipeline, on its own loop (``EngineIOWebSocketHandler`` owns
+    /// `autoRead`). A polling POST is held by the machine, and its `ok` with it, which is what
     /// makes a polling client wait. A WebSocket owned by a web framework (SocketIOHummingbird)
     /// keeps reading: the framework owns its reads.
-    func applyReadGate() {
-        guard case .websocket(.channel(let channel)) = self.transport else { return }
-        channel.pipeline.fireUserInboundEventTriggered(WebSocketReadGate.session(paused: self.readingPaused))
+    func applyReadGate(paused: Bool) {
+        guard case .channel(let channel)? = self.loop.value.machine.link else { return }
+        channel.pipeline.fireUserInboundEventTriggered(WebSocketReadGate.session(paused: paused))
     }
 
     // MARK: - Frames handed over from a WebSocket on another loop

@@ -7,14 +7,12 @@ import Synchronization
 /// One Engine.IO session: its transport (polling, or WebSocket after a handshake or an upgrade),
 /// its outbound buffer and its heartbeat.
 ///
-/// All mutable state lives on `eventLoop` (the loop of the connection that opened the session);
-/// work from other threads hops there. ``send(_:volatile:)`` and ``close()`` may be called from
-/// anywhere. Node's counterpart is engine.io's `Socket`.
-public final class EngineIOSocket: @unchecked Sendable {
-    // @unchecked Sendable: every `var` below is read and written only on `eventLoop`
-    // (checked by `eventLoop.preconditionInEventLoop()` in debug builds); the rest are `let`s
-    // and one atomic counter.
-
+/// Its lifecycle is a plain state machine (``StateMachine``, EngineIOSocket+StateMachine.swift)
+/// owned by `eventLoop` (the loop of the connection that opened the session); this class is the
+/// thin shell that feeds it events and carries out its actions. Work from other threads hops
+/// to the loop; ``send(_:volatile:)`` and ``close()`` may be called from anywhere. Node's
+/// counterpart is engine.io's `Socket`.
+public final class EngineIOSocket: Sendable {
     /// The session id (`sid`), 20 URL-safe characters.
     public let id: String
     /// The event loop that owns this session.
@@ -23,68 +21,59 @@ public final class EngineIOSocket: @unchecked Sendable {
     public let request: EngineIORequest
 
     package let server: EngineIOServer
+
+    /// The session's lifecycle runs on a loop-clock state machine; the HTTP requests waiting
+    /// for an answer and the WebSockets are its handles.
+    typealias Machine = StateMachine<EventLoopClock, EngineHTTPResponder, WebSocketLink>
+
+    /// Everything that changes, owned by `eventLoop`: the state machine, the application's
+    /// handler and the timers the machine asked for. `NIOLoopBoundBox` checks on every access
+    /// that it happens on the loop (one allocation per session, like the fields it replaces).
+    struct LoopState {
+        var machine: Machine
+        var handler: (any EngineIOSocketHandler)?
+        var heartbeatTimer: NIOScheduledCallback?
+        var upgradeTimer: Scheduled<Void>?
+        var finalPollTimer: Scheduled<Void>?
+        var slowConsumerTimer: Scheduled<Void>?
+    }
+    let loop: NIOLoopBoundBox<LoopState>
+
+    // What other threads read or change. Atomics, not loop state, because `send` is called
+    // from any thread and must answer at once whether the frames fit the outbound bound
+    // (issue 6: a hop per send cost more than the whole send); a WebSocket on another loop
+    // counts the frames it hands over (EngineIOSocket+Backpressure.swift).
+
     /// Frames accepted by `send` and not yet handed to a transport, and their bytes. Bounded by
-    /// `maxBufferedPackets` and `maxBufferedBytes`; atomic because `send` is called from any
-    /// thread.
+    /// `maxBufferedPackets` and `maxBufferedBytes`.
     private let queued = Atomic<Int>(0)
     private let queuedBytes = Atomic<Int>(0)
     /// Set when a send was refused for the bound, cleared once the queue has drained to half
-    /// of it. While set, a timer on the loop closes the session after `pingTimeout`.
+    /// of it. While set, the state machine's slow-consumer timer runs.
     let overBound = Atomic(false)
     /// Set once the session closes, readable from any thread so that `send` can say so.
     private let closedFlag = Atomic(false)
-
-    enum Transport {
-        case polling
-        case websocket(WebSocketLink)
-        /// No network: frames go straight to a peer in the same process (SocketIOTesting).
-        case inMemory(InMemoryPeer)
-    }
-
-    // MARK: Loop-confined state
-    var handler: (any EngineIOSocketHandler)?
-    var transport: Transport
-    /// The WebSocket of an upgrade in progress, and whether it has answered `2probe`.
-    var probe: WebSocketLink?
-    var probeAcknowledged = false
-    var upgradeTimer: Scheduled<Void>?
-    var isClosed = false
-    /// A closed polling session keeps its last frames (ending in `1`) for one more poll.
-    var awaitingFinalPoll = false
-    /// Frames waiting for the transport. An `Array` so that the usual empty buffer costs no
-    /// allocation (a `CircularBuffer` allocates at creation); it is short, so taking from its
-    /// front is cheap.
-    var buffer: [EngineIOFrame] = []
-    var pendingPoll: EngineHTTPResponder?
-    var pollFlushScheduled = false
-    var heartbeat: NIOScheduledCallback?
-    var pingDeadline = NIODeadline.uptimeNanoseconds(0)
-    var awaitingPong = false
-    var finalPollTimer: Scheduled<Void>?
-    /// The server is shutting down: polls get what is buffered, then 503.
-    var shuttingDown = false
-    /// Closes a client that stays over the outbound bound (a slow consumer).
-    var slowConsumerTimer: Scheduled<Void>?
-    /// Inbound backpressure (EngineIOSocket+Backpressure.swift): the application is behind
-    /// with this client's input; reading is paused (for that, or for the outbound bound); a
-    /// POST whose packets wait for reading to resume, its `ok` with them.
-    var applicationBacklogged = false
-    var readingPaused = false
-    var heldPost: (packets: ArraySlice<EngineIOPacket>, responder: EngineHTTPResponder)?
-    /// A POST's packets are being handled (a slice at a time, or held); its `ok` is not sent yet.
-    var postInProgress = false
     /// Frames a WebSocket on another event loop has handed to this one and it has not handled
     /// yet: the WebSocket stops reading past the outbound bounds (EngineIOSocket+Backpressure).
     let handedOverFrames = Atomic<Int>(0)
     let handedOverBytes = Atomic<Int>(0)
     let handOverPaused = Atomic(false)
 
-    init(id: String, eventLoop: any EventLoop, request: EngineIORequest, transport: Transport, server: EngineIOServer) {
+    /// A session on `link`, or on polling when `link` is `nil`.
+    init(id: String, eventLoop: any EventLoop, request: EngineIORequest, link: WebSocketLink?, server: EngineIOServer) {
         self.id = id
         self.eventLoop = eventLoop
         self.request = request.compacted()
-        self.transport = transport
         self.server = server
+        let configuration = server.configuration
+        let timing = Machine.Timing(
+            pingInterval: Duration(configuration.pingInterval),
+            pingTimeout: Duration(configuration.pingTimeout),
+            upgradeTimeout: Duration(configuration.upgradeTimeout),
+            maxPacketsPerPoll: configuration.maxPacketsPerPoll,
+            allowUpgrades: configuration.allowUpgrades)
+        self.loop = NIOLoopBoundBox.makeBoxSendingValue(
+            LoopState(machine: Machine(timing: timing, link: link)), as: LoopState.self, eventLoop: eventLoop)
     }
 
     /// A logger with this session's id. Built when something is logged, which is rare, so
@@ -97,14 +86,23 @@ public final class EngineIOSocket: @unchecked Sendable {
 
     /// The name of the current transport, `polling` or `websocket`. Read it on `eventLoop`.
     public var transportName: String {
-        switch self.transport {
-        case .polling: return "polling"
-        case .websocket: return "websocket"
-        case .inMemory: return "in-memory"
+        switch self.loop.value.machine.link {
+        case nil: return "polling"
+        case .inMemory?: return "in-memory"
+        case .channel?, .external?: return "websocket"
         }
     }
 
     var configuration: EngineIOConfiguration { self.server.configuration }
+
+    var now: EventLoopClock.Instant { EventLoopClock.Instant(self.eventLoop.now) }
+
+    /// Hands the session to the application and starts its heartbeat: the handshake went out.
+    func start(handler makeHandler: (EngineIOSocket) -> any EngineIOSocketHandler) {
+        let action = self.loop.value.machine.start(now: self.now)
+        self.run(action)
+        self.loop.value.handler = makeHandler(self)
+    }
 
     // MARK: - Sending
 
@@ -188,19 +186,22 @@ public final class EngineIOSocket: @unchecked Sendable {
     /// Frames left the queue (written, or dropped with the session).
     func released(_ frames: some Collection<EngineIOFrame>) {
         guard !frames.isEmpty else { return }
-        self.queued.subtract(frames.count, ordering: .relaxed)
-        let bytes = self.queuedBytes.subtract(Self.byteCount(frames), ordering: .relaxed).newValue
-        if self.overBound.load(ordering: .relaxed) {
-            let configuration = self.configuration
-            let packets = self.queued.load(ordering: .relaxed)
-            if bytes <= configuration.maxBufferedBytes / 2, packets <= configuration.maxBufferedPackets / 2 {
-                // Drained well below the bound: the client reads again.
-                self.overBound.store(false, ordering: .relaxed)
-                self.slowConsumerTimer?.cancel()
-                self.slowConsumerTimer = nil
-                self.updateReadGate()
-            }
+        self.released(count: frames.count, bytes: Self.byteCount(frames))
+    }
+
+    private func released(count: Int, bytes: Int) {
+        self.queued.subtract(count, ordering: .relaxed)
+        let left = self.queuedBytes.subtract(bytes, ordering: .relaxed).newValue
+        if self.overBound.load(ordering: .relaxed), self.isWellBelowTheBound(bytes: left) {
+            // Drained well below the bound: the client reads again.
+            self.overBound.store(false, ordering: .relaxed)
+            self.run(self.loop.value.machine.setOutboundOverBound(false, now: self.now))
         }
+    }
+
+    private func isWellBelowTheBound(bytes: Int) -> Bool {
+        let configuration = self.configuration
+        return bytes <= configuration.maxBufferedBytes / 2 && self.queued.load(ordering: .relaxed) <= configuration.maxBufferedPackets / 2
     }
 
     /// Frames joined the queue outside `admit` (volatile frames when written, the engine's own).
@@ -217,26 +218,11 @@ public final class EngineIOSocket: @unchecked Sendable {
         let arm: @Sendable () -> Void = {
             // The loop may have drained the queue between the refusal and the flag (a send
             // from another thread): then there is nothing to wait for.
-            let configuration = self.configuration
-            if self.queuedBytes.load(ordering: .relaxed) <= configuration.maxBufferedBytes / 2,
-                self.queued.load(ordering: .relaxed) <= configuration.maxBufferedPackets / 2
-            {
+            if self.isWellBelowTheBound(bytes: self.queuedBytes.load(ordering: .relaxed)) {
                 self.overBound.store(false, ordering: .relaxed)
             }
-            // Meanwhile the client's input waits too: its sends would only add to the queue.
-            self.updateReadGate()
-            guard !self.isClosed, self.slowConsumerTimer == nil, self.overBound.load(ordering: .relaxed) else { return }
-            self.slowConsumerTimer = self.eventLoop.scheduleTask(in: self.configuration.pingTimeout) {
-                self.slowConsumerTimer = nil
-                guard self.overBound.load(ordering: .relaxed), !self.isClosed else { return }
-                self.logger.warning(
-                    "slow consumer: outbound queue over its bound for pingTimeout; closing session",
-                    metadata: [
-                        "queued.packets": "\(self.queued.load(ordering: .relaxed))",
-                        "queued.bytes": "\(self.queuedBytes.load(ordering: .relaxed))",
-                    ])
-                self.close(reason: .transportError)
-            }
+            let over = self.overBound.load(ordering: .relaxed)
+            self.run(self.loop.value.machine.setOutboundOverBound(over, now: self.now))
         }
         if self.eventLoop.inEventLoop { arm() } else { self.eventLoop.execute(arm) }
     }
@@ -257,109 +243,154 @@ public final class EngineIOSocket: @unchecked Sendable {
 
     /// Adds frames to the buffer and writes what the transport can take.
     private func enqueue(_ frames: [EngineIOFrame], volatile: Bool) {
-        guard !self.isClosed else {
-            if !volatile { self.released(frames) }
-            return
-        }
         if volatile {
-            guard self.canWriteNow, self.queuedBytes.load(ordering: .relaxed) < self.configuration.maxBufferedBytes else { return }
+            let linkIsWritable = self.loop.value.machine.link?.isWritable ?? false
+            guard self.loop.value.machine.canWriteNow(linkIsWritable: linkIsWritable),
+                self.queuedBytes.load(ordering: .relaxed) < self.configuration.maxBufferedBytes
+            else { return }
             self.added(frames)
         }
-        for frame in frames { self.buffer.append(frame) }
-        self.flush()
+        guard let flush = self.loop.value.machine.enqueue(frames) else {
+            // Closed: the frames go nowhere.
+            return self.released(frames)
+        }
+        self.run(flush)
     }
 
-    /// Queues a frame the engine sends on its own (ping, noop), outside the bound.
-    func enqueueControl(_ frame: EngineIOFrame) {
-        self.added(CollectionOfOne(frame))
-        self.buffer.append(frame)
-        self.flush()
-    }
+    // MARK: - Carrying out the state machine's actions
 
-    /// Whether a write now reaches the client without waiting (Node's `transport.writable`).
-    private var canWriteNow: Bool {
-        switch self.transport {
-        case .polling: return self.pendingPoll != nil
-        case .websocket(let link): return link.isWritable
-        case .inMemory: return true
+    func run(_ flush: Machine.FlushAction) {
+        switch flush {
+        case .none: break
+        case .writeLink(let link): self.write(to: link)
+        case .scheduleFlushTick: self.eventLoop.execute { self.flushTick() }
         }
     }
 
-    /// Hands buffered frames to the transport.
-    func flush() {
-        guard !self.buffer.isEmpty else { return }
-        switch self.transport {
-        case .websocket(.external(let connection)):
-            guard connection.isWritable else { return }
-            connection.send(self.drainBuffer())
-        case .websocket(.channel(let channel)):
+    /// The end of the loop tick after a poll flush was scheduled.
+    private func flushTick() {
+        if let action = self.loop.value.machine.flushTick() { self.run(action) }
+    }
+
+    func run(_ actions: [Machine.Action]) {
+        if !actions.isEmpty, self.loop.value.machine.isClosed, !self.closedFlag.load(ordering: .relaxed) {
+            // Before anything runs: the application's sends fail from now on.
+            self.closedFlag.store(true, ordering: .relaxed)
+        }
+        for action in actions { self.run(action) }
+    }
+
+    func run(_ action: Machine.Action) {
+        switch action {
+        case .schedule(let timer, let instant): self.schedule(timer, at: instant.deadline)
+        case .cancel(let timer): self.cancel(timer)
+        case .count(let frame): self.added(CollectionOfOne(frame))
+        case .release(let frames): self.released(frames)
+        case .answerPoll(let poll, let frames):
+            self.released(frames)
+            poll.respond(frames: frames)
+        case .answerPollWith(let poll, let frame): poll.respond(frames: [frame])
+        case .answerShuttingDown(let poll): poll.respondShuttingDown()
+        case .answerError(let responder, let code): responder.respond(error: code)
+        case .answerOK(let responder): responder.respondOK()
+        case .scheduleFlushTick: self.eventLoop.execute { self.flushTick() }
+        case .writeLink(let link): self.write(to: link)
+        case .answerProbe(let link): link.sendNow(.pongProbe)
+        case .abort(let link): link.abort()
+        case .closeLink(let link, let reason): link.close(reason: reason)
+        case .setReadingPaused(let paused): self.applyReadGate(paused: paused)
+        case .resumePost(let packets, let responder):
+            // In a job of its own: this may come from inside a flush, and the POST's packets
+            // run handlers that send.
+            self.eventLoop.execute { self.receive(packets, answering: responder) }
+        case .notifyClosed(let reason):
+            let handler = self.loop.value.handler
+            self.loop.value.handler = nil
+            handler?.socket(self, didCloseWith: reason)
+        case .remove: self.server.removeSession(self)
+        case .log(let level, let message): self.logger.log(level: level, "\(message)")
+        }
+    }
+
+    private func schedule(_ timer: Machine.Timer, at deadline: NIODeadline) {
+        self.cancel(timer)
+        switch timer {
+        case .heartbeat:
+            self.loop.value.heartbeatTimer = try? self.eventLoop.scheduleCallback(at: deadline, handler: HeartbeatTimer(session: self))
+        case .upgrade:
+            self.loop.value.upgradeTimer = self.eventLoop.scheduleTask(deadline: deadline) { self.timerFired(.upgrade) }
+        case .finalPoll:
+            self.loop.value.finalPollTimer = self.eventLoop.scheduleTask(deadline: deadline) { self.timerFired(.finalPoll) }
+        case .slowConsumer:
+            self.loop.value.slowConsumerTimer = self.eventLoop.scheduleTask(deadline: deadline) { self.timerFired(.slowConsumer) }
+        }
+    }
+
+    private func cancel(_ timer: Machine.Timer) {
+        switch timer {
+        case .heartbeat:
+            self.loop.value.heartbeatTimer?.cancel()
+            self.loop.value.heartbeatTimer = nil
+        case .upgrade:
+            self.loop.value.upgradeTimer?.cancel()
+            self.loop.value.upgradeTimer = nil
+        case .finalPoll:
+            self.loop.value.finalPollTimer?.cancel()
+            self.loop.value.finalPollTimer = nil
+        case .slowConsumer:
+            self.loop.value.slowConsumerTimer?.cancel()
+            self.loop.value.slowConsumerTimer = nil
+        }
+    }
+
+    func timerFired(_ timer: Machine.Timer) {
+        switch timer {
+        case .heartbeat: self.loop.value.heartbeatTimer = nil
+        case .upgrade: self.loop.value.upgradeTimer = nil
+        case .finalPoll: self.loop.value.finalPollTimer = nil
+        case .slowConsumer: self.loop.value.slowConsumerTimer = nil
+        }
+        self.run(self.loop.value.machine.timerFired(timer, now: self.now))
+    }
+
+    /// Writes buffered frames to the session's link while it takes them.
+    private func write(to link: WebSocketLink) {
+        switch link {
+        case .channel(let channel):
+            let buffered = self.loop.value.machine.buffer
             var written = 0
-            while written < self.buffer.count, channel.isWritable {
-                channel.write(WebSocketFrame(engineIOFrame: self.buffer[written]), promise: nil)
+            var bytes = 0
+            while written < buffered.count, channel.isWritable {
+                let frame = buffered[written]
+                channel.write(WebSocketFrame(engineIOFrame: frame), promise: nil)
                 written += 1
+                bytes += frame.byteCount
             }
-            if written > 0 {
-                // Out of the buffer before `released`, which may run code that sends again.
-                let sent = Array(self.buffer[..<written])
-                self.buffer.removeFirst(written)
-                self.released(sent)
-                channel.flush()
-            }
+            guard written > 0 else { return }
+            // Out of the buffer before `released`, which may run code that sends again, and
+            // before the flush, which may find the channel writable again.
+            self.loop.value.machine.removeWrittenFrames(written)
+            self.released(count: written, bytes: bytes)
+            channel.flush()
+        case .external(let connection):
+            guard connection.isWritable else { return }
+            let frames = self.loop.value.machine.takeBufferForLink()
+            self.released(frames)
+            connection.send(frames)
         case .inMemory(let peer):
-            let frames = self.drainBuffer()
+            let frames = self.loop.value.machine.takeBufferForLink()
+            self.released(frames)
             for frame in frames { peer.deliver(frame) }
-        case .polling:
-            // Answer the poll once per loop tick, so that what one POST (or one handler run)
-            // produces goes out in one payload.
-            guard self.pendingPoll != nil, !self.pollFlushScheduled else { return }
-            self.pollFlushScheduled = true
-            self.eventLoop.execute {
-                self.pollFlushScheduled = false
-                guard let poll = self.pendingPoll, !self.buffer.isEmpty else { return }
-                self.pendingPoll = nil
-                poll.respond(frames: self.takePollPayload())
-            }
         }
-    }
-
-    /// Empties the buffer, releasing its count.
-    func drainBuffer() -> [EngineIOFrame] {
-        let frames = self.buffer
-        self.buffer = []
-        self.released(frames)
-        return frames
-    }
-
-    /// Takes what one polling response may carry (`maxPacketsPerPoll`) from the buffer.
-    func takePollPayload() -> [EngineIOFrame] {
-        let count = min(self.buffer.count, self.configuration.maxPacketsPerPoll)
-        let frames = Array(self.buffer.prefix(count))
-        self.buffer.removeFirst(count)
-        self.released(frames)
-        return frames
     }
 
     // MARK: - Receiving
 
     /// Handles one packet from the current transport.
     func receive(_ packet: EngineIOPacket) {
-        switch packet.type {
-        case .pong:
-            self.receivedPong()
-        case .message:
-            let payload: EngineIOPacket.Payload
-            if case .none = packet.payload { payload = .text(ByteBuffer()) } else { payload = packet.payload }
-            self.handler?.socket(self, didReceive: payload)
-        case .close:
-            self.logger.debug("client sent close")
-            self.close(reason: .transportClose, clientInitiated: true)
-        case .ping:
-            // In v4 only the server pings; Node ends the session ("invalid heartbeat direction").
-            self.logger.info("client sent ping; closing session (invalid heartbeat direction)")
-            self.close(reason: .transportError)
-        case .open, .upgrade, .noop:
-            // Not sent by a v4 client on an established transport; Node ignores them too.
-            break
+        switch self.loop.value.machine.receive(packet, now: self.now) {
+        case .deliver(let payload): self.loop.value.handler?.socket(self, didReceive: payload)
+        case .actions(let actions): self.run(actions)
         }
     }
 
@@ -371,127 +402,14 @@ public final class EngineIOSocket: @unchecked Sendable {
     ///   - clientInitiated: the client asked to close (a `close` packet, or its WebSocket closed).
     ///   - transportGone: the WebSocket is already closed, so nothing is written to it.
     package func close(reason: EngineIOCloseReason, clientInitiated: Bool = false, transportGone: Bool = false) {
-        self.eventLoop.preconditionInEventLoop()
-        guard !self.isClosed else { return }
-        self.isClosed = true
-        self.closedFlag.store(true, ordering: .relaxed)
-        self.stopHeartbeat()
-        self.upgradeTimer?.cancel()
-        self.upgradeTimer = nil
-        self.slowConsumerTimer?.cancel()
-        self.slowConsumerTimer = nil
-        if let held = self.heldPost {
-            // Its packets go unhandled with the session; the client learns of the close on its poll.
-            self.heldPost = nil
-            self.postInProgress = false
-            held.responder.respondOK()
-        }
-        if let probe = self.probe {
-            self.probe = nil
-            probe.abort()
-        }
-        self.logger.debug("session closed", metadata: ["reason": "\(reason.rawValue)"])
-
-        switch self.transport {
-        case .polling where reason == .serverShutdown:
-            // Going away: deliver what is buffered, then answer polls with 503. Clients take
-            // that as a transport error and reconnect (elsewhere); a `close` packet would make
-            // python-socketio clients stop for good.
-            self.shuttingDown = true
-            if self.buffer.isEmpty {
-                // Nothing to deliver: a waiting poll gets 503 now; a later one finds the
-                // session gone (400), which clients also take as a transport error.
-                self.pendingPoll?.respondShuttingDown()
-                self.pendingPoll = nil
-                self.server.removeSession(self)
-            } else {
-                if let poll = self.pendingPoll {
-                    self.pendingPoll = nil
-                    poll.respond(frames: self.takePollPayload())
-                }
-                // Keep answering polls (the rest of the buffer, then 503) for a moment.
-                self.awaitingFinalPoll = true
-                self.finalPollTimer = self.eventLoop.scheduleTask(in: self.configuration.pingTimeout) {
-                    self.finishFinalPoll()
-                }
-            }
-        case .polling:
-            if clientInitiated || reason == .forcedClose {
-                // The last frames end with `1` (a server close: Node's `shouldClose`, so a
-                // Socket.IO DISCONNECT is not lost) or `6` (the client's own close, whose GET
-                // may arrive just after its POST on another connection). What the pending poll
-                // cannot carry waits for the next one, until the ping timeout.
-                let last: EngineIOFrame = clientInitiated ? .noop : .close
-                self.buffer.append(last)
-                self.added(CollectionOfOne(last))
-                if let poll = self.pendingPoll {
-                    self.pendingPoll = nil
-                    poll.respond(frames: self.takePollPayload())
-                }
-                if self.buffer.isEmpty {
-                    self.server.removeSession(self)
-                } else {
-                    self.awaitingFinalPoll = true
-                    self.finalPollTimer = self.eventLoop.scheduleTask(in: self.configuration.pingTimeout) {
-                        self.finishFinalPoll()
-                    }
-                }
-            } else {
-                // A broken session (duplicate poll, parse error, ping timeout): a pending poll
-                // just gets `1`.
-                _ = self.drainBuffer()
-                if let poll = self.pendingPoll {
-                    self.pendingPoll = nil
-                    poll.respond(frames: [.close])
-                }
-                self.server.removeSession(self)
-            }
-        case .inMemory(let peer):
-            if !clientInitiated { self.flush() }
-            _ = self.drainBuffer()
-            if !transportGone { peer.closed(reason) }
-            self.server.removeSession(self)
-        case .websocket(let link):
-            if !clientInitiated { self.flush() }
-            _ = self.drainBuffer()
-            if !transportGone {
-                // A close frame, then the connection. When the WebSocket is already gone, its
-                // handler has answered (or sent) the close frame itself.
-                // 1001 "going away" on shutdown tells the client to reconnect (elsewhere).
-                link.close(code: reason == .serverShutdown ? .goingAway : .normalClosure)
-            }
-            self.server.removeSession(self)
-        }
-
-        let handler = self.handler
-        self.handler = nil
-        handler?.socket(self, didCloseWith: reason)
+        self.run(self.loop.value.machine.close(reason: reason, clientInitiated: clientInitiated, transportGone: transportGone, now: self.now))
     }
 
-    /// Server shutdown. A session that is already closed and only keeps a courtesy frame for
-    /// a last poll (`6` or `1`) is dropped at once; the drain waits only for undelivered
-    /// packets of sessions closed by the shutdown itself.
+    /// Server shutdown: see ``StateMachine/shutDown(now:)``.
     func shutDown() {
-        if self.isClosed {
-            self.finishFinalPoll()
-        } else {
-            self.close(reason: .serverShutdown)
-        }
-    }
-
-    /// The end of a server-side close on polling: the last poll came, or never will.
-    func finishFinalPoll() {
-        guard self.awaitingFinalPoll else { return }
-        self.awaitingFinalPoll = false
-        self.finalPollTimer?.cancel()
-        self.finalPollTimer = nil
-        _ = self.drainBuffer()
-        self.server.removeSession(self)
+        self.run(self.loop.value.machine.shutDown(now: self.now))
     }
 }
-
-@available(*, unavailable)
-extension EngineIOSocket.Transport: Sendable {}
 
 extension WebSocketFrame {
     init(engineIOFrame frame: EngineIOFrame) {

@@ -42,7 +42,7 @@ extension EngineIOServer {
     /// application sends. Returns `nil` when the server refuses new sessions (draining, or the
     /// session cap).
     package func connectInMemory(request: EngineIORequest, eventLoop: any EventLoop, peer: InMemoryPeer) async -> InMemoryConnection? {
-        guard let session = self.makeSession(eventLoop: eventLoop, request: request, transport: .inMemory(peer)) else { return nil }
+        guard let session = self.makeSession(eventLoop: eventLoop, request: request, link: .inMemory(peer)) else { return nil }
         let handshake = self.handshake(for: session, upgrades: false)
         try? await eventLoop.submit {
             peer.deliver(handshake)
@@ -53,14 +53,9 @@ extension EngineIOServer {
 }
 
 extension EngineIOSocket {
-    /// A frame from an in-memory peer.
+    /// A frame from an in-memory peer: like a WebSocket frame.
     func receiveInMemory(_ frame: EngineIOFrame) {
-        guard !self.isClosed, case .inMemory = self.transport else { return }
-        do {
-            self.receive(try EngineIOPacket(frame: frame))
-        } catch {
-            self.logger.info("invalid packet from an in-memory client; closing", metadata: ["error": "\(error)"])
-            self.close(reason: .parseError)
-        }
+        guard let link = self.loop.value.machine.link, case .inMemory = link else { return }
+        self.receive(frame, from: link)
     }
 }

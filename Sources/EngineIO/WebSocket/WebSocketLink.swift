@@ -1,5 +1,5 @@
 package import EngineIOProtocol
-package import NIOCore
+import NIOCore
 package import NIOWebSocket
 
 /// A WebSocket whose I/O belongs to someone else, a web framework for instance
@@ -17,17 +17,20 @@ package protocol ExternalWebSocket: AnyObject, Sendable {
     func close(code: WebSocketErrorCode?)
 }
 
-/// The WebSocket under a session, or under an upgrade probe: a NIO channel of ``HTTPServer``
-/// (written directly, the hot path) or an ``ExternalWebSocket``.
-enum WebSocketLink {
+/// The message link under a session, or under an upgrade probe: a NIO channel of ``HTTPServer``
+/// (written directly, the hot path), an ``ExternalWebSocket``, or an in-memory peer (which
+/// behaves like a WebSocket that is always writable). Two links are equal when they are the
+/// same connection.
+enum WebSocketLink: Equatable, Sendable {
     case channel(any Channel)
     case external(any ExternalWebSocket)
+    case inMemory(InMemoryPeer)
 
-    /// Whether both are the same connection.
-    func isSame(as other: WebSocketLink) -> Bool {
-        switch (self, other) {
+    static func == (lhs: WebSocketLink, rhs: WebSocketLink) -> Bool {
+        switch (lhs, rhs) {
         case (.channel(let a), .channel(let b)): return a === b
         case (.external(let a), .external(let b)): return a === b
+        case (.inMemory(let a), .inMemory(let b)): return a === b
         default: return false
         }
     }
@@ -36,6 +39,7 @@ enum WebSocketLink {
         switch self {
         case .channel(let channel): return channel.isWritable
         case .external(let connection): return connection.isWritable
+        case .inMemory: return true
         }
     }
 
@@ -48,11 +52,15 @@ enum WebSocketLink {
             guard channel.isWritable else { return }
             channel.writeAndFlush(WebSocketFrame(engineIOFrame: frame), promise: nil)
         case .external(let connection): connection.send([frame])
+        case .inMemory(let peer): peer.deliver(frame)
         }
     }
 
-    /// A close frame with `code`, then the end of the connection.
-    func close(code: WebSocketErrorCode) {
+    /// Ends the session's link: a close frame, then the end of the connection. The code is
+    /// 1001 "going away" on shutdown, which tells the client to reconnect (elsewhere), and 1000
+    /// otherwise. An in-memory peer hears the reason itself.
+    func close(reason: EngineIOCloseReason) {
+        let code: WebSocketErrorCode = reason == .serverShutdown ? .goingAway : .normalClosure
         switch self {
         case .channel(let channel):
             channel.writeAndFlush(WebSocketFrame.close(code: code)).whenComplete { _ in
@@ -60,6 +68,8 @@ enum WebSocketLink {
             }
         case .external(let connection):
             connection.close(code: code)
+        case .inMemory(let peer):
+            peer.closed(reason)
         }
     }
 
@@ -68,6 +78,7 @@ enum WebSocketLink {
         switch self {
         case .channel(let channel): channel.close(promise: nil)
         case .external(let connection): connection.close(code: nil)
+        case .inMemory(let peer): peer.closed(.transportError)
         }
     }
 }
