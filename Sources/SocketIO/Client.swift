@@ -7,11 +7,9 @@ import SocketIOProtocol
 /// The Socket.IO side of one Engine.IO session (Node's `Client`): decodes packets and routes
 /// them to the session's sockets, one per namespace.
 ///
-/// Confined to the session's event loop: the engine calls it there, and ``remove(_:reason:)``
-/// and ``forget(_:)`` hop there.
-final class Client: EngineIOSocketHandler, @unchecked Sendable {
-    // @unchecked Sendable: the `var`s are touched only on `engine.eventLoop`; sockets hold a
-    // reference to call `remove`/`forget`, which hop to that loop.
+/// Confined to the session's event loop, and not `Sendable`: the engine calls it there, and
+/// its sockets reach it through a `NIOLoopBound`, which checks that they are on the loop.
+final class Client: EngineIOSocketHandler {
     let engine: EngineIOSocket
     let registry: NamespaceRegistry
     private let baseLogger: Logger
@@ -36,7 +34,7 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
             maxDepth: configuration.maxJSONDepth)
         self.backlog = InboundBacklog(maxEvents: configuration.engine.maxBufferedPackets, maxBytes: configuration.engine.maxBufferedBytes)
         // A connection that joins no namespace in time is closed (Node's `connectTimeout`).
-        self.connectTimer = engine.eventLoop.scheduleTask(in: configuration.connectTimeout) { [weak self] in
+        self.connectTimer = engine.eventLoop.assumeIsolated().scheduleTask(in: configuration.connectTimeout) { [weak self] in
             guard let self, !self.everConnected else { return }
             self.logger.info("no namespace joined within connectTimeout; closing")
             self.engine.close(reason: .forcedClose)
@@ -95,9 +93,9 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
                 if let id = packet.id { socket.receiveAck(id: id, arguments: packet.arguments) }
             default:
                 self.apply(self.backlog.dispatched(bytes: bytes))
-                socket.dispatch(packet) {
-                    self.onLoop { self.apply(self.backlog.finished(bytes: bytes)) }
-                }
+                let client = NIOLoopBound(self, eventLoop: self.engine.eventLoop)
+                // Called on the loop: the socket's jobs and tasks run there.
+                socket.dispatch(packet) { client.value.finished(bytes: bytes) }
             }
         }
     }
@@ -124,33 +122,31 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
         self.sockets[namespace.name] = socket
         // Connecting runs middleware, which may take a while: it counts like an event.
         self.apply(self.backlog.dispatched(bytes: bytes))
-        socket.startConnecting {
-            self.onLoop { self.apply(self.backlog.finished(bytes: bytes)) }
-        }
+        let client = NIOLoopBound(self, eventLoop: self.engine.eventLoop)
+        socket.startConnecting { client.value.finished(bytes: bytes) }
+    }
+
+    /// A socket's handlers finished an event (or a CONNECT) of `bytes`.
+    private func finished(bytes: Int) {
+        self.apply(self.backlog.finished(bytes: bytes))
     }
 
     /// A socket finished connecting: the connect timeout no longer applies.
     func socketDidConnect() {
-        self.onLoop {
-            self.everConnected = true
-            self.connectTimer?.cancel()
-            self.connectTimer = nil
-        }
+        self.everConnected = true
+        self.connectTimer?.cancel()
+        self.connectTimer = nil
     }
 
     /// The server disconnects `socket` from its namespace.
     func remove(_ socket: Socket, reason: DisconnectReason) {
-        self.onLoop {
-            if self.sockets[socket.namespace.name] === socket { self.sockets[socket.namespace.name] = nil }
-            socket.markDisconnected(reason)
-        }
+        if self.sockets[socket.namespace.name] === socket { self.sockets[socket.namespace.name] = nil }
+        socket.markDisconnected(reason)
     }
 
     /// Middleware refused `socket`: drop it without disconnect handlers.
     func forget(_ socket: Socket) {
-        self.onLoop {
-            if self.sockets[socket.namespace.name] === socket { self.sockets[socket.namespace.name] = nil }
-        }
+        if self.sockets[socket.namespace.name] === socket { self.sockets[socket.namespace.name] = nil }
     }
 
     func socket(_ socket: EngineIOSocket, didCloseWith reason: EngineIOCloseReason) {
@@ -174,13 +170,6 @@ final class Client: EngineIOSocketHandler, @unchecked Sendable {
         }
     }
 
-    private func onLoop(_ work: @escaping @Sendable () -> Void) {
-        if self.engine.eventLoop.inEventLoop {
-            work()
-        } else {
-            self.engine.eventLoop.execute(work)
-        }
-    }
 }
 
 /// The engine application that gives each session a ``Client``.

@@ -39,6 +39,36 @@ public final class Namespace: Sendable {
     }
 
     private let handlers = Mutex(Handlers())
+    /// Bumped under the lock each time a handler is added. Sockets keep a snapshot of the event
+    /// handlers with the version it was taken at (``HandlerSnapshot``), so looking up an
+    /// event's handler needs only this atomic load, not the lock, on the per-packet path.
+    private let version = Atomic(0)
+
+    /// The event handlers of this namespace and its parent, as they were at `version`.
+    struct HandlerSnapshot {
+        let version: Int
+        let events: [String: EventHandlerBody]
+    }
+
+    /// Changes whenever a handler is added here or to the parent.
+    var handlersVersion: Int {
+        self.version.load(ordering: .acquiring) &+ (self.parent?.handlersVersion ?? 0)
+    }
+
+    /// The event handlers now, the parent's first so that this namespace's win.
+    func handlerSnapshot() -> HandlerSnapshot {
+        let version = self.handlersVersion
+        var events = self.parent?.handlerSnapshot().events ?? [:]
+        for (event, handler) in self.handlers.withLock({ $0.events }) { events[event] = handler }
+        return HandlerSnapshot(version: version, events: events)
+    }
+
+    private func updateHandlers(_ update: (inout Handlers) -> Void) {
+        self.handlers.withLock { handlers in
+            update(&handlers)
+            self.version.wrappingAdd(1, ordering: .releasing)
+        }
+    }
 
     init(name: String, logger: Logger, parent: Namespace? = nil, adapterFactory: any SocketIOAdapterFactory = InMemoryAdapter.Factory()) {
         self.name = name
@@ -61,29 +91,29 @@ public final class Namespace: Sendable {
     /// }
     /// ```
     public func use(_ middleware: @escaping Middleware) {
-        self.handlers.withLock { $0.middlewares.append(middleware) }
+        self.updateHandlers { $0.middlewares.append(middleware) }
     }
 
     /// Adds a handler that runs for each socket once it has joined.
     public func onConnection(_ handler: @escaping ConnectionHandler) {
-        self.handlers.withLock { $0.connection.append(handler) }
+        self.updateHandlers { $0.connection.append(handler) }
     }
 
     /// Handles `event` for every socket of this namespace. Return the ack's arguments, or `nil`
     /// for no ack.
     public func on(_ event: String, _ handler: @escaping Socket.EventHandler) {
-        self.handlers.withLock { $0.events[event] = .async(handler) }
+        self.updateHandlers { $0.events[event] = .async(handler) }
     }
 
     /// The same, with a handler that does not suspend (no `await`): it runs without a Swift
     /// task per event.
     public func on(_ event: String, _ handler: @escaping Socket.SyncEventHandler) {
-        self.handlers.withLock { $0.events[event] = .sync(handler) }
+        self.updateHandlers { $0.events[event] = .sync(handler) }
     }
 
     /// Runs when any socket of this namespace disconnects.
     public func onDisconnect(_ handler: @escaping Socket.DisconnectHandler) {
-        self.handlers.withLock { $0.disconnect.append(handler) }
+        self.updateHandlers { $0.disconnect.append(handler) }
     }
 
     /// Adds a handler for event handlers' failures (a thrown error, or arguments that did not
@@ -96,7 +126,7 @@ public final class Namespace: Sendable {
     /// }
     /// ```
     public func onError(_ handler: @escaping ErrorHandler) {
-        self.handlers.withLock { $0.errors.append(handler) }
+        self.updateHandlers { $0.errors.append(handler) }
     }
 
     /// Whether a socket's events may run at the same time (each in a task of its own). Off by
@@ -114,9 +144,6 @@ public final class Namespace: Sendable {
     var middlewares: [Middleware] { (self.parent?.middlewares ?? []) + self.handlers.withLock { $0.middlewares } }
     var connectionHandlers: [ConnectionHandler] { (self.parent?.connectionHandlers ?? []) + self.handlers.withLock { $0.connection } }
     var disconnectHandlers: [Socket.DisconnectHandler] { (self.parent?.disconnectHandlers ?? []) + self.handlers.withLock { $0.disconnect } }
-    func eventHandler(_ event: String) -> EventHandlerBody? {
-        self.handlers.withLock { $0.events[event] } ?? self.parent?.eventHandler(event)
-    }
 
     // MARK: - Sockets and broadcasting
 

@@ -5,13 +5,17 @@ import NIOCore
 import SocketIOProtocol
 
 /// How a socket joins, handles events and leaves. Entry points are called by ``Client`` on the
-/// connection's event loop; the work itself runs on the socket's serial queue.
+/// connection's event loop; the work itself runs on the socket's serial queue, on that loop too.
+///
+/// The phase moves connecting → connected → disconnected (or connecting → disconnected when
+/// middleware refuses or the client leaves first), only here, on the loop; each move updates
+/// the connection's table, the namespace's registry and the adapter in the same place.
 extension Socket {
     /// Runs connect middleware, then sends the CONNECT reply and runs the connection handlers,
     /// all before any event of this socket is handled (they queue behind it); then `handled`
     /// (the connection counts its pending work for inbound backpressure).
     func startConnecting(handled: @escaping @Sendable () -> Void) {
-        self.queue.enqueue {
+        self.enqueue {
             await self.connect()
             handled()
         }
@@ -20,7 +24,7 @@ extension Socket {
     private func connect() async {
         // A client that sent DISCONNECT (or went away) before its turn came: no middleware runs
         // for it (found by the review of issue 11: CONNECT + DISCONNECT floods ran every one).
-        guard self.state.withLock({ $0.phase == .connecting }) else { return }
+        guard self.loop.value.phase == .connecting else { return }
         for middleware in self.namespace.middlewares {
             do {
                 try await middleware(self, self.handshake.auth)
@@ -29,15 +33,11 @@ extension Socket {
                 return
             }
         }
-        let proceed = self.state.withLock { state -> Bool in
-            guard state.phase == .connecting else { return false }
-            state.phase = .connected
-            return true
-        }
-        guard proceed else { return }  // the connection closed meanwhile
+        guard self.loop.value.phase == .connecting else { return }  // the connection closed meanwhile
+        self.setPhase(.connected)
         self.namespace.registry.add(self)
         self.namespace.adapter.addAll(self.id, rooms: [self.id])
-        self.client.socketDidConnect()
+        self.client.value.socketDidConnect()
         self.logger.debug("socket connected")
         try? self.send(SocketIOPacket(type: .connect, namespace: self.namespace.name, data: ["sid": .string(self.id)]))
         for handler in self.namespace.connectionHandlers {
@@ -56,8 +56,8 @@ extension Socket {
         }
         self.logger.info("connection refused by middleware", metadata: ["message": "\(payload["message"]?.stringValue ?? "")"])
         try? self.send(SocketIOPacket(type: .connectError, namespace: self.namespace.name, data: .object(payload)))
-        self.state.withLock { $0.phase = .disconnected }
-        self.client.forget(self)
+        self.setPhase(.disconnected)
+        self.client.value.forget(self)
     }
 
     /// An EVENT from the client: queued behind the socket's earlier packets.
@@ -68,12 +68,12 @@ extension Socket {
         let args = packet.arguments
         let ackID = packet.id
         if self.namespace.handlesEventsConcurrently {
-            Task(executorPreference: self.queue.executor) {
+            Task(executorPreference: self.executor) {
                 await self.handleEvent(name, args: args, ackID: ackID)
                 handled()
             }
         } else {
-            self.queue.enqueue(.sync {
+            self.enqueue(.sync {
                 guard let rest = self.handleEventSynchronously(name, args: args, ackID: ackID) else {
                     handled()
                     return nil
@@ -89,9 +89,12 @@ extension Socket {
     /// The common case without a task: no middleware or catch-all listener, and a synchronous
     /// handler. Anything else comes back as async work for the queue to run next.
     private func handleEventSynchronously(_ name: String, args: [SocketIOValue], ackID: Int?) -> SerialJobQueue.AsyncJob? {
-        guard self.connected else { return nil }
-        let (own, noMiddleware, noListener) = self.state.withLock { ($0.handlers[name], $0.middlewares.isEmpty, $0.anyListeners.isEmpty) }
-        guard noMiddleware, noListener, case .sync(let handler)? = own ?? self.namespace.eventHandler(name) else {
+        // One look at the loop state, without copying it.
+        let (connected, plain, own) = self.loop.withValue { state in
+            (state.phase == .connected, state.middlewares.isEmpty && state.anyListeners.isEmpty, state.handlers[name])
+        }
+        guard connected else { return nil }
+        guard plain, case .sync(let handler)? = own ?? self.namespaceHandler(name) else {
             return { await self.handleEvent(name, args: args, ackID: ackID) }
         }
         do {
@@ -104,13 +107,15 @@ extension Socket {
     }
 
     private func handleEvent(_ name: String, args: [SocketIOValue], ackID: Int?) async {
-        guard self.connected else { return }
-        let (own, middlewares, anyListeners) = self.state.withLock { ($0.handlers[name], $0.middlewares, $0.anyListeners) }
+        let (connected, own, middlewares, anyListeners) = self.loop.withValue { state in
+            (state.phase == .connected, state.handlers[name], state.middlewares, state.anyListeners)
+        }
+        guard connected else { return }
         do {
             for middleware in middlewares { try await middleware(self, name, args) }
             for listener in anyListeners { await listener(self, name, args) }
             // The socket's own handler wins over the namespace's.
-            guard let handler = own ?? self.namespace.eventHandler(name) else {
+            guard let handler = own ?? self.namespaceHandler(name) else {
                 self.logger.trace("no handler for event", metadata: ["event": "\(name)"])
                 return
             }
@@ -146,19 +151,21 @@ extension Socket {
     /// handlers (which still see the rooms through ``rooms``). Idempotent.
     func markDisconnected(_ reason: DisconnectReason) {
         let rooms = self.namespace.adapter.rooms(of: self.id)
-        let (wasConnected, acks, handlers) = self.state.withLock { state in
-            let wasConnected = state.phase == .connected
-            state.phase = .disconnected
-            state.roomsAtDisconnect = rooms
-            let acks = Array(state.pendingAcks.values)
+        self.userData.withLock { $0.roomsAtDisconnect = rooms }
+        let wasConnected = self.loop.value.phase == .connected
+        self.setPhase(.disconnected)
+        let (acks, handlers) = self.loop.withValue { state in
+            let taken = (Array(state.pendingAcks.values), state.disconnectingHandlers + state.disconnectHandlers)
+            // Nothing runs for the socket any more: let its closures go.
             state.pendingAcks = [:]
-            let handlers = state.disconnectingHandlers + state.disconnectHandlers
             state.disconnectingHandlers = []
             state.disconnectHandlers = []
             state.handlers = [:]
             state.middlewares = []
             state.anyListeners = []
-            return (wasConnected, acks, handlers)
+            state.outgoingListeners = []
+            state.namespaceHandlers = nil
+            return taken
         }
         for ack in acks {
             ack.timer?.cancel()
@@ -171,8 +178,24 @@ extension Socket {
         // `disconnecting` handlers first (they come first in `handlers`), then `disconnect`.
         let all = handlers + self.namespace.disconnectHandlers
         guard !all.isEmpty else { return }
-        self.queue.enqueue {
+        self.enqueue {
             for handler in all { await handler(self, reason) }
         }
+    }
+}
+
+extension Socket {
+    /// The namespace's handler for `event`, from the snapshot this socket keeps: the namespace's
+    /// lock is taken only when a handler was added since the last look (rare after start-up).
+    func namespaceHandler(_ event: String) -> EventHandlerBody? {
+        let version = self.namespace.handlersVersion
+        let cached = self.loop.withValue { state -> EventHandlerBody?? in
+            guard let snapshot = state.namespaceHandlers, snapshot.version == version else { return nil }
+            return .some(snapshot.events[event])
+        }
+        if let cached { return cached }
+        let snapshot = self.namespace.handlerSnapshot()
+        self.loop.value.namespaceHandlers = snapshot
+        return snapshot.events[event]
     }
 }

@@ -10,7 +10,9 @@ import Synchronization
 /// Its handlers run one at a time, in the order the packets arrived, on the event loop of its
 /// connection but never inside its read path (no thread hop per event); a handler must not
 /// block.
-/// Every method is safe to call from any task.
+/// Every method is safe to call from any task. The socket's state (its phase, ack table,
+/// handlers and job queue) belongs to its connection's event loop: called there (from its
+/// handlers, the usual case) a method works on it directly; called from elsewhere, it hops.
 ///
 /// ```swift
 /// io.onConnection { socket in
@@ -31,15 +33,18 @@ public final class Socket: Sendable {
 
     /// The public id sent in the CONNECT reply; distinct from the Engine.IO session id.
     public let id: SocketID
+    /// The namespace the socket belongs to.
     public let namespace: Namespace
     /// What the client sent when it connected.
     public let handshake: Handshake
     /// The Engine.IO session this socket rides on (shared by all its namespaces).
     public let engine: EngineIOSocket
-    let client: Client
-    let queue: SerialJobQueue
+    /// The connection that routes this socket's packets; it lives on the same loop.
+    let client: NIOLoopBound<Client>
+    /// Where the socket's tasks run: its connection's event loop.
+    let executor: EventLoopTaskExecutor
 
-    enum Phase {
+    enum Phase: UInt8, AtomicRepresentable {
         case connecting
         case connected
         case disconnected
@@ -59,30 +64,68 @@ public final class Socket: Sendable {
         var timer: Scheduled<Void>?
     }
 
-    struct State {
+    /// Everything the socket's loop owns.
+    struct LoopState {
+        /// Where the socket is in its life: the one source of truth for "connected", from
+        /// which the connection's table, the namespace's registry and the adapter are updated
+        /// (Socket+Lifecycle.swift). ``published`` mirrors it for other threads.
         var phase = Phase.connecting
         var pendingAcks: [Int: PendingAck] = [:]
         var handlers: [String: EventHandlerBody] = [:]
         var middlewares: [PacketMiddleware] = []
         var anyListeners: [AnyEventListener] = []
         var outgoingListeners: [OutgoingListener] = []
-        var data: [ObjectIdentifier: any Sendable] = [:]
-        var sharedData: SocketIOValue = .null
         var disconnectingHandlers: [DisconnectHandler] = []
         var disconnectHandlers: [DisconnectHandler] = []
+        var jobs = SerialJobQueue()
+        /// The namespace's handlers as last seen, and the version they had: an event looks its
+        /// handler up here, without the namespace's lock, unless a handler was added since.
+        var namespaceHandlers: Namespace.HandlerSnapshot?
+    }
+
+    let loop: NIOLoopBoundBox<LoopState>
+    /// The phase, for threads other than the loop (``connected``, ``emit(_:arguments:)``):
+    /// written only by the loop, right after ``LoopState/phase``.
+    private let published = Atomic(Phase.connecting)
+    /// Whether there are outgoing listeners, so an emit from another thread knows whether to
+    /// hop to the loop to tell them.
+    private let hasOutgoingListeners = Atomic(false)
+
+    /// What users read and write from any thread, outside the per-packet path: a lock is the
+    /// plain answer for these (STYLE §4, small shared state).
+    struct UserData {
+        var data: [ObjectIdentifier: any Sendable] = [:]
+        var sharedData: SocketIOValue = .null
         /// The rooms the socket was in when it disconnected, for disconnect handlers.
         var roomsAtDisconnect: Set<Room> = []
     }
 
-    let state = Mutex(State())
+    let userData = Mutex(UserData())
 
+    /// Made by the connection, on its loop.
     init(id: SocketID, namespace: Namespace, handshake: Handshake, engine: EngineIOSocket, client: Client) {
         self.id = id
         self.namespace = namespace
         self.handshake = handshake
         self.engine = engine
-        self.client = client
-        self.queue = SerialJobQueue(eventLoop: engine.eventLoop)
+        self.client = NIOLoopBound(client, eventLoop: engine.eventLoop)
+        self.executor = EventLoopTaskExecutor.for(engine.eventLoop)
+        self.loop = NIOLoopBoundBox(LoopState(), eventLoop: engine.eventLoop)
+    }
+
+    /// Runs `work` on the socket's loop: at once when called there, otherwise in a loop job.
+    func onLoop(_ work: @escaping @Sendable () -> Void) {
+        if self.engine.eventLoop.inEventLoop {
+            work()
+        } else {
+            self.engine.eventLoop.execute(work)
+        }
+    }
+
+    /// Moves the phase on the loop and publishes it.
+    func setPhase(_ phase: Phase) {
+        self.loop.value.phase = phase
+        self.published.store(phase, ordering: .releasing)
     }
 
     /// A logger with the socket's ids, built when something is logged (rarely), so that an idle
@@ -95,32 +138,37 @@ public final class Socket: Sendable {
     }
 
     /// Whether the socket is connected to its namespace.
-    public var connected: Bool { self.state.withLock { $0.phase == .connected } }
+    public var connected: Bool { self.published.load(ordering: .acquiring) == .connected }
 
     /// The rooms the socket is in, its own id included. In a disconnect handler, the rooms it
     /// was in.
     public var rooms: Set<Room> {
-        let snapshot = self.state.withLock { $0.phase == .disconnected ? $0.roomsAtDisconnect : nil }
-        return snapshot ?? self.namespace.adapter.rooms(of: self.id)
+        if self.published.load(ordering: .acquiring) == .disconnected {
+            return self.userData.withLock { $0.roomsAtDisconnect }
+        }
+        return self.namespace.adapter.rooms(of: self.id)
     }
 
     // MARK: - Handlers
+    //
+    // Registered in the connection handler (on the loop) they take effect at once; from another
+    // thread, with the socket's next loop job.
 
     /// Handles `event` for this socket. Return the ack's arguments, or `nil` for no ack.
     /// A handler that throws is logged with the socket id and event; the socket stays connected.
     public func on(_ event: String, _ handler: @escaping EventHandler) {
-        self.state.withLock { $0.handlers[event] = .async(handler) }
+        self.onLoop { self.loop.value.handlers[event] = .async(handler) }
     }
 
     /// Handles `event` for this socket with a handler that does not suspend (no `await`): the
     /// same as the async form, without a Swift task per event.
     public func on(_ event: String, _ handler: @escaping SyncEventHandler) {
-        self.state.withLock { $0.handlers[event] = .sync(handler) }
+        self.onLoop { self.loop.value.handlers[event] = .sync(handler) }
     }
 
     /// Runs when this socket disconnects, with the reason.
     public func onDisconnect(_ handler: @escaping DisconnectHandler) {
-        self.state.withLock { $0.disconnectHandlers.append(handler) }
+        self.onLoop { self.loop.value.disconnectHandlers.append(handler) }
     }
 
     // MARK: - Rooms
@@ -192,27 +240,33 @@ public final class Socket: Sendable {
         }
     }
 
-    /// Registers what to do when the ack `id` arrives; `false` when the socket is disconnected.
+    /// Registers what to do when the ack `id` arrives; `false` when the socket is not connected.
+    ///
+    /// The ack table and its timers belong to the loop. From another thread the registration
+    /// hops there, ahead of the packet the caller sends next from the same thread (both are
+    /// loop jobs, which run in order), so the ack cannot arrive first; a socket that
+    /// disconnected meanwhile fails it with ``AckError/disconnected``.
     func expectAck(_ id: Int, timeout: Duration?, _ resolve: @escaping @Sendable (Result<[SocketIOValue], any Error>) -> Void) -> Bool {
-        let registered = self.state.withLock { state -> Bool in
-            guard state.phase == .connected else { return false }
-            state.pendingAcks[id] = PendingAck(resolve: resolve, timer: nil)
-            return true
-        }
-        guard registered else { return false }
-        if let timeout {
-            let timer = self.engine.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-                self.failAck(id, with: AckError.timeout)
+        guard self.connected else { return false }
+        self.onLoop {
+            guard self.loop.value.phase == .connected else { return resolve(.failure(AckError.disconnected)) }
+            var pending = PendingAck(resolve: resolve, timer: nil)
+            if let timeout {
+                pending.timer = self.engine.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+                    self.failAck(id, with: AckError.timeout)
+                }
             }
-            self.state.withLock { $0.pendingAcks[id]?.timer = timer }
+            self.loop.value.pendingAcks[id] = pending
         }
         return true
     }
 
-    /// Tells the outgoing listeners about an emit.
+    /// Tells the outgoing listeners about an emit: at once on the loop, otherwise in a loop job.
     func notifyOutgoing(_ event: String, _ arguments: [SocketIOValue]) {
-        let listeners = self.state.withLock { $0.outgoingListeners }
-        for listener in listeners { listener(event, arguments) }
+        guard self.hasOutgoingListeners.load(ordering: .relaxed) else { return }
+        self.onLoop {
+            for listener in self.loop.value.outgoingListeners { listener(event, arguments) }
+        }
     }
 
     // MARK: - Middleware, catch-alls and data
@@ -220,24 +274,27 @@ public final class Socket: Sendable {
     /// Adds per-packet middleware (Node's `socket.use`): it sees each incoming event before the
     /// handler; throwing stops the event and reports the error to ``Namespace/onError(_:)``.
     public func use(_ middleware: @escaping PacketMiddleware) {
-        self.state.withLock { $0.middlewares.append(middleware) }
+        self.onLoop { self.loop.value.middlewares.append(middleware) }
     }
 
     /// Listens to every incoming event, before its handler (Node's `socket.onAny`).
     public func onAny(_ listener: @escaping AnyEventListener) {
-        self.state.withLock { $0.anyListeners.append(listener) }
+        self.onLoop { self.loop.value.anyListeners.append(listener) }
     }
 
     /// Listens to every event this socket emits (Node's `socket.onAnyOutgoing`). Broadcasts are
     /// not included: they are encoded once for all their recipients.
     public func onAnyOutgoing(_ listener: @escaping OutgoingListener) {
-        self.state.withLock { $0.outgoingListeners.append(listener) }
+        self.onLoop {
+            self.loop.value.outgoingListeners.append(listener)
+            self.hasOutgoingListeners.store(true, ordering: .relaxed)
+        }
     }
 
     /// Runs when the socket is about to leave its namespace; ``rooms`` still lists its rooms
     /// (Node's `disconnecting` event). Runs before the ``onDisconnect(_:)`` handlers.
     public func onDisconnecting(_ handler: @escaping DisconnectHandler) {
-        self.state.withLock { $0.disconnectingHandlers.append(handler) }
+        self.onLoop { self.loop.value.disconnectingHandlers.append(handler) }
     }
 
     /// Data other servers see in `fetchSockets()` (Node's `socket.data`): a plain value, so it
@@ -248,8 +305,8 @@ public final class Socket: Sendable {
     /// let admins = try await io.fetchSockets().filter { $0.data["role"] == "admin" }
     /// ```
     public var data: SocketIOValue {
-        get { self.state.withLock { $0.sharedData } }
-        set { self.state.withLock { $0.sharedData = newValue } }
+        get { self.userData.withLock { $0.sharedData } }
+        set { self.userData.withLock { $0.sharedData = newValue } }
     }
 
     /// Typed per-socket data, one value per key type, on this server only.
@@ -260,8 +317,8 @@ public final class Socket: Sendable {
     /// let user = socket[data: UserKey.self]
     /// ```
     public subscript<Key: SocketDataKey>(data key: Key.Type) -> Key.Value? {
-        get { self.state.withLock { $0.data[ObjectIdentifier(key)] } as? Key.Value }
-        set { self.state.withLock { $0.data[ObjectIdentifier(key)] = newValue } }
+        get { self.userData.withLock { $0.data[ObjectIdentifier(key)] } as? Key.Value }
+        set { self.userData.withLock { $0.data[ObjectIdentifier(key)] = newValue } }
     }
 
     /// A broadcast to the sockets in `room`, this one left out (Node's `socket.to(room)`).
@@ -288,7 +345,8 @@ public final class Socket: Sendable {
             return
         }
         try? self.send(SocketIOPacket(type: .disconnect, namespace: self.namespace.name))
-        self.client.remove(self, reason: .serverNamespaceDisconnect)
+        let client = self.client
+        self.onLoop { client.value.remove(self, reason: .serverNamespaceDisconnect) }
         if close { self.engine.close() }
     }
 
@@ -302,15 +360,19 @@ public final class Socket: Sendable {
         }
     }
 
+    /// Fails the pending ack `id` (a timeout, a cancelled wait, a send that failed). Safe from
+    /// any thread: the ack table is the loop's.
     func failAck(_ id: Int, with error: any Error) {
-        let pending = self.state.withLock { $0.pendingAcks.removeValue(forKey: id) }
-        pending?.timer?.cancel()
-        pending?.resolve(.failure(error))
+        self.onLoop {
+            let pending = self.loop.value.pendingAcks.removeValue(forKey: id)
+            pending?.timer?.cancel()
+            pending?.resolve(.failure(error))
+        }
     }
 
-    /// An ACK packet from the client.
+    /// An ACK packet from the client. On the loop.
     func receiveAck(id: Int, arguments: [SocketIOValue]) {
-        let pending = self.state.withLock { $0.pendingAcks.removeValue(forKey: id) }
+        let pending = self.loop.value.pendingAcks.removeValue(forKey: id)
         guard let pending else {
             self.logger.debug("ack for an unknown id", metadata: ["id": "\(id)"])
             return
