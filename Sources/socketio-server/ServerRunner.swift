@@ -45,7 +45,9 @@ struct HTTPService: Service {
         let host = self.settings.string("host")
         let address = try BindAddress.resolve(host: host, port: self.settings.int("port"))
         // The Redis connections come up (and come back) on their own; serving does not wait.
-        let cluster = app.cluster.map { cluster in Task { await cluster.run() } }
+        // Detached, so that the group's graceful shutdown does not reach it: the cluster stays
+        // up while the server drains, and stops (cancelled) after.
+        let cluster = app.cluster.map { cluster in Task.detached { try? await cluster.run() } }
         defer { cluster?.cancel() }
         if let redis = app.cluster {
             self.logger.notice("joining the Redis cluster", metadata: ["node": "\(redis.uid)", "python-queue": "\(self.settings.string("python-queue"))"])

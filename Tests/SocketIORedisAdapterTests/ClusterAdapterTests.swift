@@ -13,24 +13,29 @@ struct ClusterAdapterTests {
     struct Node {
         let io: SocketIOServer
         let cluster: RedisClusterAdapter
+        /// The cluster service's `run()`; cancel it to stop the node's cluster side.
+        let running: Task<Void, any Error>
+        let pubsub: InMemoryBroker.Client
     }
 
-    static func node(on broker: InMemoryBroker, pythonQueue: String? = nil, requestsTimeout: Duration = .seconds(2)) -> Node {
-        let cluster = RedisClusterAdapter(
-            configuration: .init(requestsTimeout: requestsTimeout, pythonQueue: pythonQueue),
-            pubsub: { route in broker.makeClient(route) })
+    /// A server whose cluster service runs, once its `/` namespace is subscribed.
+    static func node(on broker: InMemoryBroker, pythonQueue: String? = nil, requestsTimeout: Duration = .seconds(2)) async throws -> Node {
+        let pubsub = broker.makeClient()
+        let cluster = RedisClusterAdapter(pubsub: pubsub, configuration: .init(requestsTimeout: requestsTimeout, pythonQueue: pythonQueue))
         let io = SocketIOServer(configuration: SocketIOConfiguration(adapter: cluster))
+        let running = Task { try await cluster.run() }
+        try await waitUntil { pubsub.isSubscribed("socket.io-request#/#") && (pythonQueue.map(pubsub.isSubscribed) ?? true) }
         io.on("join") { (socket: Socket, room: String) async throws -> Bool in
             socket.join(room)
             return true
         }
         io.on("ask") { (_: Socket, _: Bool) async throws -> Bool in true }
-        return Node(io: io, cluster: cluster)
+        return Node(io: io, cluster: cluster, running: running, pubsub: pubsub)
     }
 
     @Test func broadcastsCrossServersWithRoomsAndExcept() async throws {
         let broker = InMemoryBroker()
-        let (one, two) = (Self.node(on: broker), Self.node(on: broker))
+        let (one, two) = (try await Self.node(on: broker), try await Self.node(on: broker))
         let a = try await SocketIOTestClient.connect(to: one.io)
         let b = try await SocketIOTestClient.connect(to: two.io)
         let c = try await SocketIOTestClient.connect(to: two.io)
@@ -60,7 +65,7 @@ struct ClusterAdapterTests {
 
     @Test func fetchSocketsJoinLeaveAndDisconnectAcrossServers() async throws {
         let broker = InMemoryBroker()
-        let (one, two) = (Self.node(on: broker), Self.node(on: broker))
+        let (one, two) = (try await Self.node(on: broker), try await Self.node(on: broker))
         let a = try await SocketIOTestClient.connect(to: one.io, auth: ["name": "ada"])
         let b = try await SocketIOTestClient.connect(to: two.io)
         two.io.localSockets().first?.data = ["role": "admin"]
@@ -86,7 +91,7 @@ struct ClusterAdapterTests {
 
     @Test func serverSideEmitWithAcksAndBroadcastAcksAcrossServers() async throws {
         let broker = InMemoryBroker()
-        let (one, two, three) = (Self.node(on: broker), Self.node(on: broker), Self.node(on: broker))
+        let (one, two, three) = (try await Self.node(on: broker), try await Self.node(on: broker), try await Self.node(on: broker))
         two.io.onServerSideEmit("ping") { args in .string("two got \(args.first?.stringValue ?? "")") }
         three.io.onServerSideEmit("ping") { _ in "three" }
         let answers = try await one.io.serverSideEmitWithAck("ping", "hi")
@@ -112,7 +117,7 @@ struct ClusterAdapterTests {
 
     @Test func aServerThatNeverAnswersMakesRequestsFailInTime() async throws {
         let broker = InMemoryBroker()
-        let one = Self.node(on: broker, requestsTimeout: .milliseconds(200))
+        let one = try await Self.node(on: broker, requestsTimeout: .milliseconds(200))
         // A silent node: subscribed to the request channel (so it counts), never answering.
         let silent = broker.makeClient { _ in }
         silent.subscribe("socket.io-request#/#")
@@ -129,7 +134,7 @@ struct ClusterAdapterTests {
 
     @Test func nodeRedisEmitterTrafficReachesOurClients() async throws {
         let broker = InMemoryBroker()
-        let one = Self.node(on: broker)
+        let one = try await Self.node(on: broker)
         let a = try await SocketIOTestClient.connect(to: one.io)
         let b = try await SocketIOTestClient.connect(to: one.io)
         #expect(try await a.emitWithAck("join", "r", as: Bool.self))
@@ -155,7 +160,7 @@ struct ClusterAdapterTests {
 
     @Test func theSwiftEmitterReachesEveryServer() async throws {
         let broker = InMemoryBroker()
-        let (one, two) = (Self.node(on: broker), Self.node(on: broker))
+        let (one, two) = (try await Self.node(on: broker), try await Self.node(on: broker))
         let a = try await SocketIOTestClient.connect(to: one.io)
         let b = try await SocketIOTestClient.connect(to: two.io)
         #expect(try await b.emitWithAck("join", "r", as: Bool.self))
@@ -185,7 +190,7 @@ struct ClusterAdapterTests {
 
     @Test func nodeRequestsAreAnsweredInNodesFormat() async throws {
         let broker = InMemoryBroker()
-        let one = Self.node(on: broker)
+        let one = try await Self.node(on: broker)
         let a = try await SocketIOTestClient.connect(to: one.io)
         #expect(try await a.emitWithAck("join", "r", as: Bool.self))
         let responses = Mutex<[String]>([])
@@ -208,7 +213,7 @@ struct ClusterAdapterTests {
 
     @Test func flaskSocketIOMessageQueueWritersReachOurClients() async throws {
         let broker = InMemoryBroker()
-        let one = Self.node(on: broker, pythonQueue: "flask-socketio")
+        let one = try await Self.node(on: broker, pythonQueue: "flask-socketio")
         let a = try await SocketIOTestClient.connect(to: one.io)
         let b = try await SocketIOTestClient.connect(to: one.io)
         #expect(try await a.emitWithAck("join", "r", as: Bool.self))

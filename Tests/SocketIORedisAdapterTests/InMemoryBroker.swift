@@ -3,13 +3,27 @@ import SocketIORedisAdapter
 import Synchronization
 
 /// An in-memory pub/sub broker with Redis' semantics for what the cluster adapter uses:
-/// channels, glob patterns with `*`, per-subscriber ordered delivery, NUMSUB. Several
-/// `RedisClusterAdapter`s on one broker form a cluster without Redis.
+/// channels, glob patterns with `*`, per-subscriber ordered delivery, NUMSUB, and subscriptions
+/// scoped to `subscribe(to:patterns:process:)`. Several `RedisClusterAdapter`s on one broker
+/// form a cluster without Redis.
 final class InMemoryBroker: Sendable {
     final class Client: ClusterPubSub {
+        private struct Scope {
+            var channels: Set<String>
+            var patterns: Set<String>
+            var messages: AsyncStream<RedisMessage>.Continuation
+        }
+
+        private struct State {
+            /// A fake peer's subscriptions, for its whole life (`subscribe(_:)`).
+            var channels: Set<String> = []
+            var patterns: Set<String> = []
+            var scopes: [Int: Scope] = [:]
+            var nextScope = 0
+        }
+
         let broker: InMemoryBroker
-        let channels = Mutex<Set<String>>([])
-        let patterns = Mutex<Set<String>>([])
+        private let state = Mutex(State())
         private let inbox: AsyncStream<RedisMessage>.Continuation
         private let consumer: Task<Void, Never>
 
@@ -26,18 +40,59 @@ final class InMemoryBroker: Sendable {
             self.broker.publish(channel, payload)
             return true
         }
-        func subscribe(_ channel: String) { self.channels.withLock { _ = $0.insert(channel) } }
-        func psubscribe(_ pattern: String) { self.patterns.withLock { _ = $0.insert(pattern) } }
+
+        func subscribe(
+            to channels: Set<String>, patterns: Set<String>, process: (AsyncStream<RedisMessage>) async throws -> Void
+        ) async throws {
+            let (messages, continuation) = AsyncStream.makeStream(of: RedisMessage.self)
+            let id = self.state.withLock { state in
+                defer { state.nextScope += 1 }
+                state.scopes[state.nextScope] = Scope(channels: channels, patterns: patterns, messages: continuation)
+                return state.nextScope
+            }
+            defer {
+                _ = self.state.withLock { $0.scopes.removeValue(forKey: id) }
+                continuation.finish()
+            }
+            try await process(messages)
+        }
+
         func numberOfSubscribers(_ channel: String) async throws -> Int { self.broker.numberOfSubscribers(channel) }
 
-        func deliver(_ message: RedisMessage) { self.inbox.yield(message) }
+        /// A fake peer's lifelong subscription; its messages go to `onMessage`.
+        func subscribe(_ channel: String) { self.state.withLock { _ = $0.channels.insert(channel) } }
+
+        /// Whether this client is subscribed to `channel` now, for good or in a scope.
+        func isSubscribed(_ channel: String) -> Bool {
+            self.state.withLock { state in
+                state.channels.contains(channel) || state.scopes.values.contains { $0.channels.contains(channel) }
+            }
+        }
+
+        /// How many scopes are open.
+        var openScopes: Int { self.state.withLock { $0.scopes.count } }
+
+        func deliver(channel: String, payload: ByteBuffer) {
+            self.state.withLock { state in
+                if state.channels.contains(channel) { self.inbox.yield(RedisMessage(channel: channel, pattern: nil, payload: payload)) }
+                for pattern in state.patterns where InMemoryBroker.matches(pattern, channel) {
+                    self.inbox.yield(RedisMessage(channel: channel, pattern: pattern, payload: payload))
+                }
+                for scope in state.scopes.values {
+                    if scope.channels.contains(channel) { scope.messages.yield(RedisMessage(channel: channel, pattern: nil, payload: payload)) }
+                    for pattern in scope.patterns where InMemoryBroker.matches(pattern, channel) {
+                        scope.messages.yield(RedisMessage(channel: channel, pattern: pattern, payload: payload))
+                    }
+                }
+            }
+        }
     }
 
     private let clients = Mutex<[Client]>([])
     /// Every publish, for tests that look at the wire.
     let published = Mutex<[(channel: String, payload: ByteBuffer)]>([])
 
-    func makeClient(_ onMessage: @escaping @Sendable (RedisMessage) -> Void) -> Client {
+    func makeClient(_ onMessage: @escaping @Sendable (RedisMessage) -> Void = { _ in }) -> Client {
         let client = Client(broker: self, onMessage: onMessage)
         self.clients.withLock { $0.append(client) }
         return client
@@ -46,17 +101,12 @@ final class InMemoryBroker: Sendable {
     func publish(_ channel: String, _ payload: ByteBuffer) {
         self.published.withLock { $0.append((channel, payload)) }
         for client in self.clients.withLock({ $0 }) {
-            if client.channels.withLock({ $0.contains(channel) }) {
-                client.deliver(RedisMessage(channel: channel, pattern: nil, payload: payload))
-            }
-            for pattern in client.patterns.withLock({ $0 }) where Self.matches(pattern, channel) {
-                client.deliver(RedisMessage(channel: channel, pattern: pattern, payload: payload))
-            }
+            client.deliver(channel: channel, payload: payload)
         }
     }
 
     func numberOfSubscribers(_ channel: String) -> Int {
-        self.clients.withLock { $0 }.filter { $0.channels.withLock { $0.contains(channel) } }.count
+        self.clients.withLock { $0 }.filter { $0.isSubscribed(channel) }.count
     }
 
     /// Redis glob with `*` only (what the adapter subscribes with).

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import NIOCore
 import NIOPosix
-import SocketIORedisAdapter
+@testable import SocketIORedisAdapter
 import Synchronization
 import Testing
 
@@ -74,11 +74,13 @@ struct RedisPubSubClientTests {
         let url = try #require(RealRedis.url)
         let received = Mutex<[String]>([])
         let prefix = "sio-reconnect-\(UInt32.random(in: 0...UInt32.max))"
-        let client = RedisPubSubClient(url: url, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clientName: prefix) { message in
-            received.withLock { $0.append(String(buffer: message.payload)) }
+        let client = RedisPubSubClient(url: url, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clientName: prefix)
+        let subscription = Task {
+            try await client.subscribe(to: ["\(prefix)-plain"], patterns: ["\(prefix)#*"]) { messages in
+                for await message in messages { received.withLock { $0.append(String(buffer: message.payload)) } }
+            }
         }
-        client.subscribe("\(prefix)-plain")
-        client.psubscribe("\(prefix)#*")
+        defer { subscription.cancel() }
         let running = Task { await client.run() }
         defer { running.cancel() }
         let admin = try await RedisConnection.connect(to: url)
@@ -115,9 +117,58 @@ struct RedisPubSubClientTests {
         try await waitUntil { received.withLock { $0.contains("three") } }
     }
 
+    /// A subscription holds while its scope runs; then Redis is told to unsubscribe, and the
+    /// client goes on.
+    @Test func aSubscriptionEndsWithItsScope() async throws {
+        let url = try #require(RealRedis.url)
+        let prefix = "sio-scope-\(UInt32.random(in: 0...UInt32.max))"
+        let client = RedisPubSubClient(url: url, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clientName: prefix)
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        try await waitUntil { client.isConnected }
+        let heard = Mutex<[String]>([])
+        let scope = Task {
+            try await client.subscribe(to: ["\(prefix)-a"], patterns: []) { messages in
+                for await message in messages { heard.withLock { $0.append(String(buffer: message.payload)) } }
+            }
+        }
+        try await waitUntil { (try? await client.numberOfSubscribers("\(prefix)-a")) == 1 }
+        client.publish("\(prefix)-a", ByteBuffer(string: "in scope"))
+        try await waitUntil { heard.withLock { $0 } == ["in scope"] }
+        scope.cancel()
+        _ = await scope.result
+        try await waitUntil { (try? await client.numberOfSubscribers("\(prefix)-a")) == 0 }
+        #expect(client.isConnected)
+    }
+
+    /// A command waiting for its reply (here `BLPOP`, which blocks) returns as soon as its task
+    /// is cancelled, not when the reply comes.
+    @Test func aCancelledCommandReturnsAtOnce() async throws {
+        let url = try #require(RealRedis.url)
+        let key = "sio-blpop-\(UInt32.random(in: 0...UInt32.max))"
+        let blocked = try await RedisConnection.connect(to: url)
+        let other = try await RedisConnection.connect(to: url)
+        defer { Task { await blocked.close(); await other.close() } }
+        let waiting = Task { try await blocked.send(["BLPOP", .string(key), "10"]) }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        waiting.cancel()
+        // Without cancellation, only this push (2 s later) would end the wait.
+        let unblock = Task {
+            try await Task.sleep(for: .seconds(2))
+            try await other.send(["RPUSH", .string(key), "x"])
+        }
+        await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+        #expect(ContinuousClock.now - started < .seconds(1))
+        _ = try await unblock.value
+        // The connection stays in step: the late BLPOP reply is matched and dropped.
+        #expect(try await blocked.send(["PING"]) == .simpleString("PONG"))
+        _ = try await other.send(["DEL", .string(key)])
+    }
+
     @Test func anUnreachableServerIsRetriedAndPublishesAreDropped() async throws {
         // A loopback port with nothing listening.
-        let client = RedisPubSubClient(url: RedisURL(host: "127.0.0.1", port: 1), eventLoopGroup: MultiThreadedEventLoopGroup.singleton) { _ in }
+        let client = RedisPubSubClient(url: RedisURL(host: "127.0.0.1", port: 1), eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         let running = Task { await client.run() }
         defer { running.cancel() }
         for _ in 0..<3 { #expect(!client.publish("x", ByteBuffer(string: "y"))) }

@@ -15,6 +15,9 @@ public final class InMemoryAdapter: SocketIOAdapter {
         var sids: [SocketID: Set<Room>] = [:]
     }
 
+    /// Behind a `Mutex`, not in an actor: joins, leaves and broadcasts are called from event-loop
+    /// code that cannot `await`, each critical section is a few set operations, and no lock is
+    /// held across a suspension or a delivery.
     private let state = Mutex(State())
     /// The namespace this adapter serves.
     public let namespace: any LocalNamespace

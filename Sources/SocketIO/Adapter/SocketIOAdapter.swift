@@ -10,7 +10,8 @@ public typealias Room = String
 ///
 /// The membership methods are about this server's sockets. The operations below them reach
 /// the whole cluster: ``InMemoryAdapter`` (the default) is a cluster of one server; a cluster
-/// adapter (SocketIORedisAdapter) does the same locally and forwards to the other servers.
+/// adapter (SocketIORedisAdapter) does the same locally and forwards to the other servers;
+/// ``ClusterAdapter`` gives such an adapter the membership methods.
 /// An adapter sees the namespace only through the ``LocalNamespace`` it was made with.
 public protocol SocketIOAdapter: AnyObject, Sendable {
     // MARK: This server's membership

@@ -6,8 +6,8 @@ import SocketIOProtocol
 /// `@socket.io/redis-emitter`: channel names, broadcast messages and requests, in our own code
 /// (see `../shared/REDIS_WIRE.md` §1–2).
 enum NodeAdapterWire {
-    /// Request types (redis-adapter's `RequestType`).
-    enum RequestType: Int {
+    /// Request types (redis-adapter's `RequestType`); the numbers are the wire's.
+    enum RequestType: Int, Sendable {
         case sockets = 0
         case allRooms = 1
         case remoteJoin = 2
@@ -18,6 +18,41 @@ enum NodeAdapterWire {
         case broadcast = 7
         case broadcastClientCount = 8
         case broadcastAck = 9
+    }
+
+    /// The `type` a response carries. redis-adapter reuses the request's number for it, and
+    /// answers without one (`sockets`, `allRooms`, `fetchSockets`, legacy joins) are matched
+    /// by `requestId` alone.
+    enum ResponseType: Int, Sendable {
+        /// One server's answer to `serverSideEmitWithAck`: `{type, requestId, data}`.
+        case serverSideEmit = 6
+        /// How many acks a server's clients will send for a broadcast: `{type, requestId, clientCount}`.
+        case broadcastClientCount = 8
+        /// One client's ack to a broadcast: `{type, requestId, packet}` (MessagePack).
+        case broadcastAck = 9
+    }
+
+    /// A request another server published on the request channel.
+    struct Request: Sendable {
+        var type: RequestType
+        /// The sender's uid (our own requests come back to us too).
+        var uid: String?
+        /// Set when the sender waits for answers.
+        var requestID: String?
+        /// `opts`, when the request has it.
+        var options: BroadcastOptions?
+        /// The whole object, for the fields of its type (`rooms`, `data`, `packet`, …).
+        var body: SocketIOValue
+    }
+
+    /// A response another server published on a response channel.
+    enum Response: Sendable, Equatable {
+        /// How many acks to expect from one server for broadcast `requestID`.
+        case broadcastClientCount(requestID: String, count: Int)
+        /// One client's ack to broadcast `requestID`.
+        case broadcastAck(requestID: String, answer: SocketIOValue)
+        /// One server's whole answer to request `requestID` (`fetchSockets`, `serverSideEmit`, …).
+        case answer(requestID: String, SocketIOValue)
     }
 
     /// The channels of one namespace under key prefix `key` (Node's default `socket.io`).
@@ -59,11 +94,18 @@ enum NodeAdapterWire {
         self.msgpack([.string(uid), self.packetObject(packet), self.optionsObject(options, withFlags: true)])
     }
 
-    static func decodeBroadcast(_ payload: ByteBuffer, namespace: String) throws -> (uid: String, packet: SocketIOPacket, options: BroadcastOptions) {
-        let value = try MessagePackDecoder().decode(payload)
+    static func decodeBroadcast(
+        _ payload: ByteBuffer, namespace: String
+    ) throws(ClusterMessageError) -> (uid: String, packet: SocketIOPacket, options: BroadcastOptions) {
+        let value: MessagePackValue
+        do {
+            value = try MessagePackDecoder().decode(payload)
+        } catch {
+            throw .undecodable(error)
+        }
         guard let items = value.arrayValue, items.count >= 2, let uid = items[0].stringValue,
             let packet = Self.packet(from: SocketIOValue(messagePack: items[1]), namespace: namespace)
-        else { throw AdapterError.unavailable("not a redis-adapter broadcast") }
+        else { throw .notABroadcast() }
         let options = items.count > 2 ? Self.options(from: SocketIOValue(messagePack: items[2])) : BroadcastOptions()
         return (uid, packet, options)
     }
@@ -101,11 +143,47 @@ enum NodeAdapterWire {
 
     // MARK: - Requests and responses: JSON text, or msgpack (first byte not `{`)
 
-    static func decodeRequest(_ payload: ByteBuffer) throws -> SocketIOValue {
-        if payload.readableBytesView.first == UInt8(ascii: "{") {
-            return try JSONParser.parse(String(buffer: payload))
+    /// A JSON object, or MessagePack when the first byte is not `{` (Node sends both).
+    static func decodeObject(_ payload: ByteBuffer) throws(ClusterMessageError) -> SocketIOValue {
+        do {
+            if payload.readableBytesView.first == UInt8(ascii: "{") {
+                return try JSONParser.parse(String(buffer: payload))
+            }
+            return SocketIOValue(messagePack: try MessagePackDecoder().decode(payload))
+        } catch {
+            throw .undecodable(error)
         }
-        return SocketIOValue(messagePack: try MessagePackDecoder().decode(payload))
+    }
+
+    static func decodeRequest(_ payload: ByteBuffer) throws(ClusterMessageError) -> Request {
+        let body = try self.decodeObject(payload)
+        let number = body["type"]?.intValue
+        guard let number, let type = RequestType(rawValue: number) else { throw .unknownType(number) }
+        return Request(
+            type: type, uid: body["uid"]?.stringValue, requestID: body["requestId"]?.stringValue,
+            options: body["opts"].map(Self.options(from:)), body: body)
+    }
+
+    static func decodeResponse(_ payload: ByteBuffer) throws(ClusterMessageError) -> Response {
+        let body = try self.decodeObject(payload)
+        guard let requestID = body["requestId"]?.stringValue else { throw .missingField("requestId") }
+        switch body["type"]?.intValue.flatMap(ResponseType.init(rawValue:)) {
+        case .broadcastClientCount:
+            guard let count = body["clientCount"]?.intValue else { throw .missingField("clientCount") }
+            return .broadcastClientCount(requestID: requestID, count: count)
+        case .broadcastAck:
+            return .broadcastAck(requestID: requestID, answer: body["packet"] ?? .null)
+        case .serverSideEmit, nil:
+            return .answer(requestID: requestID, body)
+        }
+    }
+
+    /// A response of a typed kind: `{type, requestId, …fields}`, in JSON, except acks, which
+    /// Node sends in MessagePack (they may carry binary).
+    static func encodeResponse(_ type: ResponseType, requestID: String, _ fields: SocketIOObject) -> ByteBuffer {
+        var object: SocketIOObject = ["type": .int(type.rawValue), "requestId": .string(requestID)]
+        for entry in fields { object[entry.key] = entry.value }
+        return type == .broadcastAck ? self.msgpack(.object(object)) : self.json(.object(object))
     }
 
     static func json(_ value: SocketIOValue) -> ByteBuffer {

@@ -14,15 +14,19 @@ final class PythonQueueBridge: Sendable {
     let channel: String
     /// This node's id on the queue: 32 hex characters, like Python's `uuid4().hex`.
     let hostID: String
-    private let context: ClusterContext
+    private let pubsub: any ClusterPubSub
+    private let adapters: NamespaceAdapters
+    private let logger: Logger
 
     /// Marks our own messages, so other Swift nodes (which also get Node-format broadcasts)
     /// do not deliver them twice. Python ignores keys it does not know.
     static let originKey = "swift_socketio"
 
-    init(channel: String, context: ClusterContext) {
+    init(channel: String, pubsub: any ClusterPubSub, adapters: NamespaceAdapters, logger: Logger) {
         self.channel = channel
-        self.context = context
+        self.pubsub = pubsub
+        self.adapters = adapters
+        self.logger = logger
         var generator = SystemRandomNumberGenerator()
         self.hostID = (0..<16).map { _ in
             let byte = UInt8.random(in: 0...255, using: &generator)
@@ -72,7 +76,7 @@ final class PythonQueueBridge: Sendable {
         rest.moveReaderIndex(forwardBy: 1)  // drop "{"
         message.writeStaticString(",")
         message.writeBuffer(&rest)
-        self.context.publish(self.channel, message)
+        self.pubsub.publish(self.channel, message)
     }
 
     // MARK: - In
@@ -83,13 +87,13 @@ final class PythonQueueBridge: Sendable {
             value = try JSONParser.parse(String(buffer: message.payload))
         } catch {
             // Older python-socketio pickled its messages; only JSON is understood.
-            self.context.logger.info("ignoring a message-queue message that is not JSON", metadata: ["channel": "\(self.channel)"])
+            self.logger.info("ignoring a message-queue message that is not JSON", metadata: ["channel": "\(self.channel)"])
             return
         }
         guard let method = value["method"]?.stringValue else { return }
         if value["host_id"]?.stringValue == self.hostID || value[Self.originKey] != nil { return }
         let namespaceName = value["namespace"]?.stringValue ?? "/"
-        guard let adapter = self.context.router.adapter(namespace: namespaceName) else { return }
+        guard let adapter = self.adapters.adapter(namespace: namespaceName) else { return }
         let local = adapter.local
         switch method {
         case "emit":
@@ -131,14 +135,14 @@ final class PythonQueueBridge: Sendable {
         let sid = callback[0]
         let callbackID = callback[2]
         let namespace = adapter.namespace.name
-        let context = self.context
+        let pubsub = self.pubsub
         let channel = self.channel
         adapter.local.broadcastWithAck(packet, options: options, onClientCount: { _ in }) { answer in
             let reply: SocketIOValue = [
                 "method": "callback", "host_id": .string(origin), "sid": sid, "namespace": .string(namespace), "id": callbackID,
                 "args": [answer],
             ]
-            context.publish(channel, NodeAdapterWire.json(reply))
+            pubsub.publish(channel, NodeAdapterWire.json(reply))
         }
     }
 

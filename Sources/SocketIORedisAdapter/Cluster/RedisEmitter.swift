@@ -30,7 +30,7 @@ public struct RedisEmitter: Sendable {
         logger: Logger = Logger(label: "socketio.redis-emitter")
     ) {
         let client = RedisPubSubClient(
-            url: url, eventLoopGroup: eventLoopGroup, clientName: "socketio-emitter", subscribes: false, logger: logger, onMessage: { _ in })
+            url: url, eventLoopGroup: eventLoopGroup, clientName: "socketio-emitter", subscribes: false, logger: logger)
         self.init(pubsub: client, client: client, key: key, namespace: "/")
     }
 

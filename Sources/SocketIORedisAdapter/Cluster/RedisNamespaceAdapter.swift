@@ -7,18 +7,21 @@ import SocketIOProtocol
 /// membership in an ``InMemoryAdapter``, everything cluster-wide also published to the other
 /// servers, and every request type a Node node may send answered, so that its
 /// `fetchSockets()`, `allRooms()` and `serverSideEmitWithAck()` never wait for us in vain.
-final class RedisNamespaceAdapter: SocketIOAdapter {
+///
+/// The membership methods come from ``SocketIO/ClusterAdapter``, which forwards them to `local`.
+final class RedisNamespaceAdapter: ClusterAdapter {
     let local: InMemoryAdapter
     let namespace: any LocalNamespace
     let channels: NodeAdapterWire.Channels
     let cluster: ClusterContext
-    let pending = PendingRequests()
+    let pending: PendingRequests
 
     init(namespace: any LocalNamespace, cluster: ClusterContext) {
         self.local = InMemoryAdapter(namespace: namespace)
         self.namespace = namespace
         self.cluster = cluster
         self.channels = NodeAdapterWire.Channels(key: cluster.configuration.key, namespace: namespace.name)
+        self.pending = PendingRequests(eventLoop: cluster.eventLoopGroup.any())
     }
 
     /// The channels this adapter listens on (Node's: one pattern, the request channel, both
@@ -26,15 +29,6 @@ final class RedisNamespaceAdapter: SocketIOAdapter {
     var subscriptions: (patterns: [String], channels: [String]) {
         ([self.channels.broadcastPattern], [self.channels.request, self.channels.response, self.channels.response(for: self.cluster.uid)])
     }
-
-    // MARK: - Local membership
-
-    func addAll(_ id: SocketID, rooms: Set<Room>) { self.local.addAll(id, rooms: rooms) }
-    func del(_ id: SocketID, room: Room) { self.local.del(id, room: room) }
-    func delAll(_ id: SocketID) { self.local.delAll(id) }
-    func rooms(of id: SocketID) -> Set<Room> { self.local.rooms(of: id) }
-    func sockets(matching options: BroadcastOptions) -> Set<SocketID> { self.local.sockets(matching: options) }
-    func allRooms() -> Set<Room> { self.local.allRooms() }
 
     // MARK: - Cluster operations
 
@@ -140,13 +134,14 @@ final class RedisNamespaceAdapter: SocketIOAdapter {
 
     // MARK: - From other servers
 
-    /// A message on one of this namespace's channels.
+    /// A message on one of this namespace's channels. One that does not decode is logged and
+    /// dropped: anyone who can publish on Redis can send it.
     func receive(_ message: RedisMessage) {
-        do {
+        do throws(ClusterMessageError) {
             if message.channel == self.channels.request {
-                try self.handleRequest(NodeAdapterWire.decodeRequest(message.payload))
+                try self.handle(NodeAdapterWire.decodeRequest(message.payload))
             } else if message.channel == self.channels.response || message.channel == self.channels.response(for: self.cluster.uid) {
-                try self.handleResponse(NodeAdapterWire.decodeRequest(message.payload))
+                try self.handle(NodeAdapterWire.decodeResponse(message.payload))
             } else {
                 try self.handleBroadcast(message)
             }
@@ -157,7 +152,7 @@ final class RedisNamespaceAdapter: SocketIOAdapter {
         }
     }
 
-    private func handleBroadcast(_ message: RedisMessage) throws {
+    private func handleBroadcast(_ message: RedisMessage) throws(ClusterMessageError) {
         // A room broadcast for a room with no member here is dropped before decoding (Node).
         if let room = self.channels.room(ofChannel: message.channel), self.local.sockets(matching: BroadcastOptions(rooms: [room])).isEmpty {
             return
@@ -167,43 +162,43 @@ final class RedisNamespaceAdapter: SocketIOAdapter {
         self.local.broadcast(packet, options: options)
     }
 
-    private func handleRequest(_ request: SocketIOValue) throws {
-        guard let typeNumber = request["type"]?.intValue, let type = NodeAdapterWire.RequestType(rawValue: typeNumber) else { return }
+    private func handle(_ request: NodeAdapterWire.Request) throws(ClusterMessageError) {
         // Our own requests come back to us too.
-        if let uid = request["uid"]?.stringValue, uid == self.cluster.uid { return }
-        let requestID = request["requestId"]?.stringValue
-        let options = NodeAdapterWire.options(from: request["opts"] ?? [:])
-        switch type {
+        if request.uid == self.cluster.uid { return }
+        let body = request.body
+        let requestID = request.requestID
+        let options = request.options ?? BroadcastOptions()
+        switch request.type {
         case .sockets:
-            let rooms = Set((request["rooms"]?.arrayValue ?? []).compactMap(\.stringValue))
+            let rooms = Set((body["rooms"]?.arrayValue ?? []).compactMap(\.stringValue))
             let ids = self.local.sockets(matching: BroadcastOptions(rooms: rooms))
             self.respond(["requestId": .string(requestID ?? ""), "sockets": .array(ids.sorted().map(SocketIOValue.string))])
         case .allRooms:
             self.respond(["requestId": .string(requestID ?? ""), "rooms": .array(self.local.allRooms().sorted().map(SocketIOValue.string))])
         case .remoteJoin, .remoteLeave:
-            let join = type == .remoteJoin
-            if request["opts"] != nil {
-                let rooms = Set((request["rooms"]?.arrayValue ?? []).compactMap(\.stringValue))
+            let join = request.type == .remoteJoin
+            if request.options != nil {
+                let rooms = Set((body["rooms"]?.arrayValue ?? []).compactMap(\.stringValue))
                 if join { self.local.addSockets(options, rooms: rooms) } else { self.local.delSockets(options, rooms: rooms) }
-            } else if let sid = request["sid"]?.stringValue, let room = request["room"]?.stringValue {
+            } else if let sid = body["sid"]?.stringValue, let room = body["room"]?.stringValue {
                 // The legacy form: one socket, answered by the node that has it.
                 guard !self.local.sockets(matching: BroadcastOptions(rooms: [sid])).isEmpty else { return }
                 if join { self.local.addSockets(BroadcastOptions(rooms: [sid]), rooms: [room]) } else { self.local.delSockets(BroadcastOptions(rooms: [sid]), rooms: [room]) }
                 if let requestID { self.respond(["requestId": .string(requestID)]) }
             }
         case .remoteDisconnect:
-            if request["opts"] != nil {
-                self.local.disconnectSockets(options, close: request["close"]?.boolValue ?? false)
-            } else if let sid = request["sid"]?.stringValue {
+            if request.options != nil {
+                self.local.disconnectSockets(options, close: body["close"]?.boolValue ?? false)
+            } else if let sid = body["sid"]?.stringValue {
                 guard !self.local.sockets(matching: BroadcastOptions(rooms: [sid])).isEmpty else { return }
-                self.local.disconnectSockets(BroadcastOptions(rooms: [sid]), close: request["close"]?.boolValue ?? false)
+                self.local.disconnectSockets(BroadcastOptions(rooms: [sid]), close: body["close"]?.boolValue ?? false)
                 if let requestID { self.respond(["requestId": .string(requestID)]) }
             }
         case .remoteFetch:
             let details = self.namespace.details(of: self.local.sockets(matching: options))
             self.respond(["requestId": .string(requestID ?? ""), "sockets": .array(details.map(NodeAdapterWire.detailsObject))])
         case .serverSideEmit:
-            let arguments = request["data"]?.arrayValue ?? []
+            let arguments = body["data"]?.arrayValue ?? []
             guard let requestID else {
                 self.namespace.receiveServerSideEmit(arguments, reply: nil)
                 return
@@ -212,12 +207,12 @@ final class RedisNamespaceAdapter: SocketIOAdapter {
             let cluster = self.cluster
             let channel = self.channels.response
             self.namespace.receiveServerSideEmit(arguments) { answer in
-                cluster.publish(channel, NodeAdapterWire.json(["type": 6, "requestId": .string(requestID), "data": answer]))
+                cluster.publish(channel, NodeAdapterWire.encodeResponse(.serverSideEmit, requestID: requestID, ["data": answer]))
             }
         case .broadcast:
-            guard let requestID, let packetObject = request["packet"],
-                let packet = NodeAdapterWire.packet(from: packetObject, namespace: self.namespace.name)
-            else { return }
+            guard let requestID else { throw .missingField("requestId") }
+            guard let packetObject = body["packet"], let packet = NodeAdapterWire.packet(from: packetObject, namespace: self.namespace.name)
+            else { throw .missingField("packet") }
             let cluster = self.cluster
             let channel = self.channels.response
             self.local.broadcastWithAck(
@@ -225,25 +220,24 @@ final class RedisNamespaceAdapter: SocketIOAdapter {
                 onClientCount: { count in
                     // Node sends the count once; a recipient leaving changes nothing there.
                     guard count >= 0 else { return }
-                    cluster.publish(channel, NodeAdapterWire.json(["type": 8, "requestId": .string(requestID), "clientCount": .int(count)]))
+                    cluster.publish(channel, NodeAdapterWire.encodeResponse(.broadcastClientCount, requestID: requestID, ["clientCount": .int(count)]))
                 },
                 onAck: { answer in
-                    cluster.publish(channel, NodeAdapterWire.msgpack(["type": 9, "requestId": .string(requestID), "packet": answer]))
+                    cluster.publish(channel, NodeAdapterWire.encodeResponse(.broadcastAck, requestID: requestID, ["packet": answer]))
                 })
         case .broadcastClientCount, .broadcastAck:
             break  // responses, not requests
         }
     }
 
-    private func handleResponse(_ response: SocketIOValue) throws {
-        guard let requestID = response["requestId"]?.stringValue else { return }
-        switch response["type"]?.intValue {
-        case NodeAdapterWire.RequestType.broadcastClientCount.rawValue:
-            if let count = response["clientCount"]?.intValue { self.pending.ackStream(requestID)?.onClientCount(count) }
-        case NodeAdapterWire.RequestType.broadcastAck.rawValue:
-            self.pending.ackStream(requestID)?.onAck(response["packet"] ?? .null)
-        default:
-            self.pending.answer(requestID, response)
+    private func handle(_ response: NodeAdapterWire.Response) {
+        switch response {
+        case .broadcastClientCount(let requestID, let count):
+            self.pending.ackStream(requestID)?.onClientCount(count)
+        case .broadcastAck(let requestID, let answer):
+            self.pending.ackStream(requestID)?.onAck(answer)
+        case .answer(let requestID, let answer):
+            self.pending.answer(requestID, answer)
         }
     }
 

@@ -13,10 +13,14 @@ public import NIOCore
 /// let value = try MessagePackDecoder().decode(ByteBuffer(bytes: [0x93, 0x01, 0xa1, 0x61, 0xc3]))
 /// // [1, "a", true]
 /// ```
+///
+/// Public only so that the libFuzzer targets in `Fuzz/` (a package of their own) can link it:
+/// not part of the adapter's API, and it may change in any release.
 public struct MessagePackDecoder: Sendable {
     /// Nesting deeper than this is refused, so hostile input cannot exhaust the stack.
     public var maxDepth: Int
 
+    /// A decoder that refuses nesting deeper than `maxDepth`.
     public init(maxDepth: Int = 100) {
         self.maxDepth = maxDepth
     }

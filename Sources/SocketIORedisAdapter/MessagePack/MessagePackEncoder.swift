@@ -8,9 +8,12 @@ public import NIOCore
 /// var out = ByteBuffer()
 /// MessagePackEncoder.encode(["uid", 2, true], into: &out)   // 93 a3 75 69 64 02 c3
 /// ```
+///
+/// Public only so that the libFuzzer targets in `Fuzz/` (a package of their own) can link it:
+/// not part of the adapter's API, and it may change in any release.
 public enum MessagePackEncoder {
     /// Appends `value` to `buffer`.
-    public static func encode(_ value: MessagePackValue, into buffer: inout ByteBuffer) {
+    package static func encode(_ value: MessagePackValue, into buffer: inout ByteBuffer) {
         switch value {
         case .nil, .undefined:
             buffer.writeInteger(UInt8(0xc0))

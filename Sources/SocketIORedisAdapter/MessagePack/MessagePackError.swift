@@ -1,4 +1,7 @@
 /// Why bytes are not a MessagePack value we accept.
+///
+/// Public only so that the libFuzzer targets in `Fuzz/` (a package of their own) can link it:
+/// not part of the adapter's API, and it may change in any release.
 public struct MessagePackError: Error, Sendable, Hashable, CustomStringConvertible {
     private enum Code: Sendable, Hashable {
         case truncated
@@ -24,6 +27,7 @@ public struct MessagePackError: Error, Sendable, Hashable, CustomStringConvertib
     /// A length or count larger than the input could hold.
     public static let tooLarge = MessagePackError(code: .tooLarge)
 
+    /// What was wrong, in words.
     public var description: String {
         switch self.code {
         case .truncated: return "MessagePack input ends inside a value"

@@ -1,12 +1,12 @@
 import NIOCore
-public import SocketIOProtocol
+package import SocketIOProtocol
 
 extension SocketIOValue {
     /// The value a Node server would see after decoding `value` and passing it through
     /// `JSON.stringify` on its way to a client: `undefined` becomes `null` (and disappears from
     /// objects), a `Date` its ISO 8601 text, binary stays binary (an attachment), map keys become
     /// strings.
-    public init(messagePack value: MessagePackValue) {
+    package init(messagePack value: MessagePackValue) {
         switch value {
         case .nil, .undefined: self = .null
         case .bool(let bool): self = .bool(bool)
@@ -43,7 +43,7 @@ extension SocketIOValue {
 extension MessagePackValue {
     /// `value` as notepack would encode the same JavaScript value: objects as string-keyed
     /// maps, binary as `bin`.
-    public init(_ value: SocketIOValue) {
+    package init(_ value: SocketIOValue) {
         switch value {
         case .null: self = .nil
         case .bool(let bool): self = .bool(bool)

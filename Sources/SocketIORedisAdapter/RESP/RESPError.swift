@@ -1,4 +1,7 @@
 /// A Redis failure: an error reply, a broken stream, or a connection that is not there.
+///
+/// Public because ``RedisURL/init(_:)`` throws it for a URL it cannot use; the RESP client
+/// that throws the other cases is internal to the package.
 public struct RESPError: Error, Sendable, Hashable, CustomStringConvertible {
     private enum Code: Sendable, Hashable {
         case server
@@ -10,6 +13,7 @@ public struct RESPError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     private let code: Code
+    /// What went wrong, in words.
     public let message: String
 
     /// The server answered with an error reply (`-ERR …`).
@@ -25,6 +29,7 @@ public struct RESPError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A `redis://` URL we cannot use.
     public static func invalidURL(_ message: String) -> RESPError { RESPError(code: .invalidURL, message: message) }
 
+    /// The message, with what kind of failure it is.
     public var description: String {
         switch self.code {
         case .server: return "Redis error: \(self.message)"

@@ -10,9 +10,15 @@ public import NIOCore
 ///
 /// Lengths and nesting are bounded, so a broken or hostile peer cannot make us allocate without
 /// limit: Redis' own cap of 512 MB per bulk string is the default.
+///
+/// Public only so that the libFuzzer targets in `Fuzz/` (a package of their own) can link it:
+/// not part of the adapter's API, and it may change in any release.
 public struct RESPParser: Sendable {
+    /// The longest bulk string accepted, in bytes.
     public var maxBulkLength: Int
+    /// The most elements an array may announce.
     public var maxArrayCount: Int
+    /// How deep arrays may nest.
     public var maxDepth: Int
 
     /// An array whose elements are still arriving.
@@ -26,6 +32,7 @@ public struct RESPParser: Sendable {
     /// The length of a bulk string whose header was read and whose bytes are still arriving.
     private var pendingBulkLength: Int?
 
+    /// A parser with these limits; the defaults are Redis' own bulk limit and generous others.
     public init(maxBulkLength: Int = 512 * 1024 * 1024, maxArrayCount: Int = 1 << 24, maxDepth: Int = 32) {
         self.maxBulkLength = maxBulkLength
         self.maxArrayCount = maxArrayCount

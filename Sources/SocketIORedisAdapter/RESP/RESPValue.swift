@@ -1,9 +1,15 @@
 public import NIOCore
 
 /// A RESP2 value (the Redis serialization protocol): what a Redis server answers and pushes.
+///
+/// Public only so that the libFuzzer targets in `Fuzz/` (a package of their own) can link it:
+/// not part of the adapter's API, and it may change in any release.
 public enum RESPValue: Sendable, Hashable {
+    /// A simple string (`+OK`).
     case simpleString(String)
+    /// An error reply (`-ERR …`).
     case error(String)
+    /// An integer (`:1`).
     case integer(Int)
     /// A bulk string; `nil` for RESP2's null bulk string (`$-1`).
     case bulkString(ByteBuffer?)
@@ -11,7 +17,7 @@ public enum RESPValue: Sendable, Hashable {
     case array([RESPValue]?)
 
     /// The text of a simple or bulk string.
-    public var string: String? {
+    package var string: String? {
         switch self {
         case .simpleString(let string): return string
         case .bulkString(let bytes?): return String(buffer: bytes)
@@ -20,28 +26,30 @@ public enum RESPValue: Sendable, Hashable {
     }
 
     /// The bytes of a bulk string.
-    public var bytes: ByteBuffer? {
+    package var bytes: ByteBuffer? {
         if case .bulkString(let bytes?) = self { return bytes }
         return nil
     }
 
-    public var integer: Int? {
+    /// The integer of an integer reply.
+    package var integer: Int? {
         if case .integer(let value) = self { return value }
         return nil
     }
 
-    public var array: [RESPValue]? {
+    /// The elements of a non-null array.
+    package var array: [RESPValue]? {
         if case .array(let elements?) = self { return elements }
         return nil
     }
 }
 
 /// One argument of a Redis command: text or bytes, sent as a bulk string.
-public enum RESPArgument: Sendable, Hashable, ExpressibleByStringLiteral {
+package enum RESPArgument: Sendable, Hashable, ExpressibleByStringLiteral {
     case string(String)
     case bytes(ByteBuffer)
 
-    public init(stringLiteral value: String) { self = .string(value) }
+    package init(stringLiteral value: String) { self = .string(value) }
 }
 
 /// Writes commands as RESP arrays of bulk strings.

@@ -1,5 +1,5 @@
-public import NIOCore
-public import NIOPosix
+package import NIOCore
+import NIOPosix
 
 /// One connection to a Redis server, logged in and on its database: commands are pipelined
 /// (send many, replies come back in order), and a subscribing connection hands published
@@ -9,9 +9,9 @@ public import NIOPosix
 /// let redis = try await RedisConnection.connect(to: RedisURL("redis://127.0.0.1:6379/0"))
 /// let receivers = try await redis.send(["PUBLISH", "news", "hello"]).integer
 /// ```
-public final class RedisConnection: Sendable {
+package final class RedisConnection: Sendable {
     let channel: any Channel
-    public let url: RedisURL
+    package let url: RedisURL
 
     private init(channel: any Channel, url: RedisURL) {
         self.channel = channel
@@ -26,7 +26,7 @@ public final class RedisConnection: Sendable {
     ///   - connectTimeout: how long the TCP connect may take.
     ///   - clientName: set with `CLIENT SETNAME` (no spaces).
     /// - Throws: a connect error, or ``RESPError/server(_:)`` when `AUTH` or `SELECT` is refused.
-    public static func connect(
+    package static func connect(
         to url: RedisURL,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         connectTimeout: Duration = .seconds(5),
@@ -61,14 +61,26 @@ public final class RedisConnection: Sendable {
     }
 
     /// Sends one command and waits for its reply. Calls may overlap: they are pipelined.
+    ///
+    /// Cancelling the calling task ends the wait at once with `CancellationError`; the command
+    /// is still on the wire, and its reply, when it comes, is matched and dropped, so the
+    /// replies of later commands stay in step.
     /// - Throws: ``RESPError/server(_:)`` for an error reply, ``RESPError/connectionClosed``.
     @discardableResult
-    public func send(_ arguments: [RESPArgument]) async throws -> RESPValue {
-        try await self.sendFuture(arguments).get()
+    package func send(_ arguments: [RESPArgument]) async throws -> RESPValue {
+        let reply = self.sendFuture(arguments)
+        // A promise of our own, so that failing it early leaves the handler's queue alone.
+        let waiter = reply.eventLoop.makePromise(of: RESPValue.self)
+        reply.cascade(to: waiter)
+        return try await withTaskCancellationHandler {
+            try await waiter.futureResult.get()
+        } onCancel: {
+            waiter.fail(CancellationError())
+        }
     }
 
     /// Sends one command; the future completes with its reply.
-    public func sendFuture(_ arguments: [RESPArgument]) -> EventLoopFuture<RESPValue> {
+    package func sendFuture(_ arguments: [RESPArgument]) -> EventLoopFuture<RESPValue> {
         let promise = self.channel.eventLoop.makePromise(of: RESPValue.self)
         self.channel.writeAndFlush(RESPChannelHandler.OutboundIn(arguments, promise)).whenFailure { error in
             promise.fail(error)
@@ -77,13 +89,13 @@ public final class RedisConnection: Sendable {
     }
 
     /// Whether the connection is open.
-    public var isActive: Bool { self.channel.isActive }
+    package var isActive: Bool { self.channel.isActive }
 
     /// Completes when the connection closes, for whatever reason.
-    public var closeFuture: EventLoopFuture<Void> { self.channel.closeFuture }
+    package var closeFuture: EventLoopFuture<Void> { self.channel.closeFuture }
 
     /// Closes the connection; waiting commands fail with ``RESPError/connectionClosed``.
-    public func close() async {
+    package func close() async {
         try? await self.channel.close()
     }
 }

@@ -1,11 +1,13 @@
 public import NIOCore
 
-/// A message delivered to a subscribed connection.
+/// A message delivered to a subscription: what ``ClusterPubSub/subscribe(to:patterns:process:)``
+/// hands its reader. Public because a ``ClusterPubSub`` of your own makes these.
 public struct RedisMessage: Sendable, Hashable {
     /// The channel it was published on.
     public var channel: String
     /// The pattern that matched, for `PSUBSCRIBE`.
     public var pattern: String?
+    /// The bytes published.
     public var payload: ByteBuffer
 
     /// `["message", channel, payload]` or `["pmessage", pattern, channel, payload]`.
@@ -23,6 +25,7 @@ public struct RedisMessage: Sendable, Hashable {
         }
     }
 
+    /// A message published on `channel` (matched by `pattern`, for a pattern subscription).
     public init(channel: String, pattern: String?, payload: ByteBuffer) {
         self.channel = channel
         self.pattern = pattern

@@ -1,5 +1,5 @@
-public import Logging
-public import NIOCore
+package import Logging
+package import NIOCore
 import Synchronization
 
 /// What a cluster adapter needs from Redis, over two connections that reconnect on their own:
@@ -7,53 +7,67 @@ import Synchronization
 ///
 /// - While the publishing connection is down, ``publish(_:_:)`` drops the message and counts
 ///   it (``droppedPublishes``): nothing is buffered, so an outage cannot grow memory.
-/// - When the subscribing connection comes back, every channel and pattern is subscribed again.
+/// - Subscriptions are scoped (``subscribe(to:patterns:process:)``): Redis is asked for a
+///   channel while some scope wants it, and told `UNSUBSCRIBE` when the last one ends. When the
+///   subscribing connection comes back, every channel and pattern still wanted is subscribed again.
 /// - Reconnects back off exponentially, from 50 ms to at most 5 s, and log once per outage.
 ///
 /// ```swift
-/// let redis = RedisPubSubClient(url: try RedisURL("redis://127.0.0.1:6379/0")) { message in … }
-/// redis.psubscribe("socket.io#*")
+/// let redis = RedisPubSubClient(url: try RedisURL("redis://127.0.0.1:6379/0"), eventLoopGroup: group)
 /// Task { await redis.run() }          // until the task is cancelled
-/// redis.publish("socket.io#/#", payload)
+/// try await redis.subscribe(to: [], patterns: ["socket.io#*"]) { messages in
+///     for await message in messages { … }
+/// }
 /// ```
-public final class RedisPubSubClient: Sendable {
-    public let url: RedisURL
+package final class RedisPubSubClient: Sendable {
+    package let url: RedisURL
     private let logger: Logger
-    private let onMessage: @Sendable (RedisMessage) -> Void
     private let eventLoopGroup: any EventLoopGroup
     /// Prefix of the connections' names in `CLIENT LIST` (`<name>-pub`, `<name>-sub`).
-    public let clientName: String
+    package let clientName: String
     /// Whether the subscribing connection is kept too (a write-only emitter has none).
-    public let subscribes: Bool
+    package let subscribes: Bool
+
+    /// One open ``subscribe(to:patterns:process:)`` scope.
+    private struct Scope {
+        var channels: Set<String>
+        var patterns: Set<String>
+        var messages: AsyncStream<RedisMessage>.Continuation
+    }
 
     private struct State {
         var publisher: RedisConnection?
         var subscriber: RedisConnection?
-        var channels: Set<String> = []
-        var patterns: Set<String> = []
+        var scopes: [Int: Scope] = [:]
+        var nextScope = 0
         var dropped = 0
+
+        /// What Redis must be subscribed to: the union of the open scopes.
+        var channels: Set<String> { self.scopes.values.reduce(into: []) { $0.formUnion($1.channels) } }
+        var patterns: Set<String> { self.scopes.values.reduce(into: []) { $0.formUnion($1.patterns) } }
     }
 
+    /// Behind a `Mutex`, not in an actor: the subscribing connection's handler reads it on its
+    /// event loop for every message and cannot `await`; no lock is held across a suspension.
     private let state = Mutex(State())
 
     /// The first and the longest wait between two connection attempts.
     static let firstBackoff: Duration = .milliseconds(50)
     static let maxBackoff: Duration = .seconds(5)
 
-    public init(
+    package init(
         url: RedisURL, eventLoopGroup: any EventLoopGroup, clientName: String = "socketio", subscribes: Bool = true,
-        logger: Logger = Logger(label: "socketio.redis"), onMessage: @escaping @Sendable (RedisMessage) -> Void
+        logger: Logger = Logger(label: "socketio.redis")
     ) {
         self.url = url
         self.clientName = clientName
         self.subscribes = subscribes
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
-        self.onMessage = onMessage
     }
 
     /// Keeps both connections up until the calling task is cancelled; then closes them.
-    public func run() async {
+    package func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.keepConnected(subscribing: false) }
             if self.subscribes { group.addTask { await self.keepConnected(subscribing: true) } }
@@ -61,15 +75,15 @@ public final class RedisPubSubClient: Sendable {
     }
 
     /// Whether the connections are up now.
-    public var isConnected: Bool { self.state.withLock { $0.publisher != nil && ($0.subscriber != nil || !self.subscribes) } }
+    package var isConnected: Bool { self.state.withLock { $0.publisher != nil && ($0.subscriber != nil || !self.subscribes) } }
 
     /// Messages not published because the publishing connection was down.
-    public var droppedPublishes: Int { self.state.withLock { $0.dropped } }
+    package var droppedPublishes: Int { self.state.withLock { $0.dropped } }
 
     /// Publishes `payload` on `channel`, without waiting for Redis. Returns `false` (and counts
     /// the message as dropped) when the connection is down.
     @discardableResult
-    public func publish(_ channel: String, _ payload: ByteBuffer) -> Bool {
+    package func publish(_ channel: String, _ payload: ByteBuffer) -> Bool {
         guard let publisher = self.state.withLock({ state -> RedisConnection? in
             if state.publisher == nil { state.dropped += 1 }
             return state.publisher
@@ -80,34 +94,67 @@ public final class RedisPubSubClient: Sendable {
         return true
     }
 
-    /// Sends any command on the publishing connection.
+    /// Sends any command on the publishing connection; cancelling the task stops the wait.
     /// - Throws: ``RESPError/notConnected`` while it is down, or the command's error.
-    public func send(_ arguments: [RESPArgument]) async throws -> RESPValue {
+    package func send(_ arguments: [RESPArgument]) async throws -> RESPValue {
         guard let publisher = self.state.withLock({ $0.publisher }) else { throw RESPError.notConnected }
         return try await publisher.send(arguments)
     }
 
     /// How many connections subscribe to `channel` (`PUBSUB NUMSUB`): the number of nodes.
-    public func numberOfSubscribers(_ channel: String) async throws -> Int {
+    package func numberOfSubscribers(_ channel: String) async throws -> Int {
         let reply = try await self.send(["PUBSUB", "NUMSUB", .string(channel)])
         guard let count = reply.array?.last?.integer else { throw RESPError.protocolError("unexpected NUMSUB reply") }
         return count
     }
 
-    /// Subscribes to `channel`, now if connected and again after every reconnect.
-    public func subscribe(_ channel: String) {
-        let connection = self.state.withLock { state -> RedisConnection? in
-            state.channels.insert(channel).inserted ? state.subscriber : nil
+    /// Subscribes to `channels` and `patterns` while `process` runs, now if connected and again
+    /// after every reconnect; `process` gets their messages. When it returns, what no other
+    /// scope wants is unsubscribed.
+    package func subscribe(
+        to channels: Set<String>, patterns: Set<String>,
+        process: (AsyncStream<RedisMessage>) async throws -> Void
+    ) async throws {
+        // Unbounded, like the socket buffer it drains: the reader only routes each message.
+        let (messages, continuation) = AsyncStream.makeStream(of: RedisMessage.self)
+        let (id, connection, newChannels, newPatterns) = self.state.withLock { state in
+            let (oldChannels, oldPatterns) = (state.channels, state.patterns)
+            let id = state.nextScope
+            state.nextScope += 1
+            state.scopes[id] = Scope(channels: channels, patterns: patterns, messages: continuation)
+            return (id, state.subscriber, channels.subtracting(oldChannels), patterns.subtracting(oldPatterns))
         }
-        connection?.sendFuture(["SUBSCRIBE", .string(channel)]).whenFailure { _ in }
+        if let connection {
+            for channel in newChannels.sorted() { connection.sendFuture(["SUBSCRIBE", .string(channel)]).whenFailure { _ in } }
+            for pattern in newPatterns.sorted() { connection.sendFuture(["PSUBSCRIBE", .string(pattern)]).whenFailure { _ in } }
+        }
+        defer {
+            let (connection, goneChannels, gonePatterns) = self.state.withLock { state in
+                state.scopes[id] = nil
+                return (state.subscriber, channels.subtracting(state.channels), patterns.subtracting(state.patterns))
+            }
+            continuation.finish()
+            if let connection {
+                for channel in goneChannels.sorted() { connection.sendFuture(["UNSUBSCRIBE", .string(channel)]).whenFailure { _ in } }
+                for pattern in gonePatterns.sorted() { connection.sendFuture(["PUNSUBSCRIBE", .string(pattern)]).whenFailure { _ in } }
+            }
+        }
+        try await process(messages)
     }
 
-    /// Pattern-subscribes to `pattern`, now if connected and again after every reconnect.
-    public func psubscribe(_ pattern: String) {
-        let connection = self.state.withLock { state -> RedisConnection? in
-            state.patterns.insert(pattern).inserted ? state.subscriber : nil
+    /// What the subscribing connection calls for each message.
+    private var dispatcher: @Sendable (RedisMessage) -> Void {
+        { [weak self] message in self?.dispatch(message) }
+    }
+
+    /// A message from the subscribing connection, to every scope it was subscribed for.
+    private func dispatch(_ message: RedisMessage) {
+        self.state.withLock { state in
+            for scope in state.scopes.values {
+                let wanted = message.pattern.map { scope.patterns.contains($0) } ?? scope.channels.contains(message.channel)
+                if wanted { scope.messages.yield(message) }
+            }
         }
-        connection?.sendFuture(["PSUBSCRIBE", .string(pattern)]).whenFailure { _ in }
     }
 
     // MARK: - Connection upkeep
@@ -119,7 +166,7 @@ public final class RedisPubSubClient: Sendable {
             do {
                 let connection = try await RedisConnection.connect(
                     to: self.url, eventLoopGroup: self.eventLoopGroup, clientName: "\(self.clientName)-\(subscribing ? "sub" : "pub")",
-                    onMessage: subscribing ? self.onMessage : nil)
+                    onMessage: subscribing ? self.dispatcher : nil)
                 let (channels, patterns) = subscribing ? self.state.withLock { ($0.channels, $0.patterns) } : ([], [])
                 if subscribing {
                     for channel in channels { _ = try await connection.send(["SUBSCRIBE", .string(channel)]) }

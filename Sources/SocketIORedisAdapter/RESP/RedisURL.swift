@@ -5,14 +5,18 @@
 /// // host 127.0.0.1, port 6380, password "secret", database 2
 /// ```
 public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
+    /// The server's host name or address.
     public var host: String
+    /// The server's TCP port (6379 by default).
     public var port: Int
     /// For `AUTH user password` (Redis 6 ACLs); `nil` uses the default user.
     public var username: String?
+    /// For `AUTH`; `nil` sends none.
     public var password: String?
     /// `SELECT`ed after connecting; 0 by default.
     public var database: Int
 
+    /// A URL from its parts; the defaults are a local Redis on its standard port, database 0.
     public init(host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0) {
         self.host = host
         self.port = port

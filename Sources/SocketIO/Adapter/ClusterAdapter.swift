@@ -1,0 +1,40 @@
+/// The seam for an adapter that spans several servers (Redis pub/sub, or any other transport).
+///
+/// Room membership is always about this server's sockets, so a cluster adapter keeps it in an
+/// ``InMemoryAdapter`` (``local``), and this protocol forwards the six membership methods of
+/// ``SocketIOAdapter`` to it by default. A conforming type writes only the cluster operations:
+/// do the operation on ``local``, and unless `options.flags.local` is set, also send it to the
+/// other servers. This mirrors Node's `ClusterAdapter`, which extends the in-memory `Adapter`,
+/// and socketioxide's `CoreLocalAdapter`.
+///
+/// ```swift
+/// final class MyClusterAdapter: ClusterAdapter {
+///     let local: InMemoryAdapter
+///     init(namespace: any LocalNamespace) { self.local = InMemoryAdapter(namespace: namespace) }
+///
+///     func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) {
+///         if !options.flags.local { /* publish to the other servers */ }
+///         self.local.broadcast(packet, options: options)
+///     }
+///     // … the other cluster operations
+/// }
+/// ```
+public protocol ClusterAdapter: SocketIOAdapter {
+    /// This server's membership and delivery: the membership methods forward to it.
+    var local: InMemoryAdapter { get }
+}
+
+extension ClusterAdapter {
+    /// Adds a socket to rooms on this server (forwarded to ``ClusterAdapter/local``).
+    public func addAll(_ id: SocketID, rooms: Set<Room>) { self.local.addAll(id, rooms: rooms) }
+    /// Removes a socket from one room on this server (forwarded to ``ClusterAdapter/local``).
+    public func del(_ id: SocketID, room: Room) { self.local.del(id, room: room) }
+    /// Removes a socket from every room on this server (forwarded to ``ClusterAdapter/local``).
+    public func delAll(_ id: SocketID) { self.local.delAll(id) }
+    /// The rooms a local socket is in (forwarded to ``ClusterAdapter/local``).
+    public func rooms(of id: SocketID) -> Set<Room> { self.local.rooms(of: id) }
+    /// The local sockets a broadcast reaches (forwarded to ``ClusterAdapter/local``).
+    public func sockets(matching options: BroadcastOptions) -> Set<SocketID> { self.local.sockets(matching: options) }
+    /// Every room with a local member (forwarded to ``ClusterAdapter/local``).
+    public func allRooms() -> Set<Room> { self.local.allRooms() }
+}
