@@ -13,6 +13,7 @@ import Synchronization
 /// ```
 public struct BroadcastOperator: Sendable {
     let namespace: Namespace
+    /// The rooms, exclusions and flags chosen so far; the adapter receives them with each emit.
     public private(set) var options: BroadcastOptions
 
     init(namespace: Namespace, options: BroadcastOptions = BroadcastOptions()) {

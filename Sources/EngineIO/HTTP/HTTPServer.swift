@@ -17,7 +17,9 @@ import Synchronization
 /// try await server.waitUntilClosed()
 /// ```
 public final class HTTPServer: Sendable {
+    /// The listening channel; its `localAddress` is the bound address.
     public let channel: any Channel
+    /// The Engine.IO endpoints, each taking the requests under its ``EngineIOServer/path``.
     public let engines: [EngineIOServer]
     private let connections: ConnectionRegistry
 

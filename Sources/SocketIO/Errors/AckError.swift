@@ -1,5 +1,6 @@
 /// Why an emit-with-ack got no answer.
 public struct AckError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Why no answer came; match on ``code`` or compare with the static errors.
     public enum Code: Sendable, Hashable {
         /// No ack within the timeout.
         case timeout
@@ -7,15 +8,22 @@ public struct AckError: Error, Sendable, Hashable, CustomStringConvertible {
         case disconnected
     }
 
+    /// Why no answer came.
     public let code: Code
 
+    /// Creates the error for a code.
+    ///
+    /// - Parameter code: Why no answer came.
     public init(_ code: Code) {
         self.code = code
     }
 
+    /// The timeout of `timeout(_:)` passed with no ack, as Node's `emitWithAck` rejects.
     public static let timeout = AckError(.timeout)
+    /// The socket disconnected with the ack still pending.
     public static let disconnected = AckError(.disconnected)
 
+    /// Node's error message for the same case (`operation has timed out`).
     public var description: String {
         switch self.code {
         case .timeout: return "operation has timed out"
