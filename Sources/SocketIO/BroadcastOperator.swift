@@ -35,7 +35,7 @@ public struct BroadcastOperator: Sendable {
         return copy
     }
 
-    /// Same as ``to(_:)-5wz6u``.
+    /// Same as ``to(_:)-(Room)``.
     public func `in`(_ room: Room) -> BroadcastOperator { self.to(room) }
 
     /// Leave out the sockets in `room`.

@@ -20,7 +20,7 @@ import Synchronization
 public final class SocketIOServer: Sendable {
     /// The settings the server was created with.
     public let configuration: SocketIOConfiguration
-    /// The Engine.IO endpoint to mount on an ``HTTPServer``.
+    /// The Engine.IO endpoint to mount on an ``/EngineIO/HTTPServer``.
     public let engine: EngineIOServer
     let registry: NamespaceRegistry
     let logger: Logger
@@ -84,7 +84,7 @@ public final class SocketIOServer: Sendable {
     /// Registers a connection handler on `/`. See ``Namespace/onConnection(_:)``.
     public func onConnection(_ handler: @escaping Namespace.ConnectionHandler) { self.sockets.onConnection(handler) }
 
-    /// Registers an event handler for every socket of `/`. See ``Namespace/on(_:_:)``.
+    /// Registers an event handler for every socket of `/`. See ``Namespace/on(_:_:)-(_,Socket.EventHandler)``.
     public func on(_ event: String, _ handler: @escaping Socket.EventHandler) { self.sockets.on(event, handler) }
 
     /// The same, with a handler that does not suspend: no Swift task per event.

@@ -41,7 +41,10 @@ public final class HTTPServer: Sendable {
     ///   - maxRequestBody: the largest body the application's HTTP handler gets (1 MiB).
     ///   - limits: head sizes, timeouts and the connection cap (``HTTPServerLimits``).
     ///   - group: the event loops; the shared multi-threaded group by default.
+    ///   - logger: the logger of connection-level events (label `engineio.http`).
     ///   - responder: the application's HTTP handler for every other path.
+    /// - Returns: The running server.
+    /// - Throws: When `host` does not resolve or the address cannot be bound.
     public static func bind(
         host: String,
         port: Int,
