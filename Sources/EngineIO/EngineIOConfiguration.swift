@@ -5,7 +5,10 @@ public import NIOCore
 public struct EngineIOConfiguration: Sendable {
     /// The transports clients may use.
     public enum Transport: String, Sendable, Hashable, CaseIterable {
+        /// HTTP long-polling: a pending GET carries server-to-client packets, POSTs carry the
+        /// rest. Works through any proxy; the first transport of a Node client.
         case polling
+        /// One WebSocket (RFC 6455) per session, either from the start or upgraded to from polling.
         case websocket
     }
 
@@ -56,6 +59,22 @@ public struct EngineIOConfiguration: Sendable {
     /// Decides whether a handshake may proceed, like Node's `allowRequest`. `nil` allows all.
     public var allowRequest: (@Sendable (EngineIORequest) async -> AllowRequestResult)?
 
+    /// Creates a configuration; every parameter defaults to the value its property documents.
+    ///
+    /// - Parameters:
+    ///   - pingInterval: How often the server pings.
+    ///   - pingTimeout: How long a pong may take.
+    ///   - maxPayload: The largest client payload in bytes.
+    ///   - upgradeTimeout: How long an upgrade may take.
+    ///   - transports: The transports accepted.
+    ///   - allowUpgrades: Whether polling sessions may upgrade to WebSocket.
+    ///   - cors: Cross-origin access, off by default.
+    ///   - cookie: The sticky-session cookie, off by default.
+    ///   - maxBufferedPackets: The most packets queued per session.
+    ///   - maxBufferedBytes: The most bytes queued per session.
+    ///   - maxSessions: The most sessions at once.
+    ///   - maxPacketsPerPoll: The most packets per polling response; values below 1 count as 1.
+    ///   - allowRequest: A hook that may refuse a handshake.
     public init(
         pingInterval: TimeAmount = .seconds(25),
         pingTimeout: TimeAmount = .seconds(20),
@@ -89,6 +108,7 @@ public struct EngineIOConfiguration: Sendable {
 
 /// The answer of an `allowRequest` hook.
 public enum AllowRequestResult: Sendable, Hashable {
+    /// Go on with the handshake.
     case allow
     /// Refuse with HTTP 403 and `{"code":4,"message":<message>}`.
     case deny(message: String = "Forbidden")
@@ -96,6 +116,7 @@ public enum AllowRequestResult: Sendable, Hashable {
 
 /// Which browser origins may use the server (the CORS headers Node's `cors` option sets).
 public struct CORSConfiguration: Sendable, Hashable {
+    /// The origins allowed, like the `origin` option of Node's `cors` package.
     public enum Origins: Sendable, Hashable {
         /// `Access-Control-Allow-Origin: *` (or the request's origin when credentials are on).
         case any
@@ -103,12 +124,26 @@ public struct CORSConfiguration: Sendable, Hashable {
         case list(Set<String>)
     }
 
+    /// The origins allowed.
     public var origins: Origins
+    /// Whether to send `Access-Control-Allow-Credentials: true`, so browsers send cookies
+    /// (`withCredentials`). With ``Origins/any`` the request's origin is echoed instead of `*`,
+    /// which browsers require when credentials are on.
     public var credentials: Bool
+    /// Meant for `Access-Control-Allow-Headers`. Not applied yet: a preflight answer always
+    /// echoes the request's `Access-Control-Request-Headers`, which is what Node's `cors` does
+    /// when `allowedHeaders` is unset.
     public var allowedHeaders: [String]?
     /// Seconds a browser may cache a preflight answer.
     public var maxAge: Int?
 
+    /// Creates a CORS policy.
+    ///
+    /// - Parameters:
+    ///   - origins: The origins allowed.
+    ///   - credentials: Whether browsers may send cookies; off by default.
+    ///   - allowedHeaders: See ``allowedHeaders``.
+    ///   - maxAge: Seconds a preflight answer may be cached; `nil` sends no `Access-Control-Max-Age`.
     public init(origins: Origins, credentials: Bool = false, allowedHeaders: [String]? = nil, maxAge: Int? = nil) {
         self.origins = origins
         self.credentials = credentials
@@ -131,12 +166,23 @@ public struct CORSConfiguration: Sendable, Hashable {
 
 /// The sticky-session cookie set on the handshake: `<name>=<sid>`.
 public struct CookieConfiguration: Sendable, Hashable {
+    /// The cookie's name; its value is the session id. Node: `io`.
     public var name: String
+    /// The cookie's `Path` attribute. Node: `/`.
     public var path: String
+    /// Whether to add `HttpOnly`, hiding the cookie from page scripts. Node: yes.
     public var httpOnly: Bool
+    /// The `SameSite` attribute (`Lax`, `Strict` or `None`), or `nil` for none. Node: `Lax`.
     public var sameSite: String?
 
-    /// Node's defaults when `cookie: true`: name `io`, path `/`, HttpOnly, SameSite=Lax.
+    /// Creates a cookie setting; the defaults are Node's when `cookie: true`: name `io`,
+    /// path `/`, HttpOnly, SameSite=Lax.
+    ///
+    /// - Parameters:
+    ///   - name: The cookie's name.
+    ///   - path: Its `Path`.
+    ///   - httpOnly: Whether it is `HttpOnly`.
+    ///   - sameSite: Its `SameSite` value, or `nil` to leave the attribute out.
     public init(name: String = "io", path: String = "/", httpOnly: Bool = true, sameSite: String? = "Lax") {
         self.name = name
         self.path = path

@@ -4,11 +4,23 @@ public import NIOHTTP1
 /// What the engine knows of the HTTP request that opened a session (or any engine request, for
 /// `allowRequest`): method, path, query, headers and the peer's address.
 public struct EngineIORequest: Sendable {
+    /// The HTTP method: `GET` for a handshake or a poll, `POST` for client packets.
     public var method: HTTPMethod
+    /// The request target as sent, path and query (`/socket.io/?EIO=4&transport=polling`).
     public var uri: String
+    /// The request headers, such as `Origin`, `Cookie` and `User-Agent`.
     public var headers: HTTPHeaders
+    /// The peer's address, `nil` when the front end does not know it. Behind a proxy this is
+    /// the proxy; the client's own address is then in a header such as `X-Forwarded-For`.
     public var remoteAddress: SocketAddress?
 
+    /// Creates a request description, for a front end other than ``HTTPServer`` or for tests.
+    ///
+    /// - Parameters:
+    ///   - method: The HTTP method.
+    ///   - uri: The request target, path and query.
+    ///   - headers: The request headers.
+    ///   - remoteAddress: The peer's address, if known.
     public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, remoteAddress: SocketAddress?) {
         self.method = method
         self.uri = uri

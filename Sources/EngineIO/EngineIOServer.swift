@@ -16,6 +16,8 @@ public final class EngineIOServer: Sendable {
     /// The request path, with its trailing slash (Node's default: `/engine.io/`; Socket.IO's
     /// `/socket.io/`).
     public let path: String
+    /// The heartbeat, limits, transports, CORS and cookie settings of this endpoint, fixed at
+    /// creation.
     public let configuration: EngineIOConfiguration
     let application: any EngineIOApplication
     let logger: Logger
@@ -25,6 +27,13 @@ public final class EngineIOServer: Sendable {
     private let skippedDeliveries = Atomic<Int>(0)
     private let skippedLog = RateLimitedLog(interval: .seconds(1))
 
+    /// Creates an endpoint. It serves nothing until an HTTP front end routes requests to it.
+    ///
+    /// - Parameters:
+    ///   - path: The request path; a missing leading or trailing slash is added.
+    ///   - configuration: How the engine behaves; Node's defaults when omitted.
+    ///   - application: Receives each session's opening, messages and close.
+    ///   - logger: The logger of the engine's own events (label `engineio` by default).
     public init(
         path: String = "/engine.io/",
         configuration: EngineIOConfiguration = EngineIOConfiguration(),

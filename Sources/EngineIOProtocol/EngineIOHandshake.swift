@@ -4,14 +4,28 @@ import NIOCore
 /// (Engine.IO protocol v4, "Handshake"): exactly the keys `sid`, `upgrades`, `pingInterval`,
 /// `pingTimeout` and `maxPayload`, in that order, as the official server writes them.
 public struct EngineIOHandshake: Sendable, Hashable {
+    /// The session id the client sends back as `sid` on every later polling request and on the
+    /// WebSocket upgrade.
     public var sid: String
+    /// The transports the client may upgrade to from this one: `["websocket"]` on a polling
+    /// handshake when WebSocket is enabled, empty on a WebSocket handshake (nothing is above it).
     public var upgrades: [String]
     /// Milliseconds.
     public var pingInterval: Int
     /// Milliseconds.
     public var pingTimeout: Int
+    /// The largest HTTP body, in bytes, the server accepts on a polling POST; the client splits
+    /// its payloads to stay under it (Node's `maxHttpBufferSize`).
     public var maxPayload: Int
 
+    /// Creates the handshake payload of one session.
+    ///
+    /// - Parameters:
+    ///   - sid: The session id.
+    ///   - upgrades: The transports the client may upgrade to.
+    ///   - pingInterval: Milliseconds between the server's pings.
+    ///   - pingTimeout: Milliseconds the server waits for a pong before it closes the session.
+    ///   - maxPayload: The largest polling body in bytes.
     public init(sid: String, upgrades: [String], pingInterval: Int, pingTimeout: Int, maxPayload: Int) {
         self.sid = sid
         self.upgrades = upgrades

@@ -2,12 +2,19 @@ public import NIOCore
 
 /// The seven Engine.IO v4 packet types (Engine.IO protocol v4, "Packet encoding").
 public enum EngineIOPacketType: UInt8, Sendable, Hashable, CaseIterable {
+    /// `0`: the server's handshake, carrying ``EngineIOHandshake``.
     case open = 0
+    /// `1`: the transport is being closed.
     case close = 1
+    /// `2`: a heartbeat from the server (or `2probe` from the client during an upgrade).
     case ping = 2
+    /// `3`: the answer to a ping (or `3probe` from the server during an upgrade).
     case pong = 3
+    /// `4`: application data, text or binary.
     case message = 4
+    /// `5`: the client switches to the probed WebSocket transport.
     case upgrade = 5
+    /// `6`: sent on the old polling transport to release its pending request during an upgrade.
     case noop = 6
 
     /// The ASCII digit that starts a text packet of this type.
@@ -23,14 +30,24 @@ public enum EngineIOPacketType: UInt8, Sendable, Hashable, CaseIterable {
 public struct EngineIOPacket: Sendable, Hashable {
     /// What the payload of a packet holds.
     public enum Payload: Sendable, Hashable {
+        /// The packet is its type alone (`2`, `6`).
         case none
+        /// The UTF-8 bytes after the type digit.
         case text(ByteBuffer)
+        /// The bytes of a binary message.
         case binary(ByteBuffer)
     }
 
+    /// What kind of packet this is.
     public var type: EngineIOPacketType
+    /// What follows the type on the wire, if anything.
     public var payload: Payload
 
+    /// Creates a packet from its parts.
+    ///
+    /// - Parameters:
+    ///   - type: The packet type.
+    ///   - payload: Its payload; a `.binary` payload only makes sense with `.message`.
     public init(type: EngineIOPacketType, payload: Payload = .none) {
         self.type = type
         self.payload = payload
@@ -93,7 +110,9 @@ public struct EngineIOPacket: Sendable, Hashable {
 /// payload it becomes `b<base64>`. Encoding a packet once into frames lets a broadcast write the
 /// same buffers to every recipient.
 public enum EngineIOFrame: Sendable, Hashable {
+    /// A whole encoded packet, type digit first.
     case text(ByteBuffer)
+    /// The bytes of a binary message, with no type byte.
     case binary(ByteBuffer)
 
     /// The number of bytes the frame carries (before base64 for polling).
@@ -103,10 +122,17 @@ public enum EngineIOFrame: Sendable, Hashable {
         }
     }
 
-    /// The ready-made frames of the packets the engine sends on its own.
+    /// The heartbeat the server sends every `pingInterval`: `2`.
+    ///
+    /// This and the other ready-made frames below are the packets the engine sends on its own,
+    /// built once so every session writes the same buffer.
     public static let ping = EngineIOFrame.text(ByteBuffer(string: "2"))
+    /// A bare pong: `3`.
     public static let pong = EngineIOFrame.text(ByteBuffer(string: "3"))
+    /// The close packet: `1`.
     public static let close = EngineIOFrame.text(ByteBuffer(string: "1"))
+    /// The noop that releases a pending polling GET during an upgrade: `6`.
     public static let noop = EngineIOFrame.text(ByteBuffer(string: "6"))
+    /// The server's answer to the client's `2probe` on a new WebSocket during an upgrade: `3probe`.
     public static let pongProbe = EngineIOFrame.text(ByteBuffer(string: "3probe"))
 }

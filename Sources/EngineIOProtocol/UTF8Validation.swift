@@ -4,6 +4,11 @@
 ///
 /// One pass, no allocation; ASCII, the usual Socket.IO text, takes the fast path.
 public enum UTF8Validation {
+    /// Whether the bytes are well-formed UTF-8.
+    ///
+    /// - Parameter bytes: The bytes to check; an empty buffer is valid.
+    /// - Returns: `false` on the first byte that cannot occur at its position, or when the
+    ///   buffer ends inside a sequence.
     public static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var i = 0
         let count = bytes.count
@@ -51,6 +56,13 @@ public enum UTF8Validation {
         return true
     }
 
+    /// Whether a sequence of bytes is well-formed UTF-8.
+    ///
+    /// Validates contiguous storage (`[UInt8]`, `ByteBuffer.readableBytesView`) in place and
+    /// copies other sequences into an array first.
+    ///
+    /// - Parameter bytes: The bytes to check.
+    /// - Returns: `true` when the bytes are valid UTF-8.
     public static func isValid<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Bool {
         if let result = bytes.withContiguousStorageIfAvailable({ Self.isValid(UnsafeRawBufferPointer($0)) }) {
             return result

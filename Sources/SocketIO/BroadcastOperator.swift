@@ -13,6 +13,7 @@ import Synchronization
 /// ```
 public struct BroadcastOperator: Sendable {
     let namespace: Namespace
+    /// The rooms, exclusions and flags chosen so far; the adapter receives them with each emit.
     public private(set) var options: BroadcastOptions
 
     init(namespace: Namespace, options: BroadcastOptions = BroadcastOptions()) {
@@ -34,7 +35,7 @@ public struct BroadcastOperator: Sendable {
         return copy
     }
 
-    /// Same as ``to(_:)-5wz6u``.
+    /// Same as ``to(_:)-(Room)``.
     public func `in`(_ room: Room) -> BroadcastOperator { self.to(room) }
 
     /// Leave out the sockets in `room`.

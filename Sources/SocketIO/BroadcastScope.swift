@@ -24,7 +24,7 @@ extension BroadcastScope {
     /// A broadcast to the sockets in any of `rooms`.
     public func to(_ rooms: some Sequence<Room>) -> BroadcastOperator { self.broadcastOperator.to(rooms) }
 
-    /// Same as ``to(_:)-1xt5c`` (Node's `in(room)`).
+    /// Same as ``to(_:)-(Room)`` (Node's `in(room)`).
     public func `in`(_ room: Room) -> BroadcastOperator { self.broadcastOperator.to(room) }
 
     /// A broadcast that leaves out the sockets in `room`.

@@ -4,7 +4,7 @@ public import SocketIOProtocol
 /// ``Namespace`` or the ``SocketIOServer`` (to every matching socket).
 ///
 /// Every emitter takes `Encodable` arguments too: structs, strings, numbers, optionals,
-/// ``SocketIOValue`` for dynamic payloads, and `[UInt8]` or `ByteBuffer` for binary (sent as
+/// ``/SocketIOProtocol/SocketIOValue`` for dynamic payloads, and `[UInt8]` or `ByteBuffer` for binary (sent as
 /// Socket.IO attachments).
 ///
 /// ```swift
@@ -18,7 +18,7 @@ public protocol EventEmitter: Sendable {
 }
 
 extension EventEmitter {
-    /// Sends `event` with `Encodable` arguments, each encoded by ``SocketIOValueEncoder``.
+    /// Sends `event` with `Encodable` arguments, each encoded by ``/SocketIOProtocol/SocketIOValueEncoder``.
     ///
     /// - Throws: an `EncodingError` when an argument does not encode (a non-finite float), or
     ///   what the emitter's own `emit(_:arguments:)` throws (a ``SocketIOError`` for a socket).

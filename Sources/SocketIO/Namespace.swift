@@ -8,7 +8,7 @@ import Synchronization
 /// handlers every socket in it gets.
 ///
 /// Handlers registered here apply to every socket of the namespace, the way Flask-SocketIO's
-/// `@socketio.on(event, namespace=...)` does; ``Socket/on(_:_:)`` adds per-socket ones, the
+/// `@socketio.on(event, namespace=...)` does; ``Socket/on(_:_:)-(_,Socket.EventHandler)`` adds per-socket ones, the
 /// Node way. A socket's own handler wins over the namespace's.
 public final class Namespace: Sendable {
     /// Connect middleware: runs before a socket joins; throw ``ConnectError`` to refuse it.

@@ -17,6 +17,21 @@ public struct SocketIOConfiguration: Sendable {
     /// adapter such as SocketIORedisAdapter's.
     public var adapter: any SocketIOAdapterFactory
 
+    /// Creates a configuration; every parameter defaults to the value its property documents.
+    ///
+    /// ```swift
+    /// var engine = EngineIOConfiguration()
+    /// engine.cors = CORSConfiguration(origins: .list(["https://app.example.com"]))
+    /// let io = SocketIOServer(configuration: SocketIOConfiguration(engine: engine))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - path: The endpoint path.
+    ///   - engine: The Engine.IO settings.
+    ///   - connectTimeout: How long a connection may take to join a namespace.
+    ///   - maxAttachments: Binary attachments per packet.
+    ///   - maxJSONDepth: JSON nesting per packet.
+    ///   - adapter: Makes each namespace's adapter.
     public init(
         path: String = "/socket.io/",
         engine: EngineIOConfiguration = EngineIOConfiguration(),

@@ -18,12 +18,20 @@ import Synchronization
 /// let http = try await HTTPServer.bind(host: "127.0.0.1", port: 3000, engines: [io.engine])
 /// ```
 public final class SocketIOServer: Sendable {
+    /// The settings the server was created with.
     public let configuration: SocketIOConfiguration
-    /// The Engine.IO endpoint to mount on an ``HTTPServer``.
+    /// The Engine.IO endpoint to mount on an ``/EngineIO/HTTPServer``.
     public let engine: EngineIOServer
     let registry: NamespaceRegistry
     let logger: Logger
 
+    /// Creates a server with its main namespace `/` and its Engine.IO endpoint at
+    /// `configuration.path`. It serves nothing until ``engine`` is mounted on an HTTP server.
+    ///
+    /// - Parameters:
+    ///   - configuration: How the server behaves; Node's defaults when omitted.
+    ///   - logger: The logger of the Socket.IO layer (label `socketio`); the engine logs under
+    ///     `engineio`.
     public init(configuration: SocketIOConfiguration = SocketIOConfiguration(), logger: Logger = Logger(label: "socketio")) {
         self.configuration = configuration
         self.logger = logger
@@ -76,7 +84,7 @@ public final class SocketIOServer: Sendable {
     /// Registers a connection handler on `/`. See ``Namespace/onConnection(_:)``.
     public func onConnection(_ handler: @escaping Namespace.ConnectionHandler) { self.sockets.onConnection(handler) }
 
-    /// Registers an event handler for every socket of `/`. See ``Namespace/on(_:_:)``.
+    /// Registers an event handler for every socket of `/`. See ``Namespace/on(_:_:)-(_,Socket.EventHandler)``.
     public func on(_ event: String, _ handler: @escaping Socket.EventHandler) { self.sockets.on(event, handler) }
 
     /// The same, with a handler that does not suspend: no Swift task per event.

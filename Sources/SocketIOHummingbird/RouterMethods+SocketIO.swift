@@ -33,7 +33,7 @@ extension RouterMethods where Context: WebSocketRequestContext {
     /// try await app.runService()
     /// ```
     ///
-    /// Everything the engine does on ``EngineIO/HTTPServer`` it does here too (CORS,
+    /// Everything the engine does on ``/EngineIO/HTTPServer`` it does here too (CORS,
     /// `allowRequest`, handshakes, upgrades, heartbeat, `maxPayload`, the error codes), with
     /// two differences that come from the framework: a long poll whose connection drops is
     /// noticed by the ping timeout rather than at once, and a WebSocket-only handshake gets no

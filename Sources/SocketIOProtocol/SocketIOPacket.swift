@@ -3,12 +3,20 @@ import NIOCore
 
 /// The seven Socket.IO v5 packet types (Socket.IO protocol v5, "Packet types").
 public enum SocketIOPacketType: UInt8, Sendable, Hashable, CaseIterable {
+    /// `0`: the client asks to join a namespace (with its `auth` object); the server answers
+    /// with `{"sid": ...}`.
     case connect = 0
+    /// `1`: either side leaves a namespace.
     case disconnect = 1
+    /// `2`: an event, `[name, ...args]`.
     case event = 2
+    /// `3`: the reply to an event that carried an ack id.
     case ack = 3
+    /// `4`: the server refuses a CONNECT, with `{"message": ..., "data": ...}`.
     case connectError = 4
+    /// `5`: an EVENT whose arguments hold binary, followed by its attachments.
     case binaryEvent = 5
+    /// `6`: an ACK whose arguments hold binary, followed by its attachments.
     case binaryAck = 6
 }
 
@@ -17,6 +25,7 @@ public enum SocketIOPacketType: UInt8, Sendable, Hashable, CaseIterable {
 /// When encoding, the type is written as BINARY_EVENT / BINARY_ACK whenever `data` holds
 /// binary, so callers use `.event` and `.ack` only.
 public struct SocketIOPacket: Sendable, Hashable {
+    /// The packet type; use `.event` and `.ack` for binary payloads too.
     public var type: SocketIOPacketType
     /// The namespace, `/` for the main one.
     public var namespace: String
@@ -25,6 +34,13 @@ public struct SocketIOPacket: Sendable, Hashable {
     /// The payload: an object for CONNECT, an array for EVENT/ACK, `nil` when absent.
     public var data: SocketIOValue?
 
+    /// Creates a packet from its parts.
+    ///
+    /// - Parameters:
+    ///   - type: The packet type.
+    ///   - namespace: The namespace, `/` by default.
+    ///   - id: The ack id, if the packet is an ACK or an EVENT that wants one.
+    ///   - data: The payload, if any.
     public init(type: SocketIOPacketType, namespace: String = "/", id: Int? = nil, data: SocketIOValue? = nil) {
         self.type = type
         self.namespace = namespace

@@ -18,8 +18,14 @@ public struct SocketIOPacketDecoder: Sendable {
     /// The largest ack id accepted: `Number.MAX_SAFE_INTEGER`.
     public static let maxAckID = 9_007_199_254_740_991
 
+    /// The most attachments a binary packet may announce; a larger count in the header throws
+    /// ``SocketIOProtocolError/Code/tooManyAttachments``.
     public var maxAttachments: Int
+    /// The most bytes the attachments of one packet may hold together; more throws
+    /// ``SocketIOProtocolError/Code/attachmentsTooLarge``.
     public var maxAttachmentBytes: Int
+    /// The deepest JSON nesting accepted in a payload; deeper throws
+    /// ``SocketIOProtocolError/Code/nestingTooDeep``.
     public var maxDepth: Int
 
     private var pending: SocketIOPacket?
@@ -28,6 +34,13 @@ public struct SocketIOPacketDecoder: Sendable {
     /// The bytes of `attachments`.
     public private(set) var pendingAttachmentBytes = 0
 
+    /// Creates a decoder for one connection, with nothing pending.
+    ///
+    /// - Parameters:
+    ///   - maxAttachments: The most attachments per packet (socket.io-parser's default, 10).
+    ///   - maxAttachmentBytes: The most attachment bytes per packet; unlimited by default, the
+    ///     server passes its per-connection buffer limit.
+    ///   - maxDepth: The deepest JSON nesting accepted.
     public init(maxAttachments: Int = 10, maxAttachmentBytes: Int = .max, maxDepth: Int = JSONParser.defaultMaxDepth) {
         self.maxAttachments = maxAttachments
         self.maxAttachmentBytes = maxAttachmentBytes

@@ -11,13 +11,21 @@ public import NIOCore
 /// value["room"]?.stringValue // "lobby"
 /// ```
 public enum SocketIOValue: Sendable, Hashable {
+    /// JSON `null`, and what a Swift `nil` encodes to.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number with no fraction or exponent that fits in an `Int`.
     case int(Int)
+    /// Any other number. Non-finite values are written as `null`, as `JSON.stringify` does.
     case double(Double)
+    /// A string.
     case string(String)
+    /// Bytes, sent as a Socket.IO binary attachment (a `Buffer` or `ArrayBuffer` in Node).
     case binary(ByteBuffer)
+    /// An array.
     case array([SocketIOValue])
+    /// An object, its keys in order.
     case object(SocketIOObject)
 
     /// The string, if this is a string.
@@ -95,22 +103,36 @@ public enum SocketIOValue: Sendable, Hashable {
 public struct SocketIOObject: Sendable, Hashable, Sequence {
     /// One key and its value.
     public struct Entry: Sendable, Hashable {
+        /// The key, compared by its UTF-8 bytes (no Unicode normalization, as in JavaScript).
         public var key: String
+        /// The value under ``key``.
         public var value: SocketIOValue
 
+        /// Creates an entry.
+        ///
+        /// - Parameters:
+        ///   - key: The key.
+        ///   - value: Its value.
         public init(key: String, value: SocketIOValue) {
             self.key = key
             self.value = value
         }
     }
 
+    /// The keys and values in order. Writing it directly does not check for duplicate keys;
+    /// the subscript does.
     public var entries: [Entry]
 
+    /// Creates an object from entries, kept in the given order.
+    ///
+    /// - Parameter entries: The entries; empty by default.
     public init(_ entries: [Entry] = []) {
         self.entries = entries
     }
 
+    /// The number of keys.
     public var count: Int { self.entries.count }
+    /// Whether the object has no keys.
     public var isEmpty: Bool { self.entries.isEmpty }
 
     /// The value for `key`. Setting appends a new key or replaces the value in place;
@@ -126,10 +148,16 @@ public struct SocketIOObject: Sendable, Hashable, Sequence {
         }
     }
 
+    /// Iterates over the entries in key order.
+    ///
+    /// - Returns: An iterator over ``entries``.
     public func makeIterator() -> IndexingIterator<[Entry]> { self.entries.makeIterator() }
 }
 
 extension SocketIOObject: ExpressibleByDictionaryLiteral {
+    /// Creates an object from a dictionary literal, keeping the keys in the order written.
+    ///
+    /// - Parameter elements: The keys and values.
     public init(dictionaryLiteral elements: (String, SocketIOValue)...) {
         self.init(elements.map { Entry(key: $0.0, value: $0.1) })
     }
@@ -138,14 +166,35 @@ extension SocketIOObject: ExpressibleByDictionaryLiteral {
 extension SocketIOValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
+    /// Creates a ``string(_:)`` from a string literal.
+    ///
+    /// - Parameter value: The string.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// Creates an ``int(_:)`` from an integer literal.
+    ///
+    /// - Parameter value: The integer.
     public init(integerLiteral value: Int) { self = .int(value) }
+    /// Creates a ``double(_:)`` from a float literal.
+    ///
+    /// - Parameter value: The number.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// Creates a ``bool(_:)`` from `true` or `false`.
+    ///
+    /// - Parameter value: The Boolean.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// Creates an ``array(_:)`` from an array literal.
+    ///
+    /// - Parameter elements: The elements.
     public init(arrayLiteral elements: SocketIOValue...) { self = .array(elements) }
+    /// Creates an ``object(_:)`` from a dictionary literal, keeping the keys in the order written.
+    ///
+    /// - Parameter elements: The keys and values.
     public init(dictionaryLiteral elements: (String, SocketIOValue)...) {
         self = .object(SocketIOObject(elements.map { SocketIOObject.Entry(key: $0.0, value: $0.1) }))
     }
+    /// Creates ``null`` from `nil`.
+    ///
+    /// - Parameter nilLiteral: The empty tuple the compiler passes.
     public init(nilLiteral: ()) { self = .null }
 }
 

@@ -29,6 +29,10 @@ public final class LiveWebSocketClient: Sendable {
         return LiveWebSocketClient(channel: channel, inbox: inbox)
     }
 
+    /// Sends one masked text frame.
+    ///
+    /// - Parameter text: The frame's payload, such as `4hello`.
+    /// - Throws: When the connection is closed.
     public func send(text: String) async throws {
         try await self.channel.writeAndFlush(WebSocketWire.clientFrame(opcode: 0x1, payload: Array(text.utf8)))
     }
@@ -40,6 +44,10 @@ public final class LiveWebSocketClient: Sendable {
         self.channel.flush()
     }
 
+    /// Sends one masked binary frame.
+    ///
+    /// - Parameter binary: The frame's payload.
+    /// - Throws: When the connection is closed.
     public func send(binary: [UInt8]) async throws {
         try await self.channel.writeAndFlush(WebSocketWire.clientFrame(opcode: 0x2, payload: binary))
     }
@@ -73,6 +81,7 @@ public final class LiveWebSocketClient: Sendable {
         return !self.channel.isActive
     }
 
+    /// Closes the TCP connection without a WebSocket close frame.
     public func close() async {
         try? await self.channel.close()
     }
@@ -143,6 +152,16 @@ final class FrameInbox: Sendable {
 
 /// One HTTP request on its own connection, for polling tests against a live server.
 public enum LiveHTTP {
+    /// Sends one request with `Connection: close` and waits up to 10 s for the whole response.
+    ///
+    /// - Parameters:
+    ///   - port: The server's loopback port.
+    ///   - method: The method, such as `GET`.
+    ///   - path: The request target, path and query.
+    ///   - headers: Extra headers.
+    ///   - body: A body, sent with its `Content-Length`.
+    /// - Returns: The parsed response.
+    /// - Throws: ``LiveHTTPError/timeout`` with no whole response in time, or a connection error.
     public static func request(
         port: Int, _ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil
     ) async throws -> RawResponse {
@@ -169,7 +188,11 @@ public enum LiveHTTP {
     }
 }
 
-public enum LiveHTTPError: Error { case timeout }
+/// Why a ``LiveHTTP`` request failed.
+public enum LiveHTTPError: Error {
+    /// No whole response within 10 s.
+    case timeout
+}
 
 final class ResponseInbox: Sendable {
     private let state = Mutex<RawResponse?>(nil)

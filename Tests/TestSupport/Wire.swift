@@ -2,14 +2,22 @@ public import NIOCore
 
 /// A parsed HTTP/1.1 response.
 public struct RawResponse: CustomStringConvertible {
+    /// The status code from the status line.
     public var status: Int
+    /// The headers in the order received, names as sent.
     public var headers: [(String, String)]
+    /// The body, `Content-Length` bytes decoded as UTF-8.
     public var body: String
 
+    /// The first header with this name, compared case-insensitively.
+    ///
+    /// - Parameter name: The header name.
+    /// - Returns: Its value, or `nil` when absent.
     public func header(_ name: String) -> String? {
         self.headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 
+    /// The status and body, for test failure messages.
     public var description: String { "\(self.status) \(self.body)" }
 
     /// - Parameter headRequest: the request was HEAD, so no body follows whatever the length.
@@ -36,13 +44,22 @@ public struct RawResponse: CustomStringConvertible {
 
 /// RFC 6455 framing for the client side of the tests.
 public enum WebSocketWire {
+    /// One whole frame as the server sent it.
     public struct Frame: Equatable, Sendable {
+        /// The opcode (RFC 6455 §5.2): 0x1 text, 0x2 binary, 0x8 close, 0x9 ping, 0xA pong.
         public var opcode: UInt8
+        /// The unmasked payload.
         public var payload: [UInt8]
+        /// Creates a frame.
+        ///
+        /// - Parameters:
+        ///   - opcode: The opcode.
+        ///   - payload: The payload.
         public init(opcode: UInt8, payload: [UInt8]) {
             self.opcode = opcode
             self.payload = payload
         }
+        /// The payload decoded as UTF-8, invalid bytes replaced.
         public var text: String { String(decoding: self.payload, as: UTF8.self) }
     }
 
@@ -72,6 +89,10 @@ public enum WebSocketWire {
         return buffer
     }
 
+    /// Reads the next unmasked server frame from `buffer`, copying its payload.
+    ///
+    /// - Parameter buffer: The received bytes; the frame is consumed only when it is whole.
+    /// - Returns: The frame, or `nil` when `buffer` does not hold a whole one yet.
     public static func parseServerFrame(_ buffer: inout ByteBuffer) -> Frame? {
         guard var (opcode, payload) = self.readServerFrame(&buffer) else { return nil }
         return Frame(opcode: opcode, payload: payload.readBytes(length: payload.readableBytes) ?? [])

@@ -17,7 +17,9 @@ import Synchronization
 /// try await server.waitUntilClosed()
 /// ```
 public final class HTTPServer: Sendable {
+    /// The listening channel; its `localAddress` is the bound address.
     public let channel: any Channel
+    /// The Engine.IO endpoints, each taking the requests under its ``EngineIOServer/path``.
     public let engines: [EngineIOServer]
     private let connections: ConnectionRegistry
 
@@ -39,7 +41,10 @@ public final class HTTPServer: Sendable {
     ///   - maxRequestBody: the largest body the application's HTTP handler gets (1 MiB).
     ///   - limits: head sizes, timeouts and the connection cap (``HTTPServerLimits``).
     ///   - group: the event loops; the shared multi-threaded group by default.
+    ///   - logger: the logger of connection-level events (label `engineio.http`).
     ///   - responder: the application's HTTP handler for every other path.
+    /// - Returns: The running server.
+    /// - Throws: When `host` does not resolve or the address cannot be bound.
     public static func bind(
         host: String,
         port: Int,

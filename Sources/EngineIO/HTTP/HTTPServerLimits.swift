@@ -26,6 +26,15 @@ public struct HTTPServerLimits: Sendable, Equatable {
     /// `keepAliveTimeout`); then it is closed.
     public var keepAliveTimeout: TimeAmount
 
+    /// Creates limits; every parameter defaults to the value its property documents.
+    ///
+    /// - Parameters:
+    ///   - maxConnections: Open TCP connections at most.
+    ///   - maxHeaderBytes: The largest request head, in bytes.
+    ///   - maxURIBytes: The longest request target, in bytes.
+    ///   - headersTimeout: How long a request head may take.
+    ///   - requestTimeout: How long a whole request may take.
+    ///   - keepAliveTimeout: How long a connection may idle between requests.
     public init(
         maxConnections: Int = 100_000,
         maxHeaderBytes: Int = 16 * 1024,

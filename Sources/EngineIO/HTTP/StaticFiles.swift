@@ -30,6 +30,13 @@ public struct StaticFiles: Sendable {
     /// The file served for a path ending in `/`.
     public let indexFile: String
 
+    /// Creates a file server for a folder.
+    ///
+    /// - Parameters:
+    ///   - root: The folder, absolute or relative to the working directory; links in it are
+    ///     resolved once, here.
+    ///   - urlPrefix: The URL path to serve it under; missing slashes are added.
+    ///   - indexFile: The file answered for a path ending in `/`.
     public init(root: String, urlPrefix: String = "/static/", indexFile: String = "index.html") {
         self.root = Self.resolved(root) ?? root
         var prefix = urlPrefix.hasPrefix("/") ? urlPrefix : "/" + urlPrefix

@@ -11,9 +11,16 @@ public import SocketIOProtocol
 /// }
 /// ```
 public struct ConnectError: Error, Sendable, Hashable {
+    /// The reason the client sees as `err.message` in its `connect_error` handler.
     public var message: String
+    /// Extra details the client sees as `err.data`; left out of the packet when `nil`.
     public var data: SocketIOValue?
 
+    /// Creates a refusal.
+    ///
+    /// - Parameters:
+    ///   - message: The reason for the client.
+    ///   - data: Extra details for the client, if any.
     public init(message: String, data: SocketIOValue? = nil) {
         self.message = message
         self.data = data

@@ -8,8 +8,17 @@ import NIOCore
 /// let message = try SocketIOValueDecoder().decode(Message.self, from: value)
 /// ```
 public struct SocketIOValueDecoder: Sendable {
+    /// Creates a decoder. It has no options.
     public init() {}
 
+    /// Decodes a value of the given type from a ``SocketIOValue``.
+    ///
+    /// - Parameters:
+    ///   - type: The type to decode.
+    ///   - value: The value to read, usually one event argument.
+    /// - Returns: The decoded value.
+    /// - Throws: `DecodingError` when the value does not have the type's shape: a type mismatch
+    ///   (with the coding path), a missing key or value, or a number that does not fit.
     public func decode<T: Decodable>(_ type: T.Type, from value: SocketIOValue) throws -> T {
         try ValueDecoder.decode(type, from: value, codingPath: [])
     }

@@ -13,8 +13,15 @@ import NIOCore
 /// // {"room":"lobby","text":"hi"}
 /// ```
 public struct SocketIOValueEncoder: Sendable {
+    /// Creates an encoder. It has no options.
     public init() {}
 
+    /// Encodes a value into a ``SocketIOValue``.
+    ///
+    /// - Parameter value: The value to encode.
+    /// - Returns: The value as Socket.IO data, keys in encoding order.
+    /// - Throws: `EncodingError.invalidValue` for a non-finite floating-point number, or
+    ///   whatever the value's own `encode(to:)` throws.
     public func encode<T: Encodable>(_ value: T) throws -> SocketIOValue {
         if let direct = Self.direct(value) { return direct }
         let encoder = ValueEncoder(codingPath: [])

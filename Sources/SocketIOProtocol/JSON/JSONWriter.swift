@@ -6,6 +6,13 @@ public import NIOCore
 /// Binary values become Socket.IO placeholders `{"_placeholder":true,"num":N}` and are collected
 /// in `attachments`, in order (Socket.IO v5, "Packet encoding", binary attachments).
 public enum JSONWriter {
+    /// Appends the compact JSON text of a value to a buffer.
+    ///
+    /// - Parameters:
+    ///   - value: The value to write.
+    ///   - out: The buffer the text is appended to.
+    ///   - attachments: Receives the bytes of each binary value, in placeholder order; a
+    ///     placeholder's `num` counts on from the attachments already in it.
     public static func write(_ value: SocketIOValue, into out: inout ByteBuffer, attachments: inout [ByteBuffer]) {
         switch value {
         case .null: out.writeStaticString("null")
