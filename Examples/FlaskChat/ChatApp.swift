@@ -36,31 +36,31 @@ func makeChatServer(backgroundInterval: Duration = .seconds(10)) -> SocketIOServ
         }
         try? socket.emit("my_response", Response(data: "Connected", count: 0))
 
-        socket.on("my_event") { (message: Message) in try socket.respond(message.data ?? "") }
-        socket.on("my_broadcast_event") { (message: Message) in
+        socket.on("my_event") { (socket, message: Message) in try socket.respond(message.data ?? "") }
+        socket.on("my_broadcast_event") { (socket, message: Message) in
             try socket.respond(message.data ?? "", to: socket.namespace.broadcastOperator)
         }
-        socket.on("join") { (message: Message) in
+        socket.on("join") { (socket, message: Message) in
             socket.join(message.room ?? "")
             try socket.respond("In rooms: " + socket.rooms.sorted().joined(separator: ", "))
         }
-        socket.on("leave") { (message: Message) in
+        socket.on("leave") { (socket, message: Message) in
             socket.leave(message.room ?? "")
             try socket.respond("In rooms: " + socket.rooms.sorted().joined(separator: ", "))
         }
-        socket.on("close_room") { (message: Message) in
+        socket.on("close_room") { (socket, message: Message) in
             let room = message.room ?? ""
             try socket.respond("Room \(room) is closing.", to: socket.namespace.to(room))
             socket.namespace.to(room).socketsLeave(room)
         }
-        socket.on("my_room_event") { (message: Message) in
+        socket.on("my_room_event") { (socket, message: Message) in
             try socket.respond(message.data ?? "", to: socket.namespace.to(message.room ?? ""))
         }
-        socket.on("disconnect_request") { (_: SocketIOValue) in
+        socket.on("disconnect_request") { (socket, _: SocketIOValue) in
             try socket.respond("Disconnected!")
             socket.disconnect()
         }
-        socket.on("my_ping") { (_: SocketIOValue) in try socket.emit("my_pong", SocketIOValue.null) }
+        socket.on("my_ping") { (socket, _: SocketIOValue) in try socket.emit("my_pong", SocketIOValue.null) }
         socket.onDisconnect { socket, _ in print("Client disconnected", socket.id) }
     }
     return io

@@ -13,14 +13,14 @@ public struct EngineIOConfiguration: Sendable {
     }
 
     /// How often the server pings (Engine.IO v4 heartbeat). Node: 25 s.
-    public var pingInterval: TimeAmount
+    public var pingInterval: Duration
     /// How long the server waits for the pong before it closes the session. Node: 20 s.
-    public var pingTimeout: TimeAmount
+    public var pingTimeout: Duration
     /// The largest payload a client may send, in bytes: a polling POST body, or one WebSocket
     /// message. Node: 1 MB (`maxHttpBufferSize`).
     public var maxPayload: Int
     /// How long a started upgrade may take before the probe WebSocket is closed. Node: 10 s.
-    public var upgradeTimeout: TimeAmount
+    public var upgradeTimeout: Duration
     /// The transports accepted. Node: both.
     public var transports: Set<Transport>
     /// Whether polling sessions may upgrade to WebSocket. Node: true.
@@ -76,10 +76,10 @@ public struct EngineIOConfiguration: Sendable {
     ///   - maxPacketsPerPoll: The most packets per polling response; values below 1 count as 1.
     ///   - allowRequest: A hook that may refuse a handshake.
     public init(
-        pingInterval: TimeAmount = .seconds(25),
-        pingTimeout: TimeAmount = .seconds(20),
+        pingInterval: Duration = .seconds(25),
+        pingTimeout: Duration = .seconds(20),
         maxPayload: Int = 1_000_000,
-        upgradeTimeout: TimeAmount = .seconds(10),
+        upgradeTimeout: Duration = .seconds(10),
         transports: Set<Transport> = [.polling, .websocket],
         allowUpgrades: Bool = true,
         cors: CORSConfiguration? = nil,

@@ -177,8 +177,8 @@ public final class EngineIOServer: Sendable {
         return EngineIOHandshake(
             sid: session.id,
             upgrades: canUpgrade ? ["websocket"] : [],
-            pingInterval: Int(config.pingInterval.nanoseconds / 1_000_000),
-            pingTimeout: Int(config.pingTimeout.nanoseconds / 1_000_000),
+            pingInterval: Int(TimeAmount(config.pingInterval).nanoseconds / 1_000_000),
+            pingTimeout: Int(TimeAmount(config.pingTimeout).nanoseconds / 1_000_000),
             maxPayload: config.maxPayload
         ).frame
     }

@@ -1,10 +1,10 @@
-public import NIOCore
+package import NIOCore
 
 /// Standard base64 (RFC 4648 §4, with `=` padding), as Engine.IO v4 uses for binary packets
 /// inside a polling payload (`b<base64>`).
 ///
 /// Written here rather than taken from Foundation so that the server path needs no Foundation.
-public enum Base64 {
+package enum Base64 {
     @usableFromInline
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -17,10 +17,10 @@ public enum Base64 {
     }()
 
     /// The encoded length of `count` bytes.
-    public static func encodedLength(_ count: Int) -> Int { ((count + 2) / 3) * 4 }
+    package static func encodedLength(_ count: Int) -> Int { ((count + 2) / 3) * 4 }
 
     /// Appends the base64 text of `bytes` to `buffer`.
-    public static func encode(_ bytes: ByteBuffer, into buffer: inout ByteBuffer) {
+    package static func encode(_ bytes: ByteBuffer, into buffer: inout ByteBuffer) {
         bytes.withUnsafeReadableBytes { source in
             let count = source.count
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: encodedLength(count)) { target in
@@ -53,7 +53,7 @@ public enum Base64 {
     }
 
     /// Encodes bytes to a base64 string.
-    public static func encode(_ bytes: [UInt8]) -> String {
+    package static func encode(_ bytes: [UInt8]) -> String {
         var out = ByteBuffer()
         encode(ByteBuffer(bytes: bytes), into: &out)
         return String(buffer: out)
@@ -61,7 +61,7 @@ public enum Base64 {
 
     /// Decodes base64 text. Padding is optional; any byte outside the alphabet, a misplaced
     /// `=`, or a length that cannot be base64 is an error.
-    public static func decode(_ text: UnsafeRawBufferPointer) throws(EngineIOProtocolError) -> ByteBuffer {
+    package static func decode(_ text: UnsafeRawBufferPointer) throws(EngineIOProtocolError) -> ByteBuffer {
         var length = text.count
         // Strip up to two '=' of padding.
         var padding = 0
@@ -104,7 +104,7 @@ public enum Base64 {
     }
 
     /// Decodes a base64 string.
-    public static func decode(_ text: String) throws(EngineIOProtocolError) -> ByteBuffer {
+    package static func decode(_ text: String) throws(EngineIOProtocolError) -> ByteBuffer {
         var copy = text
         let result = copy.withUTF8 { utf8 in
             Result { () throws(EngineIOProtocolError) in try decode(UnsafeRawBufferPointer(utf8)) }

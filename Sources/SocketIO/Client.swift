@@ -34,7 +34,7 @@ final class Client: EngineIOSocketHandler {
             maxDepth: configuration.maxJSONDepth)
         self.backlog = InboundBacklog(maxEvents: configuration.engine.maxBufferedPackets, maxBytes: configuration.engine.maxBufferedBytes)
         // A connection that joins no namespace in time is closed (Node's `connectTimeout`).
-        self.connectTimer = engine.eventLoop.assumeIsolated().scheduleTask(in: configuration.connectTimeout) { [weak self] in
+        self.connectTimer = engine.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.connectTimeout)) { [weak self] in
             guard let self, !self.everConnected else { return }
             self.logger.info("no namespace joined within connectTimeout; closing")
             self.engine.close(reason: .forcedClose)

@@ -37,8 +37,9 @@ public final class Socket: Sendable {
     public let namespace: Namespace
     /// What the client sent when it connected.
     public let handshake: Handshake
-    /// The Engine.IO session this socket rides on (shared by all its namespaces).
-    public let engine: EngineIOSocket
+    /// The Engine.IO session this socket rides on (shared by all its namespaces). Package
+    /// API: the session's state belongs to its loop, and users reach it through the socket.
+    package let engine: EngineIOSocket
     /// The connection that routes this socket's packets; it lives on the same loop.
     let client: NIOLoopBound<Client>
     /// Where the socket's tasks run: its connection's event loop.

@@ -8,7 +8,7 @@ public struct SocketIOConfiguration: Sendable {
     /// The Engine.IO settings: heartbeat, payload size, CORS, cookie, transports.
     public var engine: EngineIOConfiguration
     /// How long a new connection may take to join a namespace before it is closed. Node: 45 s.
-    public var connectTimeout: TimeAmount
+    public var connectTimeout: Duration
     /// Binary attachments one packet may announce. socket.io-parser: 10.
     public var maxAttachments: Int
     /// JSON nesting accepted in a packet.
@@ -35,7 +35,7 @@ public struct SocketIOConfiguration: Sendable {
     public init(
         path: String = "/socket.io/",
         engine: EngineIOConfiguration = EngineIOConfiguration(),
-        connectTimeout: TimeAmount = .seconds(45),
+        connectTimeout: Duration = .seconds(45),
         maxAttachments: Int = 10,
         maxJSONDepth: Int = 100,
         adapter: any SocketIOAdapterFactory = InMemoryAdapter.Factory()

@@ -1,48 +1,24 @@
 import SocketIOProtocol
 
-/// Builds the untyped ``Socket/EventHandler`` behind every `Codable` handler: arguments are
-/// decoded by position (a missing one decodes from `null`, so it fits an optional) and the
-/// return value, when there is one, is encoded as the ack's one argument.
+/// The one helper behind every `Codable` handler (``EventHandling``): arguments decoded by
+/// position, and the return value encoded as the ack's one argument.
 ///
 /// A decode failure throws out of the handler, so it reaches the namespace's error handlers
 /// (``Namespace/onError(_:)``) like any other failure; the socket stays connected.
 enum TypedEventHandler {
-    /// A handler whose return value is the ack.
-    static func acking<R: Encodable & Sendable>(
-        _ body: @escaping @Sendable (Socket, Arguments) async throws -> R
-    ) -> Socket.EventHandler {
-        { socket, args in [try SocketIOValueEncoder().encode(try await body(socket, Arguments(values: args)))] }
-    }
-
-    /// A handler that sends no ack.
-    static func silent(_ body: @escaping @Sendable (Socket, Arguments) async throws -> Void) -> Socket.EventHandler {
-        { socket, args in
-            try await body(socket, Arguments(values: args))
-            return nil
+    /// Decodes `args` by position as the types of `types`; a missing argument decodes from
+    /// `null`, so it fits an optional.
+    static func decode<each A: Decodable>(_ args: [SocketIOValue], as types: repeat (each A).Type) throws -> (repeat each A) {
+        var index = 0
+        func next<T: Decodable>(_ type: T.Type) throws -> T {
+            defer { index += 1 }
+            return try SocketIOValueDecoder().decode(type, from: index < args.count ? args[index] : .null)
         }
+        return (repeat try next(each types))
     }
 
-    /// A synchronous handler whose return value is the ack (no Swift task per event).
-    static func syncAcking<R: Encodable & Sendable>(
-        _ body: @escaping @Sendable (Socket, Arguments) throws -> R
-    ) -> Socket.SyncEventHandler {
-        { socket, args in [try SocketIOValueEncoder().encode(try body(socket, Arguments(values: args)))] }
-    }
-
-    /// A synchronous handler that sends no ack.
-    static func syncSilent(_ body: @escaping @Sendable (Socket, Arguments) throws -> Void) -> Socket.SyncEventHandler {
-        { socket, args in
-            try body(socket, Arguments(values: args))
-            return nil
-        }
-    }
-
-    /// An event's arguments, decoded one position at a time.
-    struct Arguments {
-        let values: [SocketIOValue]
-
-        func decode<A: Decodable>(_ type: A.Type, at index: Int) throws -> A {
-            try SocketIOValueDecoder().decode(type, from: index < self.values.count ? self.values[index] : .null)
-        }
+    /// A handler's return value as the ack's arguments.
+    static func ack<R: Encodable>(_ value: R) throws -> [SocketIOValue]? {
+        [try SocketIOValueEncoder().encode(value)]
     }
 }

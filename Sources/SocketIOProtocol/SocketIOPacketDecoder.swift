@@ -41,7 +41,7 @@ public struct SocketIOPacketDecoder: Sendable {
     ///   - maxAttachmentBytes: The most attachment bytes per packet; unlimited by default, the
     ///     server passes its per-connection buffer limit.
     ///   - maxDepth: The deepest JSON nesting accepted.
-    public init(maxAttachments: Int = 10, maxAttachmentBytes: Int = .max, maxDepth: Int = JSONParser.defaultMaxDepth) {
+    public init(maxAttachments: Int = 10, maxAttachmentBytes: Int = .max, maxDepth: Int = 100) {
         self.maxAttachments = maxAttachments
         self.maxAttachmentBytes = maxAttachmentBytes
         self.maxDepth = maxDepth

@@ -31,13 +31,13 @@ enum DemoApplication {
         io.onConnection { socket in
             socket.join("lobby")
             socket.onAny { _, _, _ in events.add(1, ordering: .relaxed) }
-            socket.on("join") { (room: String) async throws -> [String] in
+            socket.on("join") { (socket, room: String) async throws -> [String] in
                 guard rooms.contains(room) else { return Array(socket.rooms.filter(rooms.contains)) }
                 for old in socket.rooms where rooms.contains(old) { socket.leave(old) }
                 socket.join(room)
                 return [room]
             }
-            socket.on("chat") { (message: ChatMessage) async throws -> Delivery in
+            socket.on("chat") { (socket, message: ChatMessage) async throws -> Delivery in
                 guard socket.rooms.contains(message.room) else { return Delivery(delivered: false, recipients: 0) }
                 var clean = message
                 clean.text = String(message.text.prefix(500))

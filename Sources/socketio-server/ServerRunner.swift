@@ -61,8 +61,9 @@ struct HTTPService: Service {
         // Serve until a signal asks for a graceful shutdown (or the group is cancelled).
         try? await gracefulShutdown()
         state.startDraining()
-        let drain = TimeAmount.milliseconds(Int64(self.settings.int("drain-timeout")))
-        self.logger.notice("shutting down: draining for at most \(drain.nanoseconds / 1_000_000) ms")
+        let drainMilliseconds = self.settings.int("drain-timeout")
+        let drain = Duration.milliseconds(drainMilliseconds)
+        self.logger.notice("shutting down: draining for at most \(drainMilliseconds) ms")
         await server.shutdown(drainTimeout: drain)
         self.logger.notice("stopped")
     }

@@ -1,7 +1,7 @@
 import NIOCore
 import SocketIO
 import SocketIOProtocol
-@testable import SocketIORedisAdapter
+@_spi(Fuzzing) @testable import SocketIORedisAdapter
 import SocketIOTesting
 import Synchronization
 import Testing

@@ -4,7 +4,7 @@ import NIOEmbedded
 import ServiceLifecycle
 import SocketIO
 import SocketIOProtocol
-@testable import SocketIORedisAdapter
+@_spi(Fuzzing) @testable import SocketIORedisAdapter
 import SocketIOTesting
 import Testing
 

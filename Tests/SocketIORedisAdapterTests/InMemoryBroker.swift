@@ -1,5 +1,5 @@
 import NIOCore
-import SocketIORedisAdapter
+@_spi(Fuzzing) import SocketIORedisAdapter
 import Synchronization
 
 /// An in-memory pub/sub broker with Redis' semantics for what the cluster adapter uses:

@@ -1,6 +1,6 @@
 import NIOCore
 import SocketIOProtocol
-import SocketIORedisAdapter
+@_spi(Fuzzing) import SocketIORedisAdapter
 import Testing
 
 /// Byte strings written by notepack.io 2.3.0 (Node 20, `require('notepack.io').encode(…)`), the

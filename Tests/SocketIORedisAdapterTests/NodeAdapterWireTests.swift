@@ -1,7 +1,7 @@
 import NIOCore
 import SocketIO
 import SocketIOProtocol
-@testable import SocketIORedisAdapter
+@_spi(Fuzzing) @testable import SocketIORedisAdapter
 import Testing
 
 /// Requests and responses of Node's redis-adapter as named types, their numbers on the wire,

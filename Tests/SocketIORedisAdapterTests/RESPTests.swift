@@ -1,5 +1,5 @@
 import NIOCore
-@testable import SocketIORedisAdapter
+@_spi(Fuzzing) @testable import SocketIORedisAdapter
 import Testing
 
 @Suite("RESP2 codec, from the protocol's wire strings")

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import NIOCore
 import NIOPosix
-@testable import SocketIORedisAdapter
+@_spi(Fuzzing) @testable import SocketIORedisAdapter
 import Synchronization
 import Testing
 

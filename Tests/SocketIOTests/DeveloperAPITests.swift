@@ -57,13 +57,13 @@ struct DeveloperAPITests {
     @Test func typedHandlersOnTheSocketWithSeveralArgumentsAndBinary() async throws {
         let io = SocketIOServer()
         io.on(connection: { socket in
-            socket.on("chat") { (message: ChatMessage) async throws -> Receipt in Receipt(delivered: !message.text.isEmpty) }
-            socket.on("add") { (a: Int, b: Int) async throws -> Int in a + b }
-            socket.on("label") { (x: Int, y: Int, name: String?) async throws -> String in "\(name ?? "-")@\(x),\(y)" }
-            socket.on("size") { (name: String, data: [UInt8]) async throws -> String in "\(name):\(data.count)" }
-            socket.on("echo-buffer") { (data: ByteBuffer) async throws -> ByteBuffer in data }
-            socket.on("dynamic") { (value: SocketIOValue) async throws -> SocketIOValue in ["got": value] }
-            socket.on("note") { (text: String) in try socket.emit("noted", text) }
+            socket.on("chat") { (socket, message: ChatMessage) async throws -> Receipt in Receipt(delivered: !message.text.isEmpty) }
+            socket.on("add") { (socket, a: Int, b: Int) async throws -> Int in a + b }
+            socket.on("label") { (socket, x: Int, y: Int, name: String?) async throws -> String in "\(name ?? "-")@\(x),\(y)" }
+            socket.on("size") { (socket, name: String, data: [UInt8]) async throws -> String in "\(name):\(data.count)" }
+            socket.on("echo-buffer") { (socket, data: ByteBuffer) async throws -> ByteBuffer in data }
+            socket.on("dynamic") { (socket, value: SocketIOValue) async throws -> SocketIOValue in ["got": value] }
+            socket.on("note") { (socket, text: String) in try socket.emit("noted", text) }
         })
         let client = try await SocketIOTestClient.connect(to: io)
         #expect(try await client.emitWithAck("chat", ChatMessage(room: "r", text: "hi"), as: Receipt.self) == Receipt(delivered: true))
@@ -134,7 +134,7 @@ struct DeveloperAPITests {
         io.on(connection: { socket in
             try? socket.emit("move", 3, 4, ChatMessage(room: "r", text: "t"))
             // Asked once the client has set up its answer.
-            socket.on("ready") { (_: Bool) in
+            socket.on("ready") { (socket, _: Bool) in
                 Task {
                     do {
                         let vote = try await socket.timeout(.seconds(5)).emitWithAck("ask", "color?", as: Vote.self)
@@ -158,7 +158,7 @@ struct DeveloperAPITests {
         let io = SocketIOServer()
         io.on(connection: { socket in
             if let room = socket.handshake.query["room"] { socket.join(room) }
-            socket.on("shout") { (text: String) in try socket.broadcast.emit("shout", text) }
+            socket.on("shout") { (socket, text: String) in try socket.broadcast.emit("shout", text) }
         })
         let red = try await SocketIOTestClient.connect(to: io, query: ["room": "red"])
         let blue = try await SocketIOTestClient.connect(to: io, query: ["room": "blue"])
@@ -241,8 +241,8 @@ struct DeveloperAPITests {
             }
             socket.onAny { _, event, args in await seen.append("in \(event) \(args)") }
             socket.onAnyOutgoing { event, args in Task { await seen.append("out \(event) \(args)") } }
-            socket.on("admin") { (_: Int) in await seen.append("admin ran") }
-            socket.on("ping") { (n: Int) async throws -> Int in
+            socket.on("admin") { (socket, _: Int) in await seen.append("admin ran") }
+            socket.on("ping") { (socket, n: Int) async throws -> Int in
                 try socket.emit("pong", n)
                 return n + 1
             }
@@ -273,7 +273,7 @@ struct DeveloperAPITests {
             socket.onDisconnect { socket, reason in
                 await seen.append("disconnect \(reason.rawValue) \(socket[data: UserKey.self] ?? "-")")
             }
-            socket.on("kick") { (_: Bool) in socket.disconnect() }
+            socket.on("kick") { (socket, _: Bool) in socket.disconnect() }
         })
         let ada = try await SocketIOTestClient.connect(to: io, auth: ["name": "ada"])
         await ada.disconnect()

@@ -19,8 +19,8 @@ struct SocketFeaturesTests {
                 socket.onAnyOutgoing { event, args in
                     Task { await seen.append("out \(event) \(args)") }
                 }
-                socket.on("ping") { (n: Int) async throws -> Int in n + 1 }
-                socket.on("forbidden") { (_: Int) async throws -> Int in 0 }
+                socket.on("ping") { (socket, n: Int) async throws -> Int in n + 1 }
+                socket.on("forbidden") { (socket, _: Int) async throws -> Int in 0 }
             }
         }
         defer { Task { await server.stop() } }

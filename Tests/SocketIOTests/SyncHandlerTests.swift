@@ -33,7 +33,7 @@ struct SyncHandlerTests {
             return Self.inTask() && n == 8
         }
         io.on(connection: { socket in
-            socket.on("socket-typed") { (a: Int, b: String) -> String in "\(Self.inTask()) \(a) \(b)" }
+            socket.on("socket-typed") { (socket, a: Int, b: String) -> String in "\(Self.inTask()) \(a) \(b)" }
         })
         let client = try await SocketIOTestClient.connect(to: io)
         #expect(try await client.emitWithAck("namespace-typed", 7) == [[false, true]])

@@ -21,7 +21,7 @@ struct TestClientTests {
             await seen?.append("\(socket.handshake.headers.first(name: "x-user") ?? "-") \(socket.handshake.query["room"] ?? "-")")
             socket.join(socket.handshake.query["room"] ?? "lobby")
             try? socket.emit("welcome", .string(socket.id))
-            socket.on("chat") { (message: ChatMessage) async throws -> Receipt in
+            socket.on("chat") { (socket, message: ChatMessage) async throws -> Receipt in
                 try socket.to(message.room).emit("chat", message)
                 return Receipt(delivered: true)
             }

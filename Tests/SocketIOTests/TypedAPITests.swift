@@ -23,13 +23,13 @@ struct TypedAPITests {
         let typing = Recorder<String>()
         let server = try await LiveServer.start { io in
             io.onConnection { socket in
-                socket.on("chat") { (message: ChatMessage) async throws -> Receipt in
+                socket.on("chat") { (socket, message: ChatMessage) async throws -> Receipt in
                     Receipt(delivered: true, length: message.text.count)
                 }
-                socket.on("typing") { (room: String) in
+                socket.on("typing") { (socket, room: String) in
                     await typing.append(room)
                 }
-                socket.on("move") { (xy: [Int]) async throws -> Int in xy.reduce(0, +) }
+                socket.on("move") { (socket, xy: [Int]) async throws -> Int in xy.reduce(0, +) }
             }
         }
         defer { Task { await server.stop() } }
@@ -51,7 +51,7 @@ struct TypedAPITests {
                 await errors.append("\(event) \(error is DecodingError) \(socket.connected)")
             }
             io.onConnection { socket in
-                socket.on("chat") { (message: ChatMessage) async throws -> Receipt in
+                socket.on("chat") { (socket, message: ChatMessage) async throws -> Receipt in
                     Receipt(delivered: true, length: message.text.count)
                 }
             }

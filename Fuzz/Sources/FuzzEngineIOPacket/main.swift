@@ -12,7 +12,8 @@ runLibFuzzer { data, size in
     }
     _ = try? EngineIOPacket(frame: .text(buffer))
     _ = try? EngineIOPacket(frame: .binary(buffer))
-    _ = try? Base64.decode(bytes)
+    // Base64 (package API) through the packet that carries it: `b` and the encoded bytes.
+    _ = try? EngineIOPacket(frame: .text(ByteBuffer(bytes: [UInt8(ascii: "b")] + bytes)))
     let valid = UTF8Validation.isValid(bytes)
     guard valid == (String(validating: bytes, as: UTF8.self) != nil) else {
         fatalError("UTF8Validation disagrees with the standard library")

@@ -1,6 +1,6 @@
 import FuzzSupport
 import NIOCore
-import SocketIORedisAdapter
+@_spi(Fuzzing) import SocketIORedisAdapter
 
 /// The resumable RESP2 parser: the input parsed whole, and again fed in pieces whose sizes the
 /// input's first byte picks, must give the same values and the same verdict. Nothing may trap.

@@ -49,9 +49,9 @@ struct HTTPConnectionTimeouts {
     /// When the current phase runs out, if it can.
     var deadline: NIODeadline? {
         switch self.phase {
-        case .idle(let since): since + self.limits.keepAliveTimeout
-        case .readingHead(let started, _): started + min(self.limits.headersTimeout, self.limits.requestTimeout)
-        case .readingBody(let started): started + self.limits.requestTimeout
+        case .idle(let since): since + TimeAmount(self.limits.keepAliveTimeout)
+        case .readingHead(let started, _): started + TimeAmount(min(self.limits.headersTimeout, self.limits.requestTimeout))
+        case .readingBody(let started): started + TimeAmount(self.limits.requestTimeout)
         case .responding, .upgraded, .closed: nil
         }
     }

@@ -149,12 +149,12 @@ public final class HTTPServer: Sendable {
     ///
     /// Like Node's `io.close()`, no Socket.IO DISCONNECT packet is sent: clients read one as
     /// "io server disconnect" and do not reconnect.
-    public func shutdown(drainTimeout: TimeAmount) async {
+    public func shutdown(drainTimeout: Duration) async {
         for engine in self.engines {
             engine.beginDraining()
             engine.closeAllSessions()
         }
-        let deadline = NIODeadline.now() + drainTimeout
+        let deadline = NIODeadline.now() + TimeAmount(drainTimeout)
         while NIODeadline.now() < deadline, self.engines.contains(where: { $0.sessionCount > 0 }) {
             try? await Task.sleep(for: .milliseconds(10))
         }

@@ -18,13 +18,13 @@ public struct HTTPServerLimits: Sendable, Equatable {
     public var maxURIBytes: Int
     /// From a request's first byte until its head is complete (Node's `headersTimeout`);
     /// later, 408 and the connection closes. This is what ends a slowloris.
-    public var headersTimeout: TimeAmount
+    public var headersTimeout: Duration
     /// From a request's first byte until its body is complete (Node's `requestTimeout`, 300 s
     /// there); later, 408 and the connection closes.
-    public var requestTimeout: TimeAmount
+    public var requestTimeout: Duration
     /// How long a keep-alive connection may sit idle between requests (Node's
     /// `keepAliveTimeout`); then it is closed.
-    public var keepAliveTimeout: TimeAmount
+    public var keepAliveTimeout: Duration
 
     /// Creates limits; every parameter defaults to the value its property documents.
     ///
@@ -39,9 +39,9 @@ public struct HTTPServerLimits: Sendable, Equatable {
         maxConnections: Int = 100_000,
         maxHeaderBytes: Int = 16 * 1024,
         maxURIBytes: Int = 8 * 1024,
-        headersTimeout: TimeAmount = .seconds(60),
-        requestTimeout: TimeAmount = .seconds(60),
-        keepAliveTimeout: TimeAmount = .seconds(5)
+        headersTimeout: Duration = .seconds(60),
+        requestTimeout: Duration = .seconds(60),
+        keepAliveTimeout: Duration = .seconds(5)
     ) {
         self.maxConnections = maxConnections
         self.maxHeaderBytes = maxHeaderBytes

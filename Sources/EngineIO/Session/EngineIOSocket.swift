@@ -67,9 +67,9 @@ public final class EngineIOSocket: Sendable {
         self.server = server
         let configuration = server.configuration
         let timing = Machine.Timing(
-            pingInterval: Duration(configuration.pingInterval),
-            pingTimeout: Duration(configuration.pingTimeout),
-            upgradeTimeout: Duration(configuration.upgradeTimeout),
+            pingInterval: configuration.pingInterval,
+            pingTimeout: configuration.pingTimeout,
+            upgradeTimeout: configuration.upgradeTimeout,
             maxPacketsPerPoll: configuration.maxPacketsPerPoll,
             allowUpgrades: configuration.allowUpgrades)
         self.loop = NIOLoopBoundBox.makeBoxSendingValue(

@@ -4,10 +4,10 @@ import EngineIOProtocol
 ///
 /// It keeps object keys in order, keeps integers as `int`, and refuses anything `JSON.parse`
 /// refuses. The nesting limit turns a hostile `[[[[…` into an error instead of a stack overflow.
-public struct JSONParser {
+package struct JSONParser {
     /// The default nesting limit. Real Socket.IO payloads nest a few levels; 100 is far past
     /// that and far below what the stack can take.
-    public static let defaultMaxDepth = 100
+    package static let defaultMaxDepth = 100
 
     private let bytes: UnsafeRawBufferPointer
     private var index: Int
@@ -20,7 +20,7 @@ public struct JSONParser {
     }
 
     /// Parses one whole JSON text. Trailing non-space bytes are an error.
-    public static func parse(
+    package static func parse(
         _ bytes: UnsafeRawBufferPointer,
         maxDepth: Int = JSONParser.defaultMaxDepth
     ) throws(SocketIOProtocolError) -> SocketIOValue {
@@ -33,7 +33,7 @@ public struct JSONParser {
     }
 
     /// Parses a JSON string.
-    public static func parse(_ text: String, maxDepth: Int = JSONParser.defaultMaxDepth) throws(SocketIOProtocolError) -> SocketIOValue {
+    package static func parse(_ text: String, maxDepth: Int = JSONParser.defaultMaxDepth) throws(SocketIOProtocolError) -> SocketIOValue {
         var copy = text
         let result = copy.withUTF8 { utf8 in
             Result { () throws(SocketIOProtocolError) in try parse(UnsafeRawBufferPointer(utf8), maxDepth: maxDepth) }

@@ -14,9 +14,10 @@ public import NIOCore
 /// // [1, "a", true]
 /// ```
 ///
-/// Public only so that the libFuzzer targets in `Fuzz/` (a package of their own) can link it:
+/// SPI `Fuzzing`, not API: the libFuzzer targets in `Fuzz/` (a package of their own) link it
+/// with `@_spi(Fuzzing) import`, which `package` access cannot reach;
 /// not part of the adapter's API, and it may change in any release.
-public struct MessagePackDecoder: Sendable {
+@_spi(Fuzzing) public struct MessagePackDecoder: Sendable {
     /// Nesting deeper than this is refused, so hostile input cannot exhaust the stack.
     public var maxDepth: Int
 

@@ -9,9 +9,10 @@ public import NIOCore
 /// MessagePackEncoder.encode(["uid", 2, true], into: &out)   // 93 a3 75 69 64 02 c3
 /// ```
 ///
-/// Public only so that the libFuzzer targets in `Fuzz/` (a package of their own) can link it:
+/// SPI `Fuzzing`, not API: the libFuzzer targets in `Fuzz/` (a package of their own) link it
+/// with `@_spi(Fuzzing) import`, which `package` access cannot reach;
 /// not part of the adapter's API, and it may change in any release.
-public enum MessagePackEncoder {
+@_spi(Fuzzing) public enum MessagePackEncoder {
     /// Appends `value` to `buffer`.
     package static func encode(_ value: MessagePackValue, into buffer: inout ByteBuffer) {
         switch value {

@@ -1,8 +1,9 @@
 /// Why bytes are not a MessagePack value we accept.
 ///
-/// Public only so that the libFuzzer targets in `Fuzz/` (a package of their own) can link it:
+/// SPI `Fuzzing`, not API: the libFuzzer targets in `Fuzz/` (a package of their own) link it
+/// with `@_spi(Fuzzing) import`, which `package` access cannot reach;
 /// not part of the adapter's API, and it may change in any release.
-public struct MessagePackError: Error, Sendable, Hashable, CustomStringConvertible {
+@_spi(Fuzzing) public struct MessagePackError: Error, Sendable, Hashable, CustomStringConvertible {
     private enum Code: Sendable, Hashable {
         case truncated
         case invalidByte(UInt8)

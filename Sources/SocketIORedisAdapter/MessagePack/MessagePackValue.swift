@@ -7,9 +7,10 @@ public import NIOCore
 /// distinguishes: `undefined` (fixext 1, type 0) and the timestamp of a `Date` (ext type −1 in
 /// notepack 3.x, fixext 8 type 0 in milliseconds in 2.x).
 ///
-/// Public only so that the libFuzzer targets in `Fuzz/` (a package of their own) can link it:
+/// SPI `Fuzzing`, not API: the libFuzzer targets in `Fuzz/` (a package of their own) link it
+/// with `@_spi(Fuzzing) import`, which `package` access cannot reach;
 /// not part of the adapter's API, and it may change in any release.
-public enum MessagePackValue: Sendable, Hashable {
+@_spi(Fuzzing) public enum MessagePackValue: Sendable, Hashable {
     /// `nil` (0xc0).
     case `nil`
     /// JavaScript's `undefined`, as notepack 2.x wrote it.

@@ -11,9 +11,10 @@ public import NIOCore
 /// Lengths and nesting are bounded, so a broken or hostile peer cannot make us allocate without
 /// limit: Redis' own cap of 512 MB per bulk string is the default.
 ///
-/// Public only so that the libFuzzer targets in `Fuzz/` (a package of their own) can link it:
+/// SPI `Fuzzing`, not API: the libFuzzer targets in `Fuzz/` (a package of their own) link it
+/// with `@_spi(Fuzzing) import`, which `package` access cannot reach;
 /// not part of the adapter's API, and it may change in any release.
-public struct RESPParser: Sendable {
+@_spi(Fuzzing) public struct RESPParser: Sendable {
     /// The longest bulk string accepted, in bytes.
     public var maxBulkLength: Int
     /// The most elements an array may announce.

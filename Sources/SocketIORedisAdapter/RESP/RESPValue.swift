@@ -2,9 +2,10 @@ public import NIOCore
 
 /// A RESP2 value (the Redis serialization protocol): what a Redis server answers and pushes.
 ///
-/// Public only so that the libFuzzer targets in `Fuzz/` (a package of their own) can link it:
+/// SPI `Fuzzing`, not API: the libFuzzer targets in `Fuzz/` (a package of their own) link it
+/// with `@_spi(Fuzzing) import`, which `package` access cannot reach;
 /// not part of the adapter's API, and it may change in any release.
-public enum RESPValue: Sendable, Hashable {
+@_spi(Fuzzing) public enum RESPValue: Sendable, Hashable {
     /// A simple string (`+OK`).
     case simpleString(String)
     /// An error reply (`-ERR …`).
