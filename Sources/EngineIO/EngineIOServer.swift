@@ -22,6 +22,8 @@ public final class EngineIOServer: Sendable {
     let application: any EngineIOApplication
     let logger: Logger
     private let sessions = Mutex<[String: EngineIOSocket]>([:])
+    /// Tasks waiting for the last session to end (``waitUntilNoSessions()``), by id.
+    private let emptyWaiters = Mutex<(next: Int, waiting: [Int: CheckedContinuation<Void, Never>])>((0, [:]))
     private let draining = Atomic(false)
     private let heapReclaimer = HeapReclaimer()
     private let skippedDeliveries = Atomic<Int>(0)
@@ -96,6 +98,37 @@ public final class EngineIOServer: Sendable {
             return table.count
         }
         self.heapReclaimer.closed(count: count)
+        if count == 0 { self.resumeEmptyWaiters() }
+    }
+
+    /// Returns once no session is open (at once if none is): the drain of a graceful
+    /// shutdown waits here instead of polling. Cancelling the task returns at once.
+    public func waitUntilNoSessions() async {
+        let id = self.emptyWaiters.withLock { waiters -> Int in
+            waiters.next += 1
+            return waiters.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                self.emptyWaiters.withLock { $0.waiting[id] = continuation }
+                // A session may have ended, or the task been cancelled, before the waiter was in.
+                if self.sessionCount == 0 || Task.isCancelled { self.resumeEmptyWaiter(id) }
+            }
+        } onCancel: {
+            self.resumeEmptyWaiter(id)
+        }
+    }
+
+    private func resumeEmptyWaiter(_ id: Int) {
+        self.emptyWaiters.withLock { $0.waiting.removeValue(forKey: id) }?.resume()
+    }
+
+    private func resumeEmptyWaiters() {
+        let waiting = self.emptyWaiters.withLock { waiters in
+            defer { waiters.waiting = [:] }
+            return Array(waiters.waiting.values)
+        }
+        for continuation in waiting { continuation.resume() }
     }
 
     // MARK: - Request routing

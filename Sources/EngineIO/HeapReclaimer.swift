@@ -21,17 +21,22 @@ package final class HeapReclaimer: Sendable {
     private let state = Mutex(State())
     let minimumDrop: Int
     let settleTime: Duration
+    private let clock: any Clock<Duration>
     private let trim: @Sendable () -> Void
 
-    /// `trim` is glibc's `malloc_trim(0)`; tests pass their own.
+    /// `trim` is glibc's `malloc_trim(0)`; tests pass their own, and a manual clock.
     package init(
-        minimumDrop: Int = 1000, settleTime: Duration = .milliseconds(500),
+        minimumDrop: Int = 1000, settleTime: Duration = .milliseconds(500), clock: any Clock<Duration> = ContinuousClock(),
         trim: @escaping @Sendable () -> Void = { _ = csystemmemory_release_free_heap() }
     ) {
         self.minimumDrop = minimumDrop
         self.settleTime = settleTime
+        self.clock = clock
         self.trim = trim
     }
+
+    /// Whether a trim waits for the current wave to settle (for tests).
+    package var isTrimScheduled: Bool { self.state.withLock { $0.trimScheduled } }
 
     /// Records the session count after a session opened.
     package func opened(count: Int) {
@@ -58,7 +63,7 @@ package final class HeapReclaimer: Sendable {
     private func trimWhenSettled() async {
         var seen = self.state.withLock { $0.closes }
         while true {
-            try? await Task.sleep(for: self.settleTime)
+            try? await self.clock.sleep(for: self.settleTime)
             let now = self.state.withLock { $0.closes }
             if now == seen { break }
             seen = now

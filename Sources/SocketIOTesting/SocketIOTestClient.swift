@@ -53,6 +53,17 @@ public final class SocketIOTestClient: Sendable {
         var nextAckID = 0
         var pendingAcks: [Int: CheckedContinuation<[SocketIOValue], any Error>] = [:]
         var ackHandlers: [String: AckHandler] = [:]
+        /// Tasks waiting for the state to reach a condition (``waitUntil(timeout:_:)``).
+        var waiters: [Waiter] = []
+        var nextWaiterID = 0
+    }
+
+    /// A task waiting for a condition on the state: `poll` checks it after every change and,
+    /// once it holds (or fails), returns what resumes the task.
+    private struct Waiter {
+        let id: Int
+        let poll: @Sendable (inout State) -> (@Sendable () -> Void)?
+        let fail: @Sendable (any Error) -> Void
     }
 
     public let namespace: String
@@ -92,9 +103,9 @@ public final class SocketIOTestClient: Sendable {
         var packet = SocketIOPacket(type: .connect, namespace: client.namespace)
         packet.data = auth
         client.send(packet)
-        try await client.waitUntil(timeout: timeout) { state in
+        try await client.waitUntil(timeout: timeout) { state -> Bool? in
             if let refusal = state.refusal { throw refusal }
-            return state.connected
+            return state.connected ? true : nil
         }
         return client
     }
@@ -122,18 +133,21 @@ public final class SocketIOTestClient: Sendable {
     /// Waits for the next received event (named `name`, if given) that has not been returned
     /// by ``next(_:timeout:)`` or ``getReceived()`` yet.
     public func next(_ name: String? = nil, timeout: Duration = .seconds(5)) async throws -> ReceivedEvent {
-        var found: ReceivedEvent?
-        try await self.waitUntil(timeout: timeout) { state in
+        try await self.waitUntil(timeout: timeout) { state -> ReceivedEvent? in
             let start = state.received.count - state.unread
             for index in start..<state.received.count where name == nil || state.received[index].name == name {
-                found = state.received[index]
                 // Everything up to the match counts as read.
                 state.unread = state.received.count - index - 1
-                return true
+                return state.received[index]
             }
-            return false
+            return nil
         }
-        return found!
+    }
+
+    /// Waits until the server has disconnected this socket from its namespace, or closed the
+    /// connection.
+    public func waitUntilDisconnected(timeout: Duration = .seconds(5)) async throws {
+        try await self.waitUntil(timeout: timeout) { state -> Bool? in state.connected ? nil : true }
     }
 
     /// Answers the server's `emitWithAck` of `event` with `handler`'s return value.
@@ -228,6 +242,7 @@ public final class SocketIOTestClient: Sendable {
             return Array(state.pendingAcks.values)
         }
         for continuation in pending { continuation.resume(throwing: AckError.disconnected) }
+        self.wakeWaiters()
     }
 
     /// A frame from the server (on the session's event loop).
@@ -259,6 +274,7 @@ public final class SocketIOTestClient: Sendable {
     }
 
     private func handle(_ packet: SocketIOPacket) {
+        defer { self.wakeWaiters() }
         switch packet.type {
         case .connect:
             self.state.withLock { state in
@@ -290,13 +306,65 @@ public final class SocketIOTestClient: Sendable {
         }
     }
 
-    /// Polls the state until `condition` holds (or throws), at most `timeout`.
-    private func waitUntil(timeout: Duration, _ condition: (inout State) throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if try self.state.withLock({ try condition(&$0) }) { return }
-            guard ContinuousClock.now < deadline else { throw ConnectionError.timedOut }
-            try await Task.sleep(for: .milliseconds(1))
+    /// Waits until `check` returns a value (or throws), at most `timeout`. No polling: `check`
+    /// runs now and again after every change of the state (``wakeWaiters()``); a timer ends the
+    /// wait with ``ConnectionError/timedOut``, and cancelling the task ends it at once.
+    private func waitUntil<T: Sendable>(
+        timeout: Duration, _ check: @escaping @Sendable (inout State) throws -> T?
+    ) async throws -> T {
+        let id = self.state.withLock { state -> Int in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
         }
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            self.failWaiter(id, with: ConnectionError.timedOut)
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                let poll: @Sendable (inout State) -> (@Sendable () -> Void)? = { state in
+                    do {
+                        guard let value = try check(&state) else { return nil }
+                        return { continuation.resume(returning: value) }
+                    } catch {
+                        return { continuation.resume(throwing: error) }
+                    }
+                }
+                let resume = self.state.withLock { state -> (@Sendable () -> Void)? in
+                    if let resume = poll(&state) { return resume }
+                    state.waiters.append(Waiter(id: id, poll: poll, fail: { continuation.resume(throwing: $0) }))
+                    return nil
+                }
+                resume?()
+                // Cancelled before the waiter was registered: the handler below found nothing.
+                if Task.isCancelled { self.failWaiter(id, with: CancellationError()) }
+            }
+        } onCancel: {
+            self.failWaiter(id, with: CancellationError())
+        }
+    }
+
+    /// The state changed: resume the waiters whose condition now holds.
+    private func wakeWaiters() {
+        let ready = self.state.withLock { state -> [@Sendable () -> Void] in
+            var ready: [@Sendable () -> Void] = []
+            var waiting: [Waiter] = []
+            for waiter in state.waiters {
+                if let resume = waiter.poll(&state) { ready.append(resume) } else { waiting.append(waiter) }
+            }
+            state.waiters = waiting
+            return ready
+        }
+        for resume in ready { resume() }
+    }
+
+    /// Ends one wait with `error` (its timeout, or its task was cancelled), if it still waits.
+    private func failWaiter(_ id: Int, with error: any Error) {
+        let waiter = self.state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.fail(error)
     }
 }

@@ -30,6 +30,8 @@ public final class ManualClock: Clock, Sendable {
         var sleepers: [Sleeper] = []
         /// Sleepers cancelled before they were registered.
         var cancelled: Set<Int> = []
+        /// Tasks waiting for a number of sleepers (``waitForSleepers(_:)``).
+        var sleeperWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let state = Mutex(State())
@@ -50,12 +52,17 @@ public final class ManualClock: Clock, Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 enum Outcome { case wait, wake, cancelled }
+                var ready: [CheckedContinuation<Void, Never>] = []
                 let outcome = self.state.withLock { state -> Outcome in
                     if state.cancelled.remove(id) != nil { return .cancelled }
                     if deadline <= state.now { return .wake }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
+                    let count = state.sleepers.count
+                    ready = state.sleeperWaiters.filter { $0.count <= count }.map(\.continuation)
+                    state.sleeperWaiters.removeAll { $0.count <= count }
                     return .wait
                 }
+                for waiter in ready { waiter.resume() }
                 switch outcome {
                 case .wait: break
                 case .wake: continuation.resume()
@@ -71,6 +78,19 @@ public final class ManualClock: Clock, Sendable {
                 return state.sleepers.remove(at: index)
             }
             sleeper?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Returns once at least `count` tasks are asleep on this clock: a test waits for the code
+    /// under test to reach its sleep before it moves the clock, without polling.
+    public func waitForSleepers(_ count: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = self.state.withLock { state -> Bool in
+                if state.sleepers.count >= count { return true }
+                state.sleeperWaiters.append((count, continuation))
+                return false
+            }
+            if now { continuation.resume() }
         }
     }
 

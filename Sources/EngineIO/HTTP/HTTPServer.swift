@@ -154,9 +154,17 @@ public final class HTTPServer: Sendable {
             engine.beginDraining()
             engine.closeAllSessions()
         }
-        let deadline = NIODeadline.now() + TimeAmount(drainTimeout)
-        while NIODeadline.now() < deadline, self.engines.contains(where: { $0.sessionCount > 0 }) {
-            try? await Task.sleep(for: .milliseconds(10))
+        // Whichever comes first: the last session ends, or the drain timeout.
+        let engines = self.engines
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for engine in engines { await engine.waitUntilNoSessions() }
+            }
+            group.addTask {
+                try? await Task.sleep(for: drainTimeout)
+            }
+            await group.next()
+            group.cancelAll()
         }
         try? await self.channel.close()
         await self.connections.closeAll()
