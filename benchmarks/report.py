@@ -7,10 +7,11 @@ Ratios are against `raw` (the bare SwiftNIO ceiling) of the same run.
 import json
 import sys
 
-ORDER = ["swift", "raw", "node", "eventlet", "gevent", "uvicorn"]
+ORDER = ["swift", "baseline", "raw", "node", "eventlet", "gevent", "uvicorn"]
 NAMES = {
     "swift": "swift-socketio (`socketio-server e2e`)",
     "raw": "raw SwiftNIO echo (ceiling)",
+    "baseline": "swift-socketio at BENCH_BASELINE_REV (the commit before)",
     "node": "Node socket.io 4.8.3",
     "eventlet": "Flask-SocketIO + eventlet",
     "gevent": "Flask-SocketIO + gevent",

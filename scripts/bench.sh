@@ -7,6 +7,9 @@
 #   eventlet  Flask-SocketIO on eventlet  (benchmarks/apps/flask_app.py)   venv from PyPI
 #   gevent    Flask-SocketIO on gevent    (benchmarks/apps/flask_app.py)
 #   uvicorn   python-socketio ASGI on uvicorn (benchmarks/apps/asgi_app.py)
+#   baseline  socketio-server built from another commit (BENCH_BASELINE_REV, default HEAD~1), in a
+#             worktree of its own under .build-bench: the "before" of a change, side by side
+#             (BENCH_BASELINE_BIN=DIR uses a release bin directory built already)
 # Every server runs the same tiny app (`echo` acks, `broadcast` → `bcast` to all) and is started
 # afresh for each scenario. Scenarios run one after the other over all servers, so that a busy
 # spell of the shared machine hits them alike. Results: one JSON line per run in
@@ -43,6 +46,17 @@ swift build -c release --product socketio-bench >&2
 swift build -c release --product raw-echo-ceiling >&2
 BIN="$(swift build -c release --show-bin-path)"
 
+if [[ " $TARGETS " == *" baseline "* ]] && [ -n "${BENCH_BASELINE_BIN:-}" ]; then
+  BASE_BIN="$BENCH_BASELINE_BIN"   # a release bin directory built already
+elif [[ " $TARGETS " == *" baseline "* ]]; then
+  BASE_REV="$(git rev-parse "${BENCH_BASELINE_REV:-HEAD~1}")"
+  BASE_TREE="$OUT/baseline-$BASE_REV"
+  step "baseline: socketio-server at $BASE_REV (release) in $BASE_TREE"
+  [ -d "$BASE_TREE" ] || git worktree add -q --detach "$BASE_TREE" "$BASE_REV" >&2
+  (cd "$BASE_TREE" && swift build -c release --product socketio-server >&2)
+  BASE_BIN="$(cd "$BASE_TREE" && swift build -c release --show-bin-path)"
+fi
+
 step "Python stacks (PyPI) in $VENV"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check -r benchmarks/apps/requirements.txt >&2
@@ -78,6 +92,7 @@ start_server() {
   local target="$1" port="$2"
   case "$target" in
     swift) "$BIN/socketio-server" e2e --port "$port" --log-level error >/dev/null 2>&1 & ;;
+    baseline) "$BASE_BIN/socketio-server" e2e --port "$port" --log-level error >/dev/null 2>&1 & ;;
     raw) "$BIN/raw-echo-ceiling" --port "$port" >/dev/null 2>&1 & ;;
     node) NODE_PATH="/usr/share/nodejs:$NODE_PEERS/node_modules" node benchmarks/apps/node_app.cjs "$port" >"$OUT/node.log" 2>&1 & ;;
     eventlet | gevent) (cd benchmarks/apps && exec "$VENV/bin/python" flask_app.py "$target" "$port") >/dev/null 2>&1 & ;;
@@ -124,7 +139,7 @@ for scenario in $SCENARIOS; do
       idle-large)
         # The Python stacks take minutes to accept 19,000 clients; the large count is for the
         # servers that are measured against the 6 KiB target and the ceiling.
-        case "$target" in swift | raw | node) run idle-large "$target" idle -n "$IDLE_LARGE" ;; esac ;;
+        case "$target" in swift | baseline | raw | node) run idle-large "$target" idle -n "$IDLE_LARGE" ;; esac ;;
       echo) run echo "$target" echo -n "$ECHO_N" --rate "$ECHO_N" --duration "$ECHO_S" ;;
       throughput) run throughput "$target" throughput -n 100 --duration "$TP_S" ;;
       broadcast) run broadcast "$target" broadcast -n "$BC_N" --senders 10 --rate "$BC_RATE" --duration "$BC_S" ;;
@@ -133,11 +148,11 @@ for scenario in $SCENARIOS; do
       hostile-json)
         # Issue 11: 4 clients each send 5 events of a 100,000-key object (930 KB) while a
         # canary echoes 20/s: the canary's acks show whether a loop is held.
-        case "$target" in swift | node) run hostile-json "$target" hostile-json -n 4 --events 5 --payload 100000 --rate 20 --duration "$HJ_S" ;; esac ;;
+        case "$target" in swift | baseline | node) run hostile-json "$target" hostile-json -n 4 --events 5 --payload 100000 --rate 20 --duration "$HJ_S" ;; esac ;;
       slow-consumer)
         # Issue 11: 3 clients stop reading and send 100 acked 900 KB echoes each while a canary
         # echoes 20/s. Only the servers with a comparable echo app: ours and Node's.
-        case "$target" in swift | node) run slow-consumer "$target" slow-consumer -n 3 --rate 20 --duration "$SC_S" ;; esac ;;
+        case "$target" in swift | baseline | node) run slow-consumer "$target" slow-consumer -n 3 --rate 20 --duration "$SC_S" ;; esac ;;
     esac
   done
 done

@@ -10,12 +10,15 @@ public import SocketIOProtocol
 /// }
 /// ```
 public struct RemoteSocket: Sendable {
+    /// What its server said about it.
     public let details: SocketDetails
     let namespace: Namespace
 
+    /// The socket's id.
     public var id: SocketID { self.details.id }
     /// Node's handshake object (`headers`, `address`, `url`, `query`, `auth`, `issued`, …).
     public var handshake: SocketIOValue { self.details.handshake }
+    /// The rooms it is in, its own id included.
     public var rooms: Set<Room> { self.details.rooms }
     /// The socket's ``Socket/data`` when it was fetched.
     public var data: SocketIOValue { self.details.data }

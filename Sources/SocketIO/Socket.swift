@@ -392,6 +392,7 @@ public protocol SocketDataKey {
 public struct Handshake: Sendable {
     /// The CONNECT packet's payload (`{}` when there was none).
     public var auth: SocketIOValue
+    /// The headers of the request that opened the connection.
     public var headers: HTTPHeaders
     /// The client's address, when known.
     public var address: String?

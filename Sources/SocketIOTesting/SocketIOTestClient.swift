@@ -25,7 +25,9 @@ import Synchronization
 public final class SocketIOTestClient: Sendable {
     /// One event the server sent.
     public struct ReceivedEvent: Sendable, Equatable {
+        /// The event's name.
         public var name: String
+        /// Its arguments.
         public var args: [SocketIOValue]
     }
 
@@ -66,6 +68,7 @@ public final class SocketIOTestClient: Sendable {
         let fail: @Sendable (any Error) -> Void
     }
 
+    /// The namespace this client joined, with its leading slash.
     public let namespace: String
     private let state = Mutex(State())
     private let connection = Mutex<InMemoryConnection?>(nil)

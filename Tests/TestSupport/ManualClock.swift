@@ -4,17 +4,23 @@ import Synchronization
 /// state machines and timers take it instead of a real clock, so tests need no sleeps.
 /// Sleepers wake, in deadline order, when ``advance(by:)`` passes their deadline.
 public final class ManualClock: Clock, Sendable {
+    /// A point on the manual clock.
     public struct Instant: InstantProtocol, CustomStringConvertible {
         /// Time since the clock's start.
         public var offset: Duration
 
+        /// The instant `offset` after the clock's start.
         public init(offset: Duration) {
             self.offset = offset
         }
 
+        /// This instant moved by `duration`.
         public func advanced(by duration: Duration) -> Instant { Instant(offset: self.offset + duration) }
+        /// The duration from this instant to `other`.
         public func duration(to other: Instant) -> Duration { other.offset - self.offset }
+        /// Whether `lhs` comes first.
         public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+        /// The offset, as `t+…`.
         public var description: String { "t+\(self.offset)" }
     }
 
@@ -36,14 +42,18 @@ public final class ManualClock: Clock, Sendable {
 
     private let state = Mutex(State())
 
+    /// A clock at its start.
     public init() {}
 
+    /// The current instant.
     public var now: Instant { self.state.withLock { $0.now } }
+    /// One nanosecond.
     public var minimumResolution: Duration { .nanoseconds(1) }
 
     /// The number of tasks asleep on this clock.
     public var sleeperCount: Int { self.state.withLock { $0.sleepers.count } }
 
+    /// Sleeps until ``advance(by:)`` passes `deadline`; cancelling throws `CancellationError`.
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         let id = self.state.withLock { state -> Int in
             state.nextID += 1

@@ -223,6 +223,12 @@ extension EngineIOSocket {
             }
         }
 
+        /// The buffered frame at `index`, if there is one (the shell writes a link's frames
+        /// from the front while the link takes them).
+        package func frame(at index: Int) -> EngineIOFrame? {
+            index < self.buffer.count ? self.buffer[index] : nil
+        }
+
         /// The first `count` buffered frames were written to the link.
         package mutating func removeWrittenFrames(_ count: Int) {
             self.buffer.removeFirst(count)
@@ -364,22 +370,24 @@ extension EngineIOSocket {
         }
 
         /// One packet from the session's transport (a POST, the WebSocket or the in-memory peer).
-        package mutating func receive(_ packet: EngineIOPacket, now: Clock.Instant) -> Inbound {
+        /// `now` is read only for the packets that need the time (not for messages, the
+        /// common case).
+        package mutating func receive(_ packet: EngineIOPacket, now: @autoclosure () -> Clock.Instant) -> Inbound {
             guard !self.isClosed else { return .actions([]) }
             switch packet.type {
             case .message:
                 if case .none = packet.payload { return .deliver(.text(.init())) }
                 return .deliver(packet.payload)
             case .pong:
-                guard let next = self.heartbeat.pong(now: now, interval: self.timing.pingInterval) else { return .actions([]) }
+                guard let next = self.heartbeat.pong(now: now(), interval: self.timing.pingInterval) else { return .actions([]) }
                 return .actions([.schedule(.heartbeat, at: next)])
             case .close:
-                return .actions([.log(.debug, "client sent close")] + self.close(reason: .transportClose, clientInitiated: true, now: now))
+                return .actions([.log(.debug, "client sent close")] + self.close(reason: .transportClose, clientInitiated: true, now: now()))
             case .ping:
                 // In v4 only the server pings; Node ends the session ("invalid heartbeat direction").
                 return .actions(
                     [.log(.info, "client sent ping; closing session (invalid heartbeat direction)")]
-                        + self.close(reason: .transportError, now: now))
+                        + self.close(reason: .transportError, now: now()))
             case .open, .upgrade, .noop:
                 // Not sent by a v4 client on an established transport; Node ignores them too.
                 return .actions([])

@@ -357,11 +357,11 @@ public final class EngineIOSocket: Sendable {
     private func write(to link: WebSocketLink) {
         switch link {
         case .channel(let channel):
-            let buffered = self.loop.value.machine.buffer
+            // Frame by frame out of the machine's buffer, without copying it (a copy here was
+            // an allocation per write).
             var written = 0
             var bytes = 0
-            while written < buffered.count, channel.isWritable {
-                let frame = buffered[written]
+            while channel.isWritable, let frame = self.loop.withValue({ $0.machine.frame(at: written) }) {
                 channel.write(WebSocketFrame(engineIOFrame: frame), promise: nil)
                 written += 1
                 bytes += frame.byteCount

@@ -7,6 +7,7 @@ public struct AdapterError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     private let code: Code
+    /// What went wrong, in Node's words where Node has them.
     public let message: String
 
     /// The adapter cannot do this (Node's in-memory adapter has no `serverSideEmit`).
@@ -24,5 +25,6 @@ public struct AdapterError: Error, Sendable, Hashable, CustomStringConvertible {
         AdapterError(code: .unavailable, message: reason)
     }
 
+    /// The message.
     public var description: String { self.message }
 }

@@ -22,18 +22,22 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// The namespace this adapter serves.
     public let namespace: any LocalNamespace
 
+    /// The adapter of `namespace`, whose sockets it delivers to.
     public init(namespace: any LocalNamespace) {
         self.namespace = namespace
     }
 
     /// Makes an ``InMemoryAdapter`` for each namespace (the default).
     public struct Factory: SocketIOAdapterFactory {
+        /// The factory the server uses by default.
         public init() {}
+        /// An in-memory adapter for `namespace`.
         public func makeAdapter(for namespace: any LocalNamespace) -> any SocketIOAdapter {
             InMemoryAdapter(namespace: namespace)
         }
     }
 
+    /// Adds socket `id` to `rooms`.
     public func addAll(_ id: SocketID, rooms: Set<Room>) {
         self.state.withLock { state in
             var rooms = rooms
@@ -43,6 +47,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         }
     }
 
+    /// Removes socket `id` from `room`.
     public func del(_ id: SocketID, room: Room) {
         self.state.withLock { state in
             state.sids[id]?.remove(room)
@@ -52,6 +57,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         }
     }
 
+    /// Removes socket `id` from every room (it disconnected).
     public func delAll(_ id: SocketID) {
         self.state.withLock { state in
             guard let rooms = state.sids.removeValue(forKey: id) else { return }
@@ -65,6 +71,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         }
     }
 
+    /// The rooms socket `id` is in.
     public func rooms(of id: SocketID) -> Set<Room> {
         self.state.withLock { state in
             guard var rooms = state.sids[id] else { return [] }
@@ -73,6 +80,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         }
     }
 
+    /// The ids of the sockets in `options.rooms` (all when empty), minus those in `options.except`.
     public func sockets(matching options: BroadcastOptions) -> Set<SocketID> {
         self.state.withLock { state in
             var targets: Set<SocketID>
@@ -93,12 +101,14 @@ public final class InMemoryAdapter: SocketIOAdapter {
         }
     }
 
+    /// Every room with at least one socket, socket ids included (Node's `adapter.rooms`).
     public func allRooms() -> Set<Room> {
         self.state.withLock { Set($0.rooms.keys).union($0.sids.keys) }
     }
 
     // MARK: - The cluster: this server
 
+    /// Encodes `packet` once and delivers it to the matching sockets.
     public func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) {
         let targets = self.sockets(matching: options)
         guard !targets.isEmpty else { return }
@@ -107,6 +117,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         self.namespace.deliver(frames, to: targets, volatile: options.flags.volatile)
     }
 
+    /// Delivers `packet` with one ack id to the matching sockets; `onAck` gets each answer, `onClientCount` how many were asked.
     public func broadcastWithAck(
         _ packet: SocketIOPacket, options: BroadcastOptions,
         onClientCount: @escaping @Sendable (Int) -> Void, onAck: @escaping @Sendable (SocketIOValue) -> Void
@@ -117,29 +128,36 @@ public final class InMemoryAdapter: SocketIOAdapter {
         self.namespace.deliverWithAck(packet, to: targets, volatile: options.flags.volatile, onAck: onAck) { onClientCount(-1) }
     }
 
+    /// Makes the matching sockets join `rooms` (Node's `socketsJoin`).
     public func addSockets(_ options: BroadcastOptions, rooms: Set<Room>) {
         self.namespace.join(self.sockets(matching: options), rooms: rooms)
     }
 
+    /// Makes the matching sockets leave `rooms` (Node's `socketsLeave`).
     public func delSockets(_ options: BroadcastOptions, rooms: Set<Room>) {
         self.namespace.leave(self.sockets(matching: options), rooms: rooms)
     }
 
+    /// Disconnects the matching sockets; with `close`, their connections too.
     public func disconnectSockets(_ options: BroadcastOptions, close: Bool) {
         self.namespace.disconnect(self.sockets(matching: options), close: close)
     }
 
+    /// The matching sockets, as other servers would see them.
     public func fetchSockets(_ options: BroadcastOptions) async throws -> [SocketDetails] {
         self.namespace.details(of: self.sockets(matching: options))
     }
 
+    /// Throws ``AdapterError/unsupported(_:)``: one server has no other to tell (as Node's in-memory adapter).
     public func serverSideEmit(_ arguments: [SocketIOValue]) throws {
         throw AdapterError.unsupported("serverSideEmit()")
     }
 
+    /// Throws ``AdapterError/unsupported(_:)``, as ``serverSideEmit(_:)``.
     public func serverSideEmitWithAck(_ arguments: [SocketIOValue], timeout: Duration) async throws -> [SocketIOValue] {
         throw AdapterError.unsupported("serverSideEmit()")
     }
 
+    /// One: this server.
     public func serverCount() async throws -> Int { 1 }
 }

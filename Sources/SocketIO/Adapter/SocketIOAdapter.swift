@@ -95,8 +95,10 @@ public struct BroadcastOptions: Sendable, Hashable {
     public var rooms: Set<Room>
     /// Sockets in these rooms are left out (a socket id is a room).
     public var except: Set<Room>
+    /// How to send: volatile, local, compress, ack timeout.
     public var flags: BroadcastFlags
 
+    /// Options for a broadcast to `rooms` (everyone when empty) but `except`.
     public init(rooms: Set<Room> = [], except: Set<Room> = [], flags: BroadcastFlags = BroadcastFlags()) {
         self.rooms = rooms
         self.except = except
@@ -116,6 +118,7 @@ public struct BroadcastFlags: Sendable, Hashable {
     /// other servers' answers that long.
     public var timeout: Duration?
 
+    /// Flags; the defaults are Node's.
     public init(volatile: Bool = false, local: Bool = false, compress: Bool = true, timeout: Duration? = nil) {
         self.volatile = volatile
         self.local = local
@@ -127,14 +130,17 @@ public struct BroadcastFlags: Sendable, Hashable {
 /// What `fetchSockets()` learns of a socket, on this server or another (Node's
 /// `RemoteSocket` data): plain values, so they cross the wire.
 public struct SocketDetails: Sendable, Hashable {
+    /// The socket's id.
     public var id: SocketID
     /// Node's handshake object: `headers`, `address`, `url`, `query`, `auth`, `issued`,
     /// `secure`, `xdomain`, `time`.
     public var handshake: SocketIOValue
+    /// The rooms the socket is in, its own id included.
     public var rooms: Set<Room>
     /// The socket's shared data (``Socket/data``, Node's `socket.data`).
     public var data: SocketIOValue
 
+    /// A socket as a server describes it to others.
     public init(id: SocketID, handshake: SocketIOValue, rooms: Set<Room>, data: SocketIOValue) {
         self.id = id
         self.handshake = handshake
