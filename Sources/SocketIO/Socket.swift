@@ -208,7 +208,10 @@ public final class Socket: Sendable {
 
     /// Sends an event and waits for the client's ack.
     ///
-    /// - Parameter timeout: how long to wait; `nil` waits until the ack or a disconnect.
+    /// - Parameters:
+    ///   - event: the event's name.
+    ///   - args: its arguments.
+    ///   - timeout: how long to wait; `nil` waits until the ack or a disconnect.
     /// - Returns: the ack's arguments.
     /// - Throws: ``AckError/timeout``, ``AckError/disconnected``, or a ``SocketIOError``.
     public func emitWithAck(_ event: String, _ args: SocketIOValue..., timeout: Duration? = nil) async throws -> [SocketIOValue] {

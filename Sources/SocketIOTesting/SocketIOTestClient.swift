@@ -7,7 +7,7 @@ public import SocketIO
 public import SocketIOProtocol
 import Synchronization
 
-/// An in-process Socket.IO client with no network, for testing a ``SocketIOServer`` the way
+/// An in-process Socket.IO client with no network, for testing a ``/SocketIO/SocketIOServer`` the way
 /// Flask-SocketIO's `test_client` does. It goes through the real engine session, packets,
 /// middleware, handlers, rooms and acks; only the socket is replaced.
 ///
@@ -78,7 +78,7 @@ public final class SocketIOTestClient: Sendable {
     }
 
     /// Connects to `namespace` of `io` with the CONNECT `auth` payload, request headers and
-    /// query parameters (the socket's ``Handshake``).
+    /// query parameters (the socket's ``/SocketIO/Handshake``).
     ///
     /// - Throws: ``ConnectionError/refused(message:data:)`` when the server refuses.
     public static func connect(

@@ -7,7 +7,7 @@ import Synchronization
 /// One Engine.IO session: its transport (polling, or WebSocket after a handshake or an upgrade),
 /// its outbound buffer and its heartbeat.
 ///
-/// Its lifecycle is a plain state machine (``StateMachine``, EngineIOSocket+StateMachine.swift)
+/// Its lifecycle is a plain state machine (`EngineIOSocket.StateMachine`, package API)
 /// owned by `eventLoop` (the loop of the connection that opened the session); this class is the
 /// thin shell that feeds it events and carries out its actions. Work from other threads hops
 /// to the loop; ``send(_:volatile:)`` and ``close()`` may be called from anywhere. Node's
@@ -405,7 +405,7 @@ public final class EngineIOSocket: Sendable {
         self.run(self.loop.value.machine.close(reason: reason, clientInitiated: clientInitiated, transportGone: transportGone, now: self.now))
     }
 
-    /// Server shutdown: see ``StateMachine/shutDown(now:)``.
+    /// Server shutdown: see `StateMachine.shutDown(now:)`.
     func shutDown() {
         self.run(self.loop.value.machine.shutDown(now: self.now))
     }

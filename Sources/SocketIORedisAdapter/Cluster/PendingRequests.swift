@@ -41,7 +41,7 @@ final class PendingRequests: Sendable {
 
     /// Waits for `expected` answers to request `id` (sent by `send`, after registration).
     ///
-    /// - Throws: ``SocketIO/AdapterError/timeout(_:)`` when the answers are not all in within
+    /// - Throws: ``/SocketIO/AdapterError/timeout(_:)`` when the answers are not all in within
     ///   `timeout`, `CancellationError` when the calling task is cancelled, and the shutdown
     ///   error when the adapter stops (before or while waiting).
     func wait(

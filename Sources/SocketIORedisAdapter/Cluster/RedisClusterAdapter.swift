@@ -4,7 +4,7 @@ public import NIOPosix
 public import ServiceLifecycle
 public import SocketIO
 
-/// Scales a ``SocketIO/SocketIOServer`` out over Redis: the adapter of every namespace speaks
+/// Scales a ``/SocketIO/SocketIOServer`` out over Redis: the adapter of every namespace speaks
 /// the protocol of Node's `@socket.io/redis-adapter` (classic pub/sub), so Swift and Node
 /// servers form one cluster, `@socket.io/redis-emitter` reaches our clients, and, with
 /// ``Configuration/pythonQueue``, so do Flask-SocketIO's `SocketIO(message_queue=…)` writers.
@@ -23,7 +23,7 @@ public import SocketIO
 ///
 /// While Redis is away, each server keeps serving its own clients; broadcasts to other servers
 /// are dropped and counted (``droppedPublishes``), never queued, and requests to other servers
-/// fail with ``SocketIO/AdapterError``. Connections come back with backoff and resubscribe.
+/// fail with ``/SocketIO/AdapterError``. Connections come back with backoff and resubscribe.
 /// When ``run()`` ends, every request still waiting for other servers fails at once, and so
 /// does every later one.
 public final class RedisClusterAdapter: SocketIOAdapterFactory, Service, Sendable {
@@ -104,7 +104,7 @@ public final class RedisClusterAdapter: SocketIOAdapterFactory, Service, Sendabl
     /// Keeps the Redis connections up and holds every namespace's subscriptions, until a
     /// graceful shutdown or the task's cancellation; then ends them, and fails every request
     /// still waiting for other servers (`fetchSockets`, `serverSideEmitWithAck`, …) with
-    /// ``SocketIO/AdapterError`` at once, rather than at its timeout. Call it once.
+    /// ``/SocketIO/AdapterError`` at once, rather than at its timeout. Call it once.
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in

@@ -85,7 +85,7 @@ public struct RedisEmitter: Sendable {
     static let reservedEvents: Set<String> = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"]
 
     /// Emits to every matching socket of every server.
-    /// - Throws: ``SocketIO/AdapterError`` for a reserved event name.
+    /// - Throws: ``/SocketIO/AdapterError`` for a reserved event name.
     public func emit(_ event: String, arguments: [SocketIOValue]) throws {
         guard !Self.reservedEvents.contains(event) else { throw AdapterError.unsupported("emitting the reserved event '\(event)'") }
         let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace)
@@ -113,7 +113,7 @@ public struct RedisEmitter: Sendable {
         self.request(.remoteDisconnect, ["close": .bool(close)])
     }
 
-    /// Sends an event to every server's ``SocketIO/Namespace/onServerSideEmit(_:_:)`` handlers
+    /// Sends an event to every server's ``/SocketIO/Namespace/onServerSideEmit(_:_:)`` handlers
     /// (no acks: an emitter cannot receive them).
     public func serverSideEmit(_ event: String, _ args: SocketIOValue...) {
         let channels = NodeAdapterWire.Channels(key: self.key, namespace: self.namespace)

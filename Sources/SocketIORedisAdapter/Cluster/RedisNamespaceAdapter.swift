@@ -8,7 +8,7 @@ import SocketIOProtocol
 /// servers, and every request type a Node node may send answered, so that its
 /// `fetchSockets()`, `allRooms()` and `serverSideEmitWithAck()` never wait for us in vain.
 ///
-/// The membership methods come from ``SocketIO/ClusterAdapter``, which forwards them to `local`.
+/// The membership methods come from ``/SocketIO/ClusterAdapter``, which forwards them to `local`.
 final class RedisNamespaceAdapter: ClusterAdapter {
     let local: InMemoryAdapter
     let namespace: any LocalNamespace
