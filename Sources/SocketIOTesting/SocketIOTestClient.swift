@@ -71,15 +71,25 @@ public final class SocketIOTestClient: Sendable {
     /// The namespace this client joined, with its leading slash.
     public let namespace: String
     private let state = Mutex(State())
-    private let connection = Mutex<InMemoryConnection?>(nil)
+    private let connection = Mutex<(any TestTransport)?>(nil)
 
     private init(namespace: String) {
         self.namespace = namespace
     }
 
     /// Connects to `namespace` of `io` with the CONNECT `auth` payload, request headers and
-    /// query parameters (the socket's ``/SocketIO/Handshake``).
+    /// query parameters (the socket's ``/SocketIO/Handshake``), in process or live
+    /// (``TestTransportMode``): one test body can run both ways.
     ///
+    /// - Parameters:
+    ///   - io: the server.
+    ///   - namespace: the namespace to join.
+    ///   - auth: the CONNECT payload (Node's `auth`).
+    ///   - headers: the request's headers.
+    ///   - query: the request's query parameters.
+    ///   - timeout: how long to wait for the server's answer.
+    ///   - mode: in process (the default) or live over a loopback WebSocket.
+    /// - Returns: the connected client.
     /// - Throws: ``ConnectionError/refused(message:data:)`` when the server refuses.
     public static func connect(
         to io: SocketIOServer,
@@ -87,7 +97,8 @@ public final class SocketIOTestClient: Sendable {
         auth: SocketIOValue? = nil,
         headers: [(String, String)] = [],
         query: [String: String] = [:],
-        timeout: Duration = .seconds(5)
+        timeout: Duration = .seconds(5),
+        over mode: TestTransportMode = .inProcess
     ) async throws -> SocketIOTestClient {
         let client = SocketIOTestClient(namespace: namespace.hasPrefix("/") ? namespace : "/" + namespace)
         var uri = io.engine.path + "?EIO=4&transport=websocket"
@@ -95,20 +106,41 @@ public final class SocketIOTestClient: Sendable {
         let request = EngineIORequest(
             method: .GET, uri: uri, headers: HTTPHeaders(headers),
             remoteAddress: try? SocketAddress(ipAddress: "127.0.0.1", port: 0))
-        let peer = InMemoryPeer(
-            deliver: { [weak client] frame in client?.receive(frame) },
-            closed: { [weak client] _ in client?.transportClosed() })
-        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
-        guard let connection = await io.engine.connectInMemory(request: request, eventLoop: eventLoop, peer: peer) else {
-            throw ConnectionError.sessionRefused
+        let transport: any TestTransport
+        switch mode {
+        case .inProcess:
+            let peer = InMemoryPeer(
+                deliver: { [weak client] frame in client?.receive(frame) },
+                closed: { [weak client] _ in client?.transportClosed() })
+            let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+            guard let connection = await io.engine.connectInMemory(request: request, eventLoop: eventLoop, peer: peer) else {
+                throw ConnectionError.sessionRefused
+            }
+            transport = connection
+        case .live:
+            do {
+                transport = try await LiveWebSocketTransport.connect(
+                    engine: io.engine, uri: uri, headers: HTTPHeaders(headers),
+                    deliver: { [weak client] frame in client?.receive(frame) },
+                    closed: { [weak client] in client?.transportClosed() })
+            } catch {
+                throw ConnectionError.sessionRefused
+            }
         }
-        client.connection.withLock { $0 = connection }
+        client.connection.withLock { $0 = transport }
         var packet = SocketIOPacket(type: .connect, namespace: client.namespace)
         packet.data = auth
         client.send(packet)
-        try await client.waitUntil(timeout: timeout) { state -> Bool? in
-            if let refusal = state.refusal { throw refusal }
-            return state.connected ? true : nil
+        do {
+            try await client.waitUntil(timeout: timeout) { state -> Bool? in
+                if let refusal = state.refusal { throw refusal }
+                return state.connected ? true : nil
+            }
+        } catch {
+            // Refused or timed out: hang up, or the session would stay open until the
+            // server's connect timeout.
+            transport.close()
+            throw error
         }
         return client
     }

@@ -170,6 +170,14 @@ public final class HTTPServer: Sendable {
         await self.connections.closeAll()
     }
 
+    /// Stops listening and closes this server's connections, without draining its engines:
+    /// for one of several servers over the same engines (``SocketIOTesting``'s live mode
+    /// gives each test client a server of its own). The sessions end with their connections.
+    package func closeListener() async {
+        try? await self.channel.close()
+        await self.connections.closeAll()
+    }
+
     /// Stops at once: closes the listener, every session and every connection.
     public func close() async throws {
         await self.shutdown(drainTimeout: .zero)
