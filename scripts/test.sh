@@ -16,7 +16,9 @@
 #      socket.io-client bundle in Node and in headless Chromium (apt) against
 #      `socketio-server e2e`, and the official
 #      Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`;
-#   6. the libFuzzer targets (scripts/fuzz.sh), 20 s each (FUZZ_SECONDS to change it).
+#   6. the libFuzzer targets (scripts/fuzz.sh), 20 s each (FUZZ_SECONDS to change it);
+#   and, around `swift test`, `swift format` (layout, and a `///` on every public symbol) and
+#   the DocC catalogs built with warnings as errors.
 # Usage: ./scripts/test.sh        (CI runs exactly this through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,11 +57,17 @@ done
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 echo "redis-server $(redis-server --version | sed -E 's/.*v=([^ ]+).*/\1/') at $REDIS_URL"
 
+step "swift format: layout and a doc comment on every public symbol (scripts/check-format.sh)"
+./scripts/check-format.sh
+
 step "swift build"
 swift build --build-tests
 
 step "swift test"
 swift test --skip-build
+
+step "documentation: every DocC catalog, warnings as errors (scripts/check-docs.sh)"
+./scripts/check-docs.sh
 
 # The official Node peers of the Redis cluster tests (socket.io 4.8 with @socket.io/redis-adapter,
 # @socket.io/redis-emitter), built from mirrors of their repositories when they are here.

@@ -86,7 +86,8 @@ public final class Socket: Sendable {
 
     let loop: NIOLoopBoundBox<LoopState>
     /// The phase, for threads other than the loop (``connected``, ``emit(_:arguments:)``):
-    /// written only by the loop, right after ``LoopState/phase``.
+    /// written by the loop right after ``LoopState/phase``, and by ``disconnect(close:)``, which
+    /// publishes the end at once.
     private let published = Atomic(Phase.connecting)
     /// Whether there are outgoing listeners, so an emit from another thread knows whether to
     /// hop to the loop to tell them.
@@ -120,6 +121,18 @@ public final class Socket: Sendable {
             work()
         } else {
             self.engine.eventLoop.execute(work)
+        }
+    }
+
+    /// Adds a handler or listener on the loop, unless the socket has disconnected: one added
+    /// later would never run, and its closure (which usually captures the socket) would keep
+    /// the socket, its connection and its session alive for good (found by review).
+    func register(_ add: @escaping @Sendable (inout LoopState) -> Void) {
+        self.onLoop {
+            self.loop.withValue { state in
+                guard state.phase != .disconnected else { return }
+                add(&state)
+            }
         }
     }
 
@@ -158,18 +171,18 @@ public final class Socket: Sendable {
     /// Handles `event` for this socket. Return the ack's arguments, or `nil` for no ack.
     /// A handler that throws is logged with the socket id and event; the socket stays connected.
     public func on(_ event: String, _ handler: @escaping EventHandler) {
-        self.onLoop { self.loop.value.handlers[event] = .async(handler) }
+        self.register { $0.handlers[event] = .async(handler) }
     }
 
     /// Handles `event` for this socket with a handler that does not suspend (no `await`): the
     /// same as the async form, without a Swift task per event.
     public func on(_ event: String, _ handler: @escaping SyncEventHandler) {
-        self.onLoop { self.loop.value.handlers[event] = .sync(handler) }
+        self.register { $0.handlers[event] = .sync(handler) }
     }
 
     /// Runs when this socket disconnects, with the reason.
     public func onDisconnect(_ handler: @escaping DisconnectHandler) {
-        self.onLoop { self.loop.value.disconnectHandlers.append(handler) }
+        self.register { $0.disconnectHandlers.append(handler) }
     }
 
     // MARK: - Rooms
@@ -278,19 +291,19 @@ public final class Socket: Sendable {
     /// Adds per-packet middleware (Node's `socket.use`): it sees each incoming event before the
     /// handler; throwing stops the event and reports the error to ``Namespace/onError(_:)``.
     public func use(_ middleware: @escaping PacketMiddleware) {
-        self.onLoop { self.loop.value.middlewares.append(middleware) }
+        self.register { $0.middlewares.append(middleware) }
     }
 
     /// Listens to every incoming event, before its handler (Node's `socket.onAny`).
     public func onAny(_ listener: @escaping AnyEventListener) {
-        self.onLoop { self.loop.value.anyListeners.append(listener) }
+        self.register { $0.anyListeners.append(listener) }
     }
 
     /// Listens to every event this socket emits (Node's `socket.onAnyOutgoing`). Broadcasts are
     /// not included: they are encoded once for all their recipients.
     public func onAnyOutgoing(_ listener: @escaping OutgoingListener) {
-        self.onLoop {
-            self.loop.value.outgoingListeners.append(listener)
+        self.register { state in
+            state.outgoingListeners.append(listener)
             self.hasOutgoingListeners.store(true, ordering: .relaxed)
         }
     }
@@ -298,7 +311,7 @@ public final class Socket: Sendable {
     /// Runs when the socket is about to leave its namespace; ``rooms`` still lists its rooms
     /// (Node's `disconnecting` event). Runs before the ``onDisconnect(_:)`` handlers.
     public func onDisconnecting(_ handler: @escaping DisconnectHandler) {
-        self.onLoop { self.loop.value.disconnectingHandlers.append(handler) }
+        self.register { $0.disconnectingHandlers.append(handler) }
     }
 
     /// Data other servers see in `fetchSockets()` (Node's `socket.data`): a plain value, so it
@@ -344,7 +357,11 @@ public final class Socket: Sendable {
     /// Disconnects the socket from its namespace (a DISCONNECT packet); with `close`, closes
     /// the whole connection too.
     public func disconnect(close: Bool = false) {
-        guard self.connected else {
+        // Published at once, from whatever thread: `connected` and `emit` see it before the
+        // loop has removed the socket, and only one caller sends the DISCONNECT (found by
+        // review: from another thread, a second `disconnect()` sent a second one).
+        guard self.published.compareExchange(expected: .connected, desired: .disconnected, ordering: .acquiringAndReleasing).exchanged
+        else {
             if close { self.engine.close() }
             return
         }

@@ -57,7 +57,7 @@ final class SocketRegistry: LocalNamespace {
 
     @discardableResult
     func deliverWithAck(
-        _ packet: SocketIOPacket, to ids: Set<SocketID>, volatile: Bool,
+        _ packet: SocketIOPacket, to ids: Set<SocketID>, volatile: Bool, timeout: Duration?,
         onAck: @escaping @Sendable (SocketIOValue) -> Void, onGone: @escaping @Sendable () -> Void
     ) -> Int {
         let targets = self.sockets(ids)
@@ -67,7 +67,9 @@ final class SocketRegistry: LocalNamespace {
         let id = packet.id!
         let frames = packet.encode()
         for socket in targets {
-            let registered = socket.expectAck(id, timeout: nil) { result in
+            // Each recipient's entry expires with the broadcast's timeout: a client that never
+            // answers must not keep one per broadcast until it disconnects (found by review).
+            let registered = socket.expectAck(id, timeout: timeout) { result in
                 switch result {
                 case .success(let args): onAck(args.first ?? .null)
                 case .failure: onGone()

@@ -18,7 +18,7 @@ struct InMemoryAdapterTests {
             return sockets.count
         }
         func deliverWithAck(
-            _ packet: SocketIOPacket, to sockets: Set<SocketID>, volatile: Bool,
+            _ packet: SocketIOPacket, to sockets: Set<SocketID>, volatile: Bool, timeout: Duration?,
             onAck: @escaping @Sendable (SocketIOValue) -> Void, onGone: @escaping @Sendable () -> Void
         ) -> Int {
             for id in sockets.sorted() { onAck(.string(id)) }

@@ -20,7 +20,9 @@ extension EngineIOSocket {
             return self.run(self.loop.value.machine.receiveInvalid(from: link, now: self.now))
         }
         switch role {
-        case .probe: self.run(self.loop.value.machine.receiveOnProbe(packet))
+        case .probe:
+            self.run(self.loop.value.machine.receiveOnProbe(packet))
+            self.publishTransport()
         case .session: self.receive(packet)
         case .stranger: break
         }

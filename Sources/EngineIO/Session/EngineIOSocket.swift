@@ -65,6 +65,11 @@ public final class EngineIOSocket: Sendable {
         self.eventLoop = eventLoop
         self.request = request.compacted()
         self.server = server
+        switch link {
+        case nil: self.transportKind = Atomic(Self.pollingKind)
+        case .inMemory?: self.transportKind = Atomic(Self.inMemoryKind)
+        case .channel?, .external?: self.transportKind = Atomic(Self.webSocketKind)
+        }
         let configuration = server.configuration
         let timing = Machine.Timing(
             pingInterval: configuration.pingInterval,
@@ -84,13 +89,29 @@ public final class EngineIOSocket: Sendable {
         return logger
     }
 
-    /// The name of the current transport, `polling` or `websocket`. Read it on `eventLoop`.
+    /// The name of the current transport, `polling` or `websocket` (`in-memory` for a test
+    /// client's session). Safe from any thread.
     public var transportName: String {
-        switch self.loop.value.machine.link {
-        case nil: return "polling"
-        case .inMemory?: return "in-memory"
-        case .channel?, .external?: return "websocket"
+        switch self.transportKind.load(ordering: .relaxed) {
+        case Self.pollingKind: return "polling"
+        case Self.inMemoryKind: return "in-memory"
+        default: return "websocket"
         }
+    }
+
+    private static let pollingKind: UInt8 = 0
+    private static let webSocketKind: UInt8 = 1
+    private static let inMemoryKind: UInt8 = 2
+
+    /// The loop's transport, published for ``transportName`` on other threads (reading the
+    /// loop state there would trap: found by review).
+    private let transportKind: Atomic<UInt8>
+
+    /// The upgrade may have completed: publish the transport.
+    func publishTransport() {
+        guard let link = self.loop.value.machine.link else { return }
+        if case .inMemory = link { return }
+        self.transportKind.store(Self.webSocketKind, ordering: .relaxed)
     }
 
     var configuration: EngineIOConfiguration { self.server.configuration }

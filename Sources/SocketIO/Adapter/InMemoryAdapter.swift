@@ -125,7 +125,9 @@ public final class InMemoryAdapter: SocketIOAdapter {
         let targets = self.sockets(matching: options)
         onClientCount(targets.count)
         guard !targets.isEmpty else { return }
-        self.namespace.deliverWithAck(packet, to: targets, volatile: options.flags.volatile, onAck: onAck) { onClientCount(-1) }
+        self.namespace.deliverWithAck(packet, to: targets, volatile: options.flags.volatile, timeout: options.flags.timeout, onAck: onAck) {
+            onClientCount(-1)
+        }
     }
 
     /// Makes the matching sockets join `rooms` (Node's `socketsJoin`).

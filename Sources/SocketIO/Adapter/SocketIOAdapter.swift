@@ -66,10 +66,11 @@ public protocol LocalNamespace: Sendable {
     func deliver(_ frames: [EngineIOFrame], to sockets: Set<SocketID>, volatile: Bool) -> Int
     /// Sends `packet` to these local sockets with one ack id, encoded once; each answer's first
     /// argument goes to `onAck`, and `onGone` runs for each recipient that leaves (or cannot be
-    /// written to) before answering. Returns how many it was sent to.
+    /// written to, or does not answer within `timeout`) before answering. Returns how many it
+    /// was sent to.
     @discardableResult
     func deliverWithAck(
-        _ packet: SocketIOPacket, to sockets: Set<SocketID>, volatile: Bool,
+        _ packet: SocketIOPacket, to sockets: Set<SocketID>, volatile: Bool, timeout: Duration?,
         onAck: @escaping @Sendable (SocketIOValue) -> Void, onGone: @escaping @Sendable () -> Void) -> Int
     /// Makes these local sockets join `rooms`.
     func join(_ sockets: Set<SocketID>, rooms: Set<Room>)
