@@ -93,7 +93,7 @@ struct TestClientTests {
     }
 }
 
-@Suite("emit after a disconnect")
+@Suite("emit after a disconnect", .timeLimit(.minutes(1)))
 struct EmitAfterDisconnectTests {
     @Test func emitAndEmitWithAckFailOnceTheSocketLeft() async throws {
         let io = SocketIOServer()
