@@ -1,5 +1,6 @@
 import EngineIO
 import Logging
+import NIOCore
 import SocketIO
 import Synchronization
 import TestSupport
@@ -49,13 +50,15 @@ struct InboundBackpressureLiveTests {
         }
         defer { Task { await server.stop() } }
         let (client, _) = try await server.connectedClient()
-        let loop = try await sockets.wait { $0.first }.engine.eventLoop
+        let session = try await sockets.wait { $0.first }.engine
+        let loop = session.eventLoop
         let total = 40_000
         client.flood(texts: Array(repeating: #"42["flood","0123456789abcdefghijklmnopqrstuvwxyz"]"#, count: total))
         // The handlers fall behind and reading pauses. Once the loop has run what the events
         // read so far started, the count holds: passes of the loop (each one reads its
         // sockets) read no more. Without the pause every event is read and started.
         try await logged.wait { $0.contains("handlers behind; reading paused") }
+        #expect(try await loop.submit { session.isReadingPaused }.get())
         try await loop.runQueuedJobs()
         let whileBehind = started.value
         try await loop.runQueuedJobs(rounds: 20)
