@@ -222,10 +222,9 @@ struct PollingTransportTests {
         // writes once the task is done.
         let engine = EngineIOServer(path: "/engine.io/", configuration: EngineIOConfiguration(), application: EchoApplication())
         let channel = NIOAsyncTestingChannel()
+        let responder: HTTPResponder = { request in request.path == "/health" ? .text("ok") : .notFound }
         try await channel.eventLoop.submit {
-            try HTTPServer.configure(channel: channel, engines: [engine], responder: { request in
-                request.path == "/health" ? .text("ok") : .notFound
-            }, maxRequestBody: 1024)
+            try HTTPServer.configure(channel: channel, engines: [engine], responder: responder, maxRequestBody: 1024)
         }.get()
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000))
         try await channel.writeInbound(ByteBuffer(string: "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))

@@ -79,9 +79,8 @@ struct RedisPubSubClientTests {
         let prefix = "sio-reconnect-\(UInt32.random(in: 0...UInt32.max))"
         let monitor = try await RedisMonitor.start(url)
         defer { monitor.close() }
-        let client = RedisPubSubClient(
-            url: url, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clientName: prefix,
-            logger: Logger(label: "redis") { _ in LogRecorder(messages: logged) })
+        let logger = Logger(label: "redis") { _ in LogRecorder(messages: logged) }
+        let client = RedisPubSubClient(url: url, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clientName: prefix, logger: logger)
         let subscription = Task {
             try await client.subscribe(to: ["\(prefix)-plain"], patterns: ["\(prefix)#*"]) { messages in
                 for await message in messages { received.update { $0.append(String(buffer: message.payload)) } }
@@ -210,11 +209,8 @@ struct LogRecorder: LogHandler {
         get { self.metadata[key] }
         set { self.metadata[key] = newValue }
     }
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
-        self.messages.update { $0.append(message.description) }
+    func log(event: LogEvent) {
+        self.messages.update { $0.append(event.message.description) }
     }
 }
 

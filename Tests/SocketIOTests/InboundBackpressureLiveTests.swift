@@ -20,11 +20,8 @@ struct InboundBackpressureLiveTests {
             get { self.metadata[key] }
             set { self.metadata[key] = newValue }
         }
-        func log(
-            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-            function: String, line: UInt
-        ) {
-            self.messages.update { $0.append(message.description) }
+        func log(event: LogEvent) {
+            self.messages.update { $0.append(event.message.description) }
         }
     }
 

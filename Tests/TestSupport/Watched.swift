@@ -27,6 +27,7 @@ public final class Watched<Value: Sendable>: Sendable {
 
     private let state: Mutex<State>
 
+    /// A watched `value`.
     public init(_ value: Value) {
         self.state = Mutex(State(value: value))
     }
@@ -55,7 +56,8 @@ public final class Watched<Value: Sendable>: Sendable {
     ///
     /// - Throws: ``WaitTimedOut`` after `timeout`; `CancellationError` when the task is cancelled.
     public func wait<T: Sendable>(
-        timeout: Duration = .seconds(10), until check: @escaping @Sendable (inout Value) -> T?
+        timeout: Duration = .seconds(10),
+        until check: @escaping @Sendable (inout Value) -> T?
     ) async throws -> T {
         let id = self.state.withLock { state -> Int in
             state.nextID += 1
@@ -89,7 +91,7 @@ public final class Watched<Value: Sendable>: Sendable {
     ///
     /// - Throws: ``WaitTimedOut`` after `timeout`; `CancellationError` when the task is cancelled.
     public func wait(timeout: Duration = .seconds(10), until condition: @escaping @Sendable (Value) -> Bool) async throws {
-        try await self.wait(timeout: timeout) { value -> Bool? in condition(value) ? true : nil }
+        _ = try await self.wait(timeout: timeout) { value -> Bool? in condition(value) ? true : nil }
     }
 
     private func fail(_ id: Int, with error: any Error) {
@@ -103,8 +105,11 @@ public final class Watched<Value: Sendable>: Sendable {
 
 /// A ``Watched`` wait that reached its timeout.
 public struct WaitTimedOut: Error, CustomStringConvertible {
+    /// How long the wait was.
     public let timeout: Duration
+    /// A timeout after `timeout`.
     public init(timeout: Duration) { self.timeout = timeout }
+    /// What did not happen in time.
     public var description: String { "the condition did not hold within \(self.timeout)" }
 }
 
@@ -121,6 +126,7 @@ extension Duration {
 public final class Gate: Sendable {
     private let isOpen = Watched(false)
 
+    /// A closed gate.
     public init() {}
 
     /// Returns once the gate is open (at once if it is), or when the task is cancelled.
