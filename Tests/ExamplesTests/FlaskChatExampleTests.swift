@@ -43,7 +43,7 @@ struct FlaskChatExampleTests {
 
         alice.emit("disconnect_request")
         #expect(try await self.reply(alice)["data"] == "Disconnected!")
-        for _ in 0..<100 where alice.isConnected { try await Task.sleep(for: .milliseconds(10)) }
+        try await alice.waitUntilDisconnected()
         #expect(!alice.isConnected)
         await bob.disconnect()
     }

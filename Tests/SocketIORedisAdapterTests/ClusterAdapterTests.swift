@@ -4,6 +4,7 @@ import SocketIOProtocol
 @_spi(Fuzzing) @testable import SocketIORedisAdapter
 import SocketIOTesting
 import Synchronization
+import TestSupport
 import Testing
 
 /// Several servers on one in-memory broker, each with a `RedisClusterAdapter`, clients through
@@ -24,7 +25,8 @@ struct ClusterAdapterTests {
         let cluster = RedisClusterAdapter(pubsub: pubsub, configuration: .init(requestsTimeout: requestsTimeout, pythonQueue: pythonQueue))
         let io = SocketIOServer(configuration: SocketIOConfiguration(adapter: cluster))
         let running = Task { try await cluster.run() }
-        try await waitUntil { pubsub.isSubscribed("socket.io-request#/#") && (pythonQueue.map(pubsub.isSubscribed) ?? true) }
+        try await pubsub.waitUntilSubscribed(to: "socket.io-request#/#")
+        if let pythonQueue { try await pubsub.waitUntilSubscribed(to: pythonQueue) }
         io.on("join") { (socket: Socket, room: String) async throws -> Bool in
             socket.join(room)
             return true
@@ -53,10 +55,13 @@ struct ClusterAdapterTests {
         // `local` stays on its server.
         one.io.local.emit("news", "local")
         #expect(try await a.next("news").args == ["local"])
-        try await Task.sleep(for: .milliseconds(50))
+        // A broadcast after it takes the same way to the other server: had `local` gone there,
+        // it would have arrived first.
+        one.io.emit("news", "marker")
+        for client in [b, c] { #expect(try await client.next("news").args == ["marker"]) }
         #expect(b.getReceived().isEmpty && c.getReceived().isEmpty)
         // The wire: Node's msgpack [uid, packet, opts] on the room channel for one room.
-        let wire = broker.published.withLock { $0 }.first { $0.channel == "socket.io#/#r#" }
+        let wire = broker.published.value.first { $0.channel == "socket.io#/#r#" }
         let decoded = try MessagePackDecoder().decode(try #require(wire).payload)
         #expect(decoded.arrayValue?[0] == .string(one.cluster.uid))
         #expect(decoded.arrayValue?[1] == ["type": 2, "data": ["news", "to r"], "nsp": "/"])
@@ -78,13 +83,15 @@ struct ClusterAdapterTests {
         #expect(all.first { $0.id == a.id }?.handshake["auth"] == ["name": "ada"])
         // Remote join, then a broadcast to the room reaches it.
         one.io.in(b.id!).socketsJoin("vip")
-        try await waitUntil { two.io.to("vip").localSockets().count == 1 }
+        try await broker.requestsHandled(byNodes: 2)
+        #expect(two.io.to("vip").localSockets().count == 1)
         remote.emit("direct", "hello")
         #expect(try await b.next("direct").args == ["hello"])
         one.io.in("vip").socketsLeave("vip")
-        try await waitUntil { two.io.to("vip").localSockets().isEmpty }
+        try await broker.requestsHandled(byNodes: 2)
+        #expect(two.io.to("vip").localSockets().isEmpty)
         one.io.in(b.id!).disconnectSockets()
-        try await waitUntil { !b.isConnected }
+        try await b.waitUntilDisconnected()
         #expect(try await one.io.fetchSockets().map(\.id) == [a.id!])
         await a.disconnect()
     }
@@ -96,13 +103,13 @@ struct ClusterAdapterTests {
         three.io.onServerSideEmit("ping") { _ in "three" }
         let answers = try await one.io.serverSideEmitWithAck("ping", "hi")
         #expect(Set(answers) == ["two got hi", "three"])
-        let heard = Mutex<[String]>([])
+        let heard = Watched<[String]>([])
         two.io.onServerSideEmit("note") { args in
-            heard.withLock { $0.append(args.first?.stringValue ?? "") }
+            heard.update { $0.append(args.first?.stringValue ?? "") }
             return .null
         }
         try one.io.serverSideEmit("note", "fire and forget")
-        try await waitUntil { heard.withLock { $0 } == ["fire and forget"] }
+        try await heard.wait { $0 == ["fire and forget"] }
 
         let a = try await SocketIOTestClient.connect(to: one.io)
         let b = try await SocketIOTestClient.connect(to: two.io)
@@ -146,9 +153,10 @@ struct ClusterAdapterTests {
         #expect(try await a.next("news").args == ["from node"])
         // The emitter's socketsJoin / disconnectSockets: JSON requests without uid.
         broker.publish("socket.io-request#/#", ByteBuffer(string: #"{"type":2,"opts":{"rooms":["r"],"except":[]},"rooms":["s"]}"#))
-        try await waitUntil { one.io.to("s").localSockets().count == 1 }
+        try await broker.requestsHandled(byNodes: 1)
+        #expect(one.io.to("s").localSockets().count == 1)
         broker.publish("socket.io-request#/#", ByteBuffer(string: #"{"type":4,"opts":{"rooms":["s"],"except":[]},"close":false}"#))
-        try await waitUntil { !a.isConnected }
+        try await a.waitUntilDisconnected()
         #expect(b.isConnected)
         // Garbage on the channels is logged and ignored, never fatal.
         broker.publish("socket.io#/#", ByteBuffer(bytes: [0xc1, 0x00]))
@@ -171,18 +179,19 @@ struct ClusterAdapterTests {
         try emitter.to("r").emit("news", [UInt8]([7]))
         #expect(try await b.next("news").args == [.binary(ByteBuffer(bytes: [7]))])
         emitter.in("r").socketsJoin("s")
-        try await waitUntil { two.io.to("s").localSockets().count == 1 }
-        let heard = Mutex<[SocketIOValue]>([])
+        try await broker.requestsHandled(byNodes: 2)
+        #expect(two.io.to("s").localSockets().count == 1)
+        let heard = Watched<[SocketIOValue]>([])
         one.io.onServerSideEmit("reload") { args in
-            heard.withLock { $0 += args }
+            heard.update { $0 += args }
             return .null
         }
         emitter.serverSideEmit("reload", "config")
-        try await waitUntil { heard.withLock { $0 } == ["config"] }
+        try await heard.wait { $0 == ["config"] }
         #expect(throws: AdapterError.self) { try emitter.emit("disconnect") }
         try emitter.of("admin").emit("news", arguments: [])  // a namespace nobody uses here: nothing happens
         emitter.except("r").disconnectSockets()
-        try await waitUntil { !a.isConnected }
+        try await a.waitUntilDisconnected()
         #expect(b.isConnected)
         #expect(a.getReceived().isEmpty)
         await b.disconnect()
@@ -193,14 +202,13 @@ struct ClusterAdapterTests {
         let one = try await Self.node(on: broker)
         let a = try await SocketIOTestClient.connect(to: one.io)
         #expect(try await a.emitWithAck("join", "r", as: Bool.self))
-        let responses = Mutex<[String]>([])
-        let node = broker.makeClient { message in responses.withLock { $0.append(String(buffer: message.payload)) } }
+        let responses = Watched<[String]>([])
+        let node = broker.makeClient { message in responses.update { $0.append(String(buffer: message.payload)) } }
         node.subscribe("socket.io-response#/#")
         broker.publish("socket.io-request#/#", ByteBuffer(string: #"{"uid":"nodeJS","requestId":"q1","type":1}"#))
         broker.publish("socket.io-request#/#", ByteBuffer(string: #"{"uid":"nodeJS","requestId":"q2","type":0,"rooms":["r"]}"#))
         broker.publish("socket.io-request#/#", ByteBuffer(string: #"{"uid":"nodeJS","requestId":"q3","type":5,"opts":{"rooms":["r"],"except":[]}}"#))
-        try await waitUntil { responses.withLock { $0.count } == 3 }
-        let texts = responses.withLock { $0 }
+        let texts = try await responses.wait { $0.count == 3 ? $0 : nil }
         let rooms = try JSONParser.parse(texts[0])
         #expect(rooms["requestId"] == "q1")
         #expect(Set(rooms["rooms"]?.arrayValue ?? []) == [.string(a.id!), "r"])
@@ -227,15 +235,25 @@ struct ClusterAdapterTests {
         // Binary: [args with placeholders, base64 attachments].
         publish(#"{"method":"emit","event":"file","data":[["f",{"_placeholder":true,"num":0}],"AQID"],"binary":true,"namespace":"/","room":"\#(b.id!)","skip_sid":null,"callback":null,"host_id":"0f1e"}"#)
         #expect(try await b.next("file").args == ["f", .binary(ByteBuffer(bytes: [1, 2, 3]))])
+        // The queue's messages are handled in order: once a later emit to b arrived, the
+        // earlier message was handled.
+        func handled() async throws {
+            publish(#"{"method":"emit","event":"marker","data":[],"binary":false,"namespace":"/","room":"\#(b.id!)","skip_sid":null,"callback":null,"host_id":"0f1e"}"#)
+            _ = try await b.next("marker")
+        }
         publish(#"{"method":"enter_room","sid":"\#(b.id!)","room":"late","namespace":"/","host_id":"0f1e"}"#)
-        try await waitUntil { one.io.to("late").localSockets().count == 1 }
+        try await handled()
+        #expect(one.io.to("late").localSockets().count == 1)
         publish(#"{"method":"close_room","room":"late","namespace":"/","host_id":"0f1e"}"#)
-        try await waitUntil { one.io.to("late").localSockets().isEmpty }
+        try await handled()
+        #expect(one.io.to("late").localSockets().isEmpty)
         publish(#"{"method":"disconnect","sid":"\#(b.id!)","namespace":"/","host_id":"0f1e"}"#)
-        try await waitUntil { !b.isConnected }
+        try await b.waitUntilDisconnected()
         // Our broadcasts go to the queue as python-socketio emits.
         one.io.to("r").emit("out", "to python")
-        let out = try await waitForValue { broker.published.withLock { $0 }.first { $0.channel == "flask-socketio" && String(buffer: $0.payload).contains("\"out\"") } }
+        let out = try await broker.published.wait { published in
+            published.first { $0.channel == "flask-socketio" && String(buffer: $0.payload).contains("\"out\"") }
+        }
         let message = try JSONParser.parse(String(buffer: out.payload))
         #expect(message["method"] == "emit")
         #expect(message["data"] == ["to python"])
@@ -244,13 +262,4 @@ struct ClusterAdapterTests {
         #expect(message["host_id"]?.stringValue?.count == 32)
         await a.disconnect()
     }
-}
-
-func waitForValue<T>(_ value: () async throws -> T?) async throws -> T {
-    let deadline = ContinuousClock.now + .seconds(5)
-    while ContinuousClock.now < deadline {
-        if let found = try await value() { return found }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    throw CancellationError()
 }

@@ -6,6 +6,7 @@ import SocketIO
 import SocketIOProtocol
 @_spi(Fuzzing) @testable import SocketIORedisAdapter
 import SocketIOTesting
+import TestSupport
 import Testing
 
 /// Issue 11 and 12: a request to other servers honours cancellation, times out on an
@@ -14,33 +15,36 @@ import Testing
 @Suite("Cluster requests: timers, cancellation and shutdown")
 struct ClusterCancellationTests {
     /// A node with a silent peer (subscribed to the request channel, never answering), so that
-    /// every request waits its full, long timeout.
-    static func nodeWithASilentPeer() async throws -> ClusterAdapterTests.Node {
+    /// every request waits its full, long timeout; `heard` counts the requests the peer got.
+    static func nodeWithASilentPeer() async throws -> (node: ClusterAdapterTests.Node, heard: Watched<Int>) {
         let broker = InMemoryBroker()
         let node = try await ClusterAdapterTests.node(on: broker, requestsTimeout: .seconds(60))
-        let silent = broker.makeClient()
+        let heard = Watched(0)
+        let silent = broker.makeClient { _ in heard.update { $0 += 1 } }
         silent.subscribe("socket.io-request#/#")
-        return node
+        return (node, heard)
     }
 
     @Test func aCancelledRequestReturnsAtOnce() async throws {
-        let node = try await Self.nodeWithASilentPeer()
+        let (node, heard) = try await Self.nodeWithASilentPeer()
         #expect(try await node.io.serverCount() == 2)
         let started = ContinuousClock.now
         let request = Task { try await node.io.fetchSockets() }
-        try await Task.sleep(for: .milliseconds(50))
+        // The peer got the request: it waits for an answer that never comes.
+        try await heard.wait { $0 == 1 }
         request.cancel()
         await #expect(throws: CancellationError.self) { _ = try await request.value }
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func cancellingTheServiceFailsEveryWaitingRequest() async throws {
-        let node = try await Self.nodeWithASilentPeer()
+        let (node, heard) = try await Self.nodeWithASilentPeer()
         #expect(try await node.io.serverCount() == 2)
         let started = ContinuousClock.now
         let fetch = Task { try await node.io.fetchSockets() }
         let emit = Task { try await node.io.serverSideEmitWithAck("x", timeout: .seconds(60)) }
-        try await Task.sleep(for: .milliseconds(100))
+        // The peer got both requests: both wait.
+        try await heard.wait { $0 == 2 }
         node.running.cancel()
         _ = await node.running.result
         await #expect(throws: AdapterError.unavailable("the server is shutting down")) { _ = try await fetch.value }
@@ -55,15 +59,18 @@ struct ClusterCancellationTests {
         let pubsub = broker.makeClient()
         let cluster = RedisClusterAdapter(pubsub: pubsub, configuration: .init(requestsTimeout: .seconds(60)))
         let io = SocketIOServer(configuration: SocketIOConfiguration(adapter: cluster))
-        broker.makeClient().subscribe("socket.io-request#/#")  // a silent peer
+        let heard = Watched(0)
+        broker.makeClient { _ in heard.update { $0 += 1 } }.subscribe("socket.io-request#/#")  // a silent peer
         let group = ServiceGroup(services: [cluster], logger: Logger(label: "test"))
         let running = Task { try await group.run() }
-        try await waitUntil { pubsub.isSubscribed("socket.io-request#/#") }
+        try await pubsub.waitUntilSubscribed(to: "socket.io-request#/#")
         #expect(pubsub.openScopes == 1)
 
         let started = ContinuousClock.now
         let fetch = Task { try await io.fetchSockets() }
-        try await waitUntil { cluster.context.adapters.all.first?.pending.count == 1 }
+        // The peer got the request, which is pending.
+        try await heard.wait { $0 == 1 }
+        #expect(cluster.context.adapters.all.first?.pending.count == 1)
         await group.triggerGracefulShutdown()
         try await running.value
         await #expect(throws: AdapterError.unavailable("the server is shutting down")) { _ = try await fetch.value }
@@ -81,8 +88,13 @@ struct ClusterCancellationTests {
         let loop = NIOAsyncTestingEventLoop()
         let pending = PendingRequests(eventLoop: loop)
         let started = ContinuousClock.now
-        let request = Task { try await pending.wait(for: "r1", expected: 1, timeout: .seconds(30), operation: "fetchSockets") {} }
-        try await waitUntil { pending.count == 1 }
+        let sent = Watched(false)
+        let request = Task {
+            try await pending.wait(for: "r1", expected: 1, timeout: .seconds(30), operation: "fetchSockets") { sent.update { $0 = true } }
+        }
+        // Sent once registered, its timer set.
+        try await sent.wait { $0 }
+        #expect(pending.count == 1)
         await loop.advanceTime(by: .seconds(29))
         #expect(pending.count == 1)
         await loop.advanceTime(by: .seconds(1))
@@ -96,8 +108,12 @@ struct ClusterCancellationTests {
     @Test func answersCompleteARequestBeforeItsTimer() async throws {
         let loop = NIOAsyncTestingEventLoop()
         let pending = PendingRequests(eventLoop: loop)
-        let request = Task { try await pending.wait(for: "r1", expected: 2, timeout: .seconds(5), operation: "fetchSockets") {} }
-        try await waitUntil { pending.count == 1 }
+        let sent = Watched(false)
+        let request = Task {
+            try await pending.wait(for: "r1", expected: 2, timeout: .seconds(5), operation: "fetchSockets") { sent.update { $0 = true } }
+        }
+        try await sent.wait { $0 }
+        #expect(pending.count == 1)
         pending.answer("r1", "a")
         pending.answer("other", "x")
         pending.answer("r1", "b")

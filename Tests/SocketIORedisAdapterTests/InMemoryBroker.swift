@@ -1,6 +1,7 @@
 import NIOCore
 @_spi(Fuzzing) import SocketIORedisAdapter
 import Synchronization
+import TestSupport
 
 /// An in-memory pub/sub broker with Redis' semantics for what the cluster adapter uses:
 /// channels, glob patterns with `*`, per-subscriber ordered delivery, NUMSUB, and subscriptions
@@ -24,6 +25,8 @@ final class InMemoryBroker: Sendable {
 
         let broker: InMemoryBroker
         private let state = Mutex(State())
+        /// Counts the changes of the subscriptions, for waits on them.
+        private let subscriptionChanges = Watched(0)
         private let inbox: AsyncStream<RedisMessage>.Continuation
         private let consumer: Task<Void, Never>
 
@@ -50,8 +53,10 @@ final class InMemoryBroker: Sendable {
                 state.scopes[state.nextScope] = Scope(channels: channels, patterns: patterns, messages: continuation)
                 return state.nextScope
             }
+            self.subscriptionChanges.update { $0 += 1 }
             defer {
                 _ = self.state.withLock { $0.scopes.removeValue(forKey: id) }
+                self.subscriptionChanges.update { $0 += 1 }
                 continuation.finish()
             }
             try await process(messages)
@@ -60,7 +65,15 @@ final class InMemoryBroker: Sendable {
         func numberOfSubscribers(_ channel: String) async throws -> Int { self.broker.numberOfSubscribers(channel) }
 
         /// A fake peer's lifelong subscription; its messages go to `onMessage`.
-        func subscribe(_ channel: String) { self.state.withLock { _ = $0.channels.insert(channel) } }
+        func subscribe(_ channel: String) {
+            self.state.withLock { _ = $0.channels.insert(channel) }
+            self.subscriptionChanges.update { $0 += 1 }
+        }
+
+        /// Returns once this client is subscribed to `channel` (at once if it is).
+        func waitUntilSubscribed(to channel: String) async throws {
+            try await self.subscriptionChanges.wait { [self] _ in self.isSubscribed(channel) }
+        }
 
         /// Whether this client is subscribed to `channel` now, for good or in a scope.
         func isSubscribed(_ channel: String) -> Bool {
@@ -90,7 +103,7 @@ final class InMemoryBroker: Sendable {
 
     private let clients = Mutex<[Client]>([])
     /// Every publish, for tests that look at the wire.
-    let published = Mutex<[(channel: String, payload: ByteBuffer)]>([])
+    let published = Watched<[(channel: String, payload: ByteBuffer)]>([])
 
     func makeClient(_ onMessage: @escaping @Sendable (RedisMessage) -> Void = { _ in }) -> Client {
         let client = Client(broker: self, onMessage: onMessage)
@@ -99,10 +112,24 @@ final class InMemoryBroker: Sendable {
     }
 
     func publish(_ channel: String, _ payload: ByteBuffer) {
-        self.published.withLock { $0.append((channel, payload)) }
+        self.published.update { $0.append((channel, payload)) }
         for client in self.clients.withLock({ $0 }) {
             client.deliver(channel: channel, payload: payload)
         }
+    }
+
+    /// Returns once `nodes` servers have answered a Node request published now on the request
+    /// channel of `/`. A server handles the messages of its subscription in order, so by then
+    /// it has handled every request published before: a marker instead of a sleep.
+    func requestsHandled(byNodes nodes: Int) async throws {
+        let id = "marker-\(UInt32.random(in: 0...UInt32.max))"
+        let answers = Watched(0)
+        let listener = self.makeClient { message in
+            if String(buffer: message.payload).contains(id) { answers.update { $0 += 1 } }
+        }
+        listener.subscribe("socket.io-response#/#")
+        self.publish("socket.io-request#/#", ByteBuffer(string: #"{"uid":"marker","requestId":"\#(id)","type":1}"#))
+        try await answers.wait { $0 >= nodes }
     }
 
     func numberOfSubscribers(_ channel: String) -> Int {

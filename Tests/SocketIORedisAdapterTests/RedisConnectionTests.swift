@@ -3,10 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Logging
 import NIOCore
 import NIOPosix
 @_spi(Fuzzing) @testable import SocketIORedisAdapter
 import Synchronization
+import TestSupport
 import Testing
 
 /// The Redis server these tests talk to: `REDIS_URL`, which `scripts/test.sh` sets after it
@@ -38,8 +40,8 @@ struct RedisConnectionTests {
 
     @Test func subscribePatternSubscribePublishAndNumsub() async throws {
         let url = try #require(RealRedis.url)
-        let received = Mutex<[RedisMessage]>([])
-        let subscriber = try await RedisConnection.connect(to: url) { message in received.withLock { $0.append(message) } }
+        let received = Watched<[RedisMessage]>([])
+        let subscriber = try await RedisConnection.connect(to: url) { message in received.update { $0.append(message) } }
         let publisher = try await RedisConnection.connect(to: url)
         defer { Task { await subscriber.close(); await publisher.close() } }
         let prefix = "sio-test-\(UInt32.random(in: 0...UInt32.max))"
@@ -49,8 +51,8 @@ struct RedisConnectionTests {
         #expect(numsub.array?.last == .integer(1))
         #expect(try await publisher.send(["PUBLISH", .string("\(prefix)#/#room#"), .bytes(ByteBuffer(bytes: [0x93, 0xff]))]) == .integer(1))
         #expect(try await publisher.send(["PUBLISH", .string("\(prefix)-request#/#"), "{\"type\":1}"]) == .integer(1))
-        for _ in 0..<500 where received.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(2)) }
-        let messages = received.withLock { $0 }
+        // Both PUBLISH replies counted one receiver: the messages are on their way.
+        let messages = try await received.wait { $0.count >= 2 ? $0 : nil }
         #expect(messages.count == 2)
         #expect(messages.first == RedisMessage(channel: "\(prefix)#/#room#", pattern: "\(prefix)#/#*", payload: ByteBuffer(bytes: [0x93, 0xff])))
         #expect(messages.last?.payload == ByteBuffer(string: "{\"type\":1}"))
@@ -72,12 +74,16 @@ struct RedisConnectionTests {
 struct RedisPubSubClientTests {
     @Test func subscriptionsComeBackAfterTheServerDropsTheConnections() async throws {
         let url = try #require(RealRedis.url)
-        let received = Mutex<[String]>([])
+        let received = Watched<[String]>([])
+        let logged = Watched<[String]>([])
         let prefix = "sio-reconnect-\(UInt32.random(in: 0...UInt32.max))"
-        let client = RedisPubSubClient(url: url, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clientName: prefix)
+        let monitor = try await RedisMonitor.start(url)
+        defer { monitor.close() }
+        let logger = Logger(label: "redis") { _ in LogRecorder(messages: logged) }
+        let client = RedisPubSubClient(url: url, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clientName: prefix, logger: logger)
         let subscription = Task {
             try await client.subscribe(to: ["\(prefix)-plain"], patterns: ["\(prefix)#*"]) { messages in
-                for await message in messages { received.withLock { $0.append(String(buffer: message.payload)) } }
+                for await message in messages { received.update { $0.append(String(buffer: message.payload)) } }
             }
         }
         defer { subscription.cancel() }
@@ -85,14 +91,17 @@ struct RedisPubSubClientTests {
         defer { running.cancel() }
         let admin = try await RedisConnection.connect(to: url)
         defer { Task { await admin.close() } }
-        @Sendable func subscribed() async -> Bool {
-            guard client.isConnected else { return false }
-            return (try? await client.numberOfSubscribers("\(prefix)-plain")) == 1
+        /// Waits until Redis ran the `time`th subscription of both, then checks it.
+        func subscribed(time: Int) async throws {
+            try await monitor.waitFor(#""SUBSCRIBE" "\#(prefix)-plain""#, count: time)
+            try await monitor.waitFor(#""PSUBSCRIBE" "\#(prefix)#*""#, count: time)
+            #expect(try await admin.send(["PUBSUB", "NUMSUB", .string("\(prefix)-plain")]).array?.last == .integer(1))
         }
 
-        try await waitUntil { await subscribed() }
+        try await subscribed(time: 1)
+        try await waitUntilConnected(client)
         #expect(client.publish("\(prefix)#a", ByteBuffer(string: "one")))
-        try await waitUntil { received.withLock { $0 } == ["one"] }
+        try await received.wait { $0 == ["one"] }
 
         // The server drops both of the client's connections (as a restart would; only these, so
         // that other tests' connections live on); the client reconnects and subscribes again.
@@ -102,19 +111,19 @@ struct RedisPubSubClientTests {
         }
         #expect(ids.count == 2)
         for id in ids { _ = try await admin.send(["CLIENT", "KILL", "ID", .string(id)]) }
-        try await waitUntil { !client.isConnected }
+        // The client saw both connections go.
+        try await logged.wait { $0.filter { $0.hasPrefix("redis connection lost") }.count == 2 }
         let droppedBefore = client.droppedPublishes
         if !client.publish("\(prefix)#a", ByteBuffer(string: "lost")) {
             #expect(client.droppedPublishes == droppedBefore + 1)
         }
-        try await waitUntil { await subscribed() }
-        try await waitUntil {
-            // The pattern subscription may still be on its way: publish until it is heard.
-            _ = client.publish("\(prefix)#b", ByteBuffer(string: "two"))
-            return received.withLock { $0.contains("two") }
-        }
+        // Both come back, and the subscriptions with them.
+        try await logged.wait { $0.filter { $0.hasPrefix("redis connection restored") }.count == 2 }
+        try await subscribed(time: 2)
+        #expect(client.publish("\(prefix)#b", ByteBuffer(string: "two")))
+        try await received.wait { $0.contains("two") }
         _ = try await admin.send(["PUBLISH", .string("\(prefix)-plain"), "three"])
-        try await waitUntil { received.withLock { $0.contains("three") } }
+        try await received.wait { $0.contains("three") }
     }
 
     /// A subscription holds while its scope runs; then Redis is told to unsubscribe, and the
@@ -122,22 +131,26 @@ struct RedisPubSubClientTests {
     @Test func aSubscriptionEndsWithItsScope() async throws {
         let url = try #require(RealRedis.url)
         let prefix = "sio-scope-\(UInt32.random(in: 0...UInt32.max))"
+        let monitor = try await RedisMonitor.start(url)
+        defer { monitor.close() }
         let client = RedisPubSubClient(url: url, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clientName: prefix)
         let running = Task { await client.run() }
         defer { running.cancel() }
-        try await waitUntil { client.isConnected }
-        let heard = Mutex<[String]>([])
+        try await waitUntilConnected(client)
+        let heard = Watched<[String]>([])
         let scope = Task {
             try await client.subscribe(to: ["\(prefix)-a"], patterns: []) { messages in
-                for await message in messages { heard.withLock { $0.append(String(buffer: message.payload)) } }
+                for await message in messages { heard.update { $0.append(String(buffer: message.payload)) } }
             }
         }
-        try await waitUntil { (try? await client.numberOfSubscribers("\(prefix)-a")) == 1 }
+        try await monitor.waitFor(#""SUBSCRIBE" "\#(prefix)-a""#)
+        #expect(try await client.numberOfSubscribers("\(prefix)-a") == 1)
         client.publish("\(prefix)-a", ByteBuffer(string: "in scope"))
-        try await waitUntil { heard.withLock { $0 } == ["in scope"] }
+        try await heard.wait { $0 == ["in scope"] }
         scope.cancel()
         _ = await scope.result
-        try await waitUntil { (try? await client.numberOfSubscribers("\(prefix)-a")) == 0 }
+        try await monitor.waitFor(#""UNSUBSCRIBE" "\#(prefix)-a""#)
+        #expect(try await client.numberOfSubscribers("\(prefix)-a") == 0)
         #expect(client.isConnected)
     }
 
@@ -149,18 +162,17 @@ struct RedisPubSubClientTests {
         let blocked = try await RedisConnection.connect(to: url)
         let other = try await RedisConnection.connect(to: url)
         defer { Task { await blocked.close(); await other.close() } }
+        let monitor = try await RedisMonitor.start(url)
+        defer { monitor.close() }
         let waiting = Task { try await blocked.send(["BLPOP", .string(key), "10"]) }
-        try await Task.sleep(for: .milliseconds(100))
+        // Redis runs the BLPOP, which blocks.
+        try await monitor.waitFor(#""BLPOP" "\#(key)""#)
         let started = ContinuousClock.now
         waiting.cancel()
-        // Without cancellation, only this push (2 s later) would end the wait.
-        let unblock = Task {
-            try await Task.sleep(for: .seconds(2))
-            try await other.send(["RPUSH", .string(key), "x"])
-        }
+        // Without cancellation, only the push below (or BLPOP's own 10 s) would end the wait.
         await #expect(throws: CancellationError.self) { _ = try await waiting.value }
         #expect(ContinuousClock.now - started < .seconds(1))
-        _ = try await unblock.value
+        _ = try await other.send(["RPUSH", .string(key), "x"])
         // The connection stays in step: the late BLPOP reply is matched and dropped.
         #expect(try await blocked.send(["PING"]) == .simpleString("PONG"))
         _ = try await other.send(["DEL", .string(key)])
@@ -177,14 +189,72 @@ struct RedisPubSubClientTests {
     }
 }
 
-/// Polls `condition` every 10 ms for at most 10 s.
-func waitUntil(_ condition: () async throws -> Bool) async throws {
+/// Returns once both of `client`'s connections are up.
+func waitUntilConnected(_ client: RedisPubSubClient) async throws {
     let deadline = ContinuousClock.now + .seconds(10)
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("condition not met in 10 s")
-            return
+    while !client.isConnected {
+        guard ContinuousClock.now < deadline else { throw WaitTimedOut(timeout: .seconds(10)) }
+        // Real time: RedisPubSubClient (package API in Sources) reports nothing when its first
+        // connections come up (it logs only a restored connection), so `isConnected` is re-read.
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+/// Keeps the messages logged, for a test to wait on one.
+struct LogRecorder: LogHandler {
+    let messages: Watched<[String]>
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { self.metadata[key] }
+        set { self.metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        self.messages.update { $0.append(event.message.description) }
+    }
+}
+
+/// A `MONITOR` connection to Redis: every command Redis runs arrives here as a line, such as
+/// `+1700000000.000000 [0 127.0.0.1:5000] "SUBSCRIBE" "news"`. Redis runs one command at a
+/// time, so once a command's line arrived, any command sent after runs after it.
+final class RedisMonitor: Sendable {
+    private let channel: any Channel
+    private let text: Watched<String>
+
+    private init(channel: any Channel, text: Watched<String>) {
+        self.channel = channel
+        self.text = text
+    }
+
+    static func start(_ url: RedisURL) async throws -> RedisMonitor {
+        let text = Watched("")
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(text: text)) }
+            }
+            .connect(host: url.host, port: url.port).get()
+        var command = ""
+        if let password = url.password { command += "AUTH \(url.username.map { "\($0) " } ?? "")\(password)\r\n" }
+        command += "MONITOR\r\n"
+        try await channel.writeAndFlush(ByteBuffer(string: command))
+        try await text.wait { $0.contains("+OK\r\n") }
+        return RedisMonitor(channel: channel, text: text)
+    }
+
+    /// Waits until Redis ran `count` commands whose line contains `command`.
+    func waitFor(_ command: String, count: Int = 1) async throws {
+        try await self.text.wait { $0.ranges(of: command).count >= count }
+    }
+
+    func close() { self.channel.close(promise: nil) }
+
+    private final class Collector: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        let text: Watched<String>
+        init(text: Watched<String>) { self.text = text }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let chunk = String(buffer: self.unwrapInboundIn(data))
+            self.text.update { $0 += chunk }
         }
-        try await Task.sleep(for: .milliseconds(10))
     }
 }

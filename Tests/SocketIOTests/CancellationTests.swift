@@ -43,7 +43,8 @@ struct CancellationTests {
         // The client never answers.
         let started = ContinuousClock.now
         let task = Task { try await io.timeout(.seconds(60)).emitWithAck("vote", "?") }
-        try await Task.sleep(for: .milliseconds(50))
+        // The client got the question: the broadcast is waiting for its answer.
+        #expect(try await client.next("vote").args == ["?"])
         task.cancel()
         await #expect(throws: CancellationError.self) { _ = try await task.value }
         #expect(ContinuousClock.now - started < .seconds(5))

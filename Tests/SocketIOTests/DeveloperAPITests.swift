@@ -1,7 +1,9 @@
+import EngineIO
 import NIOCore
 import SocketIO
 import SocketIOProtocol
 import SocketIOTesting
+import TestSupport
 import Testing
 
 /// The developer API, item by item, through the in-process test client (no network): what a
@@ -217,13 +219,14 @@ struct DeveloperAPITests {
         #expect(try await io.in("team").fetchSockets().map(\.id) == [b.id!])
         io.in("team").disconnectSockets()
         #expect(await reasons.wait(for: 1) == ["server namespace disconnect"])
-        for _ in 0..<200 where b.isConnected { try await Task.sleep(for: .milliseconds(5)) }
+        try await b.waitUntilDisconnected()
         #expect(!b.isConnected)
         // With `close`, as in Node (`client._disconnect()`), each socket leaves with
         // "server namespace disconnect" and then the connection closes.
         io.disconnectSockets(close: true)
         #expect(await reasons.wait(for: 3) == Array(repeating: "server namespace disconnect", count: 3))
-        for _ in 0..<200 where a.isConnected || c.isConnected { try await Task.sleep(for: .milliseconds(5)) }
+        try await a.waitUntilDisconnected()
+        try await c.waitUntilDisconnected()
         #expect(!a.isConnected && !c.isConnected)
         #expect(try await io.fetchSockets().isEmpty)
         for client in [a, b, c] { await client.disconnect() }
@@ -285,7 +288,7 @@ struct DeveloperAPITests {
         #expect(await seen.wait(for: 4).suffix(2) == [
             "disconnecting server namespace disconnect team=true bob", "disconnect server namespace disconnect bob",
         ])
-        for _ in 0..<200 where bob.isConnected { try await Task.sleep(for: .milliseconds(5)) }
+        try await bob.waitUntilDisconnected()
         #expect(!bob.isConnected)
         await bob.disconnect()
     }
@@ -294,27 +297,44 @@ struct DeveloperAPITests {
 
     @Test func handlersRunInArrivalOrderUnlessTheNamespaceOptsIntoConcurrency() async throws {
         let io = SocketIOServer()
-        let serial = Recorder<Int>()
-        let concurrent = Recorder<Int>()
+        let serial = Watched<[Int]>([])
+        let concurrent = Watched<[Int]>([])
+        // Event 0 is slow: it waits at its gate until the test opens it.
+        let serialGate = Gate()
+        let concurrentGate = Gate()
+        defer {
+            serialGate.open()
+            concurrentGate.open()
+        }
+        let sockets = Recorder<Socket>()
+        io.onConnection { socket in await sockets.append(socket) }
         io.on("work") { (_: Socket, n: Int) in
-            try await Task.sleep(for: .milliseconds(n == 0 ? 200 : 1))
-            await serial.append(n)
+            if n == 0 { await serialGate.wait() }
+            serial.update { $0.append(n) }
         }
         let fast = io.of("/fast")
         fast.handlesEventsConcurrently = true
         fast.on("work") { (_: Socket, n: Int) in
-            try await Task.sleep(for: .milliseconds(n == 0 ? 200 : 1))
-            await concurrent.append(n)
+            if n == 0 { await concurrentGate.wait() }
+            concurrent.update { $0.append(n) }
         }
         let one = try await SocketIOTestClient.connect(to: io)
+        let socket = try #require(await sockets.wait(for: 1).first)
         let two = try await SocketIOTestClient.connect(to: io, namespace: "/fast")
         for n in 0..<3 {
             one.emit("work", .int(n))
             two.emit("work", .int(n))
         }
-        #expect(await serial.wait(for: 3) == [0, 1, 2])
         // The slow first event no longer holds up the others.
-        #expect(await concurrent.wait(for: 3).last == 0)
+        try await concurrent.wait { $0 == [1, 2] }
+        concurrentGate.open()
+        try await concurrent.wait { $0 == [1, 2, 0] }
+        // The three events reached the socket, and whatever they started ran, on its loop:
+        // in arrival order nothing runs before the slow first event.
+        try await socket.engine.eventLoop.runQueuedJobs()
+        #expect(serial.value.isEmpty)
+        serialGate.open()
+        #expect(try await serial.wait { $0.count == 3 ? $0 : nil } == [0, 1, 2])
         await one.disconnect()
         await two.disconnect()
     }

@@ -1,4 +1,6 @@
 import EngineIO
+import Logging
+import NIOCore
 import SocketIO
 import Synchronization
 import TestSupport
@@ -9,68 +11,64 @@ import Testing
 /// of arrival, and the connection lives on.
 @Suite("Inbound backpressure on a live server")
 struct InboundBackpressureLiveTests {
-    /// Handlers wait here until the test opens it.
-    final class Gate: Sendable {
-        private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-        func wait() async {
-            await withCheckedContinuation { continuation in
-                let resumeNow = self.state.withLock { state -> Bool in
-                    if state.open { return true }
-                    state.waiters.append(continuation)
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
+    /// Keeps the messages logged, for a test to wait on one.
+    struct LogRecorder: LogHandler {
+        let messages: Watched<[String]>
+        var logLevel: Logger.Level = .debug
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { self.metadata[key] }
+            set { self.metadata[key] = newValue }
         }
-        func open() {
-            let waiters = self.state.withLock { state in
-                state.open = true
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume() }
+        func log(event: LogEvent) {
+            self.messages.update { $0.append(event.message.description) }
         }
     }
 
     @Test func aFlooderWhoseHandlersLagIsNotReadUntilTheyCatchUp() async throws {
-        let started = Atomic(0)
+        let started = Watched(0)
         let gate = Gate()
+        defer { gate.open() }
+        let logged = Watched<[String]>([])
+        let sockets = Watched<[Socket]>([])
         var configuration = SocketIOConfiguration()
         configuration.engine.maxBufferedPackets = 16
-        let server = try await LiveServer.start(configuration: configuration) { io in
+        let logger = Logger(label: "socketio") { _ in LogRecorder(messages: logged) }
+        let server = try await LiveServer.start(configuration: configuration, logger: logger) { io in
             // Each event in a task of its own: every event read is started at once, so the
             // count of started handlers is the count of events read.
             io.sockets.handlesEventsConcurrently = true
+            io.onConnection { socket in sockets.update { $0.append(socket) } }
             io.on("flood") { _, _ in
-                started.add(1, ordering: .relaxed)
+                started.update { $0 += 1 }
                 await gate.wait()
                 return nil
             }
         }
         defer { Task { await server.stop() } }
         let (client, _) = try await server.connectedClient()
+        let session = try await sockets.wait { $0.first }.engine
+        let loop = session.eventLoop
         let total = 40_000
         client.flood(texts: Array(repeating: #"42["flood","0123456789abcdefghijklmnopqrstuvwxyz"]"#, count: total))
-        // Wait until no more events are read (the count holds for half a second). Without
-        // the pause every one of them is read and started.
-        var whileBehind = -1
-        for _ in 0..<40 where started.load(ordering: .relaxed) != whileBehind {
-            whileBehind = started.load(ordering: .relaxed)
-            try await Task.sleep(for: .milliseconds(500))
-        }
+        // The handlers fall behind and reading pauses. Once the loop has run what the events
+        // read so far started, the count holds: passes of the loop (each one reads its
+        // sockets) read no more. Without the pause every event is read and started.
+        try await logged.wait { $0.contains("handlers behind; reading paused") }
+        #expect(try await loop.submit { session.isReadingPaused }.get())
+        try await loop.runQueuedJobs()
+        let whileBehind = started.value
+        try await loop.runQueuedJobs(rounds: 20)
+        #expect(started.value == whileBehind)
         // 1.9 MB sent; what was read before the pause took hold, a few reads, is far less.
         #expect(whileBehind < total / 2, "\(whileBehind) of \(total) events were read while the handlers were behind")
         gate.open()
-        for _ in 0..<1000 where started.load(ordering: .relaxed) < total {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(started.load(ordering: .relaxed) == total)
+        try await started.wait(timeout: .seconds(60)) { $0 == total }
+        #expect(started.value == total)
         // The connection is still up and answers.
         try await client.send(text: #"42["flood"]"#)
-        for _ in 0..<500 where started.load(ordering: .relaxed) <= total {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(started.load(ordering: .relaxed) == total + 1)
+        try await started.wait { $0 == total + 1 }
+        #expect(started.value == total + 1)
         await client.close()
     }
 

@@ -12,9 +12,10 @@ struct LiveServer {
 
     static func start(
         configuration: SocketIOConfiguration = SocketIOConfiguration(),
+        logger: Logger = Logger(label: "socketio"),
         _ setUp: (SocketIOServer) -> Void
     ) async throws -> LiveServer {
-        let io = SocketIOServer(configuration: configuration)
+        let io = SocketIOServer(configuration: configuration, logger: logger)
         setUp(io)
         let http = try await HTTPServer.bind(host: "127.0.0.1", port: 0, engines: [io.engine])
         return LiveServer(io: io, http: http)
@@ -43,14 +44,13 @@ enum LiveServerError: Error {
 
 /// Collects values from handlers running on other tasks.
 actor Recorder<Value: Sendable> {
-    private(set) var values: [Value] = []
-    func append(_ value: Value) { self.values.append(value) }
+    private let collected = Watched<[Value]>([])
+    var values: [Value] { self.collected.value }
+    func append(_ value: Value) { self.collected.update { $0.append(value) } }
 
-    /// Waits until `count` values arrived (or 5 s).
+    /// Waits until `count` values arrived (or 5 s), and returns what did.
     func wait(for count: Int) async -> [Value] {
-        for _ in 0..<2500 where self.values.count < count {
-            try? await Task.sleep(for: .milliseconds(2))
-        }
-        return self.values
+        try? await self.collected.wait(timeout: .seconds(5)) { $0.count >= count }
+        return self.collected.value
     }
 }

@@ -75,12 +75,16 @@ struct SocketFeaturesTests {
 
     @Test func concurrentHandlingIsOptInPerNamespace() async throws {
         let order = Recorder<Int>()
+        // The first event waits until the second has run: run one at a time, they never would.
+        let secondRan = Gate()
+        defer { secondRan.open() }
         let server = try await LiveServer.start { io in
             io.sockets.handlesEventsConcurrently = true
             io.on("work") { _, args in
                 let n = args.first?.intValue ?? 0
-                try await Task.sleep(for: .milliseconds(n == 0 ? 300 : 1))
+                if n == 0 { await secondRan.wait() }
                 await order.append(n)
+                if n == 1 { secondRan.open() }
                 return nil
             }
         }

@@ -50,20 +50,37 @@ struct SocketIOServerTests {
     }
 
     @Test func aSocketsHandlersRunOneAtATimeInArrivalOrder() async throws {
-        let order = Recorder<Int>()
+        let order = Watched<[Int]>([])
+        // The first event waits at the gate until the test opens it: run concurrently, the
+        // later events would finish first and the order would break.
+        let gate = Gate()
+        defer { gate.open() }
+        let sockets = Watched<[Socket]>([])
         let server = try await LiveServer.start { io in
+            io.onConnection { socket in sockets.update { $0.append(socket) } }
             io.on("work") { _, args in
                 let n = args.first?.intValue ?? -1
-                // Later events finish sooner if run concurrently: the order would break.
-                try await Task.sleep(for: .milliseconds(20 - n))
-                await order.append(n)
+                if n == 0 { await gate.wait() }
+                order.update { $0.append(n) }
                 return nil
             }
+            // A marker on the same connection, answered outside the first socket's queue.
+            io.of("/marker").on("marker") { _, _ in [] }
         }
         defer { Task { await server.stop() } }
         let (client, _) = try await server.connectedClient()
+        let socket = try await sockets.wait { $0.first }
+        try await client.send(text: "40/marker,")
+        #expect(await client.nextText()?.hasPrefix("40/marker,") == true)
         for n in 0..<20 { try await client.send(text: #"42["work",\#(n)]"#) }
-        #expect(await order.wait(for: 20) == Array(0..<20))
+        try await client.send(text: #"42/marker,1["marker"]"#)
+        #expect(await client.nextText() == "43/marker,1[]")
+        // The marker's answer came after the 20 events were read; once the loop has run what
+        // they started, nothing may have run before the waiting first event.
+        try await socket.engine.eventLoop.runQueuedJobs()
+        #expect(order.value.isEmpty)
+        gate.open()
+        #expect(try await order.wait { $0.count == 20 ? $0 : nil } == Array(0..<20))
         await client.close()
     }
 

@@ -1,7 +1,9 @@
+import EngineIO
 import SocketIO
 import SocketIOProtocol
 import SocketIOTesting
 import Synchronization
+import TestSupport
 import Testing
 
 /// Synchronous handlers (closures without `await`) run without a Swift task per event
@@ -16,7 +18,7 @@ struct SyncHandlerTests {
         let io = SocketIOServer()
         io.on("sync") { _, args in [.bool(Self.inTask())] + args }
         io.on("async") { _, args in
-            try await Task.sleep(for: .milliseconds(1))
+            await Task.yield()
             return [.bool(Self.inTask())] + args
         }
         let client = try await SocketIOTestClient.connect(to: io)
@@ -29,7 +31,7 @@ struct SyncHandlerTests {
         let io = SocketIOServer()
         io.on("namespace-typed") { (_: Socket, n: Int) -> [Bool] in [Self.inTask(), n == 7] }
         io.on("namespace-typed-async") { (_: Socket, n: Int) async throws -> Bool in
-            try await Task.sleep(for: .milliseconds(1))
+            await Task.yield()
             return Self.inTask() && n == 8
         }
         io.on(connection: { socket in
@@ -45,9 +47,14 @@ struct SyncHandlerTests {
     @Test func syncAndAsyncHandlersRunInArrivalOrder() async throws {
         let io = SocketIOServer()
         let order = Mutex<[String]>([])
+        // The slow handler waits at the gate until the test opens it.
+        let gate = Gate()
+        defer { gate.open() }
+        let sockets = Watched<[Socket]>([])
         io.on(connection: { socket in
+            sockets.update { $0.append(socket) }
             socket.on("slow") { _, _ in
-                try await Task.sleep(for: .milliseconds(50))
+                await gate.wait()
                 order.withLock { $0.append("slow") }
                 return nil
             }
@@ -57,9 +64,15 @@ struct SyncHandlerTests {
             }
         })
         let client = try await SocketIOTestClient.connect(to: io)
+        let socket = try await sockets.wait { $0.first }
         client.emit("fast", 1)
         client.emit("slow")
         client.emit("fast", 2)
+        // The three events reached the socket and what they started ran, on its loop: the
+        // synchronous "fast 2" does not overtake the slow handler still waiting.
+        try await socket.engine.eventLoop.runQueuedJobs()
+        #expect(order.withLock { $0 } == ["fast 1"])
+        gate.open()
         #expect(try await client.emitWithAck("fast", 3) == [3])
         #expect(order.withLock { $0 } == ["fast 1", "slow", "fast 2", "fast 3"])
         await client.disconnect()

@@ -4,6 +4,7 @@ import NIOHTTP1
 import SocketIO
 import SocketIOProtocol
 import SocketIOTesting
+import TestSupport
 import Testing
 
 @Suite("SocketIOTestClient: the in-process test client")
@@ -92,18 +93,23 @@ struct TestClientTests {
     }
 }
 
-@Suite("emit after a disconnect")
+@Suite("emit after a disconnect", .timeLimit(.minutes(1)))
 struct EmitAfterDisconnectTests {
     @Test func emitAndEmitWithAckFailOnceTheSocketLeft() async throws {
         let io = SocketIOServer()
         let sockets = Recorder<Socket>()
-        io.onConnection { socket in await sockets.append(socket) }
+        let left = Gate()
+        io.onConnection { socket in
+            socket.onDisconnect { _, _ in left.open() }
+            await sockets.append(socket)
+        }
         let client = try await SocketIOTestClient.connect(to: io)
         let socket = try #require(await sockets.wait(for: 1).first)
         try socket.emit("before", "ok")
         // The socket leaves its namespace; the engine connection stays open.
         socket.disconnect()
-        for _ in 0..<100 where socket.connected { try await Task.sleep(for: .milliseconds(5)) }
+        await left.wait()
+        #expect(!socket.connected)
         #expect(throws: SocketIOError.disconnected) { try socket.emit("after", "x") }
         await #expect(throws: AckError.disconnected) { _ = try await socket.emitWithAck("after") }
         await client.disconnect()
@@ -116,7 +122,8 @@ struct EmitAfterDisconnectTests {
         let client = try await SocketIOTestClient.connect(to: io)
         let socket = try #require(await sockets.wait(for: 1).first)
         await client.disconnect()
-        for _ in 0..<100 where io.engine.sessionCount > 0 { try await Task.sleep(for: .milliseconds(5)) }
+        await io.engine.waitUntilNoSessions()
+        #expect(io.engine.sessionCount == 0)
         #expect(throws: EngineIOError.closed) { try socket.engine.send(text: "late") }
     }
 }

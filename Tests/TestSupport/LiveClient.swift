@@ -1,6 +1,5 @@
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// A raw Engine.IO client over a real loopback WebSocket, for tests that need a live server:
 /// exact frames out, exact frames in, and nothing hidden (it does not answer pings by itself
@@ -16,7 +15,7 @@ public final class LiveWebSocketClient: Sendable {
 
     /// Connects and upgrades to `/socket.io/?EIO=4&transport=websocket` (or `path`).
     public static func connect(port: Int, path: String = "/socket.io/?EIO=4&transport=websocket", answerPings: Bool = true) async throws -> LiveWebSocketClient {
-        let inbox = FrameInbox()
+        let inbox = FrameInbox(([], false))
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -53,17 +52,14 @@ public final class LiveWebSocketClient: Sendable {
     }
 
     /// The next frame (pings skipped when they are answered automatically), or `nil` once the
-    /// server closed the connection or after `timeout`.
+    /// server closed the connection or after `timeout`. Waits for the frame to arrive (the
+    /// channel's read wakes it), with no polling.
     public func next(timeout: Duration = .seconds(5)) async -> WebSocketWire.Frame? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            switch self.inbox.take() {
-            case .frame(let frame): return frame
-            case .closed: return nil
-            case .empty: try? await Task.sleep(for: .milliseconds(2))
-            }
+        let next = try? await self.inbox.wait(timeout: timeout) { inbox -> WebSocketWire.Frame?? in
+            if !inbox.frames.isEmpty { return .some(inbox.frames.removeFirst()) }
+            return inbox.closed ? .some(nil) : nil
         }
-        return nil
+        return next ?? nil
     }
 
     /// The next text frame's text.
@@ -71,14 +67,16 @@ public final class LiveWebSocketClient: Sendable {
         await self.next(timeout: timeout)?.text
     }
 
-    /// Waits until the server closes the connection (or `timeout`); `true` when it did.
+    /// Waits until the server closes the connection or sends a close frame (or `timeout`);
+    /// `true` when it did. The frames before the close are read and dropped.
     public func waitForClose(timeout: Duration = .seconds(5)) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if !self.channel.isActive { return true }
-            if let frame = await self.next(timeout: .milliseconds(100)), frame.opcode == 0x8 { return true }
+        let closed = try? await self.inbox.wait(timeout: timeout) { inbox -> Bool? in
+            while !inbox.frames.isEmpty {
+                if inbox.frames.removeFirst().opcode == 0x8 { return true }
+            }
+            return inbox.closed ? true : nil
         }
-        return !self.channel.isActive
+        return closed ?? !self.channel.isActive
     }
 
     /// Closes the TCP connection without a WebSocket close frame.
@@ -129,25 +127,12 @@ private final class FrameCollector: ChannelInboundHandler {
     }
 }
 
-/// Frames received and not yet read.
-final class FrameInbox: Sendable {
-    enum Next {
-        case frame(WebSocketWire.Frame)
-        case empty
-        case closed
-    }
+/// Frames received and not yet read, and whether the connection closed.
+typealias FrameInbox = Watched<(frames: [WebSocketWire.Frame], closed: Bool)>
 
-    private let state = Mutex<(frames: [WebSocketWire.Frame], closed: Bool)>(([], false))
-
-    func put(_ frame: WebSocketWire.Frame) { self.state.withLock { $0.frames.append(frame) } }
-    func finish() { self.state.withLock { $0.closed = true } }
-
-    func take() -> Next {
-        self.state.withLock { state in
-            if !state.frames.isEmpty { return .frame(state.frames.removeFirst()) }
-            return state.closed ? .closed : .empty
-        }
-    }
+extension Watched where Value == (frames: [WebSocketWire.Frame], closed: Bool) {
+    func put(_ frame: WebSocketWire.Frame) { self.update { $0.frames.append(frame) } }
+    func finish() { self.update { $0.closed = true } }
 }
 
 /// One HTTP request on its own connection, for polling tests against a live server.
@@ -165,7 +150,7 @@ public enum LiveHTTP {
     public static func request(
         port: Int, _ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil
     ) async throws -> RawResponse {
-        let inbox = ResponseInbox()
+        let inbox = ResponseInbox(nil)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -178,13 +163,12 @@ public enum LiveHTTP {
         if let body { text += "Content-Length: \(body.utf8.count)\r\n" }
         text += "\r\n" + (body ?? "")
         try await channel.writeAndFlush(ByteBuffer(string: text))
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if let response = inbox.response { return response }
-            try await Task.sleep(for: .milliseconds(2))
+        do {
+            return try await inbox.wait(timeout: .seconds(10)) { $0 }
+        } catch is WaitTimedOut {
+            try? await channel.close()
+            throw LiveHTTPError.timeout
         }
-        try? await channel.close()
-        throw LiveHTTPError.timeout
     }
 }
 
@@ -194,13 +178,8 @@ public enum LiveHTTPError: Error {
     case timeout
 }
 
-final class ResponseInbox: Sendable {
-    private let state = Mutex<RawResponse?>(nil)
-    var response: RawResponse? {
-        get { self.state.withLock { $0 } }
-        set { self.state.withLock { $0 = newValue } }
-    }
-}
+/// The response, once it is whole.
+typealias ResponseInbox = Watched<RawResponse?>
 
 private final class ResponseCollector: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -216,7 +195,7 @@ private final class ResponseCollector: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var chunk = self.unwrapInboundIn(data)
         self.buffer.writeBuffer(&chunk)
-        if let response = RawResponse.parse(&self.buffer, headRequest: self.headRequest) { self.inbox.response = response }
+        if let response = RawResponse.parse(&self.buffer, headRequest: self.headRequest) { self.inbox.update { $0 = response } }
     }
 }
 

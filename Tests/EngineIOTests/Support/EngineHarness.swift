@@ -4,9 +4,6 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import TestSupport
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// An engine driven through `EmbeddedChannel`s on one `EmbeddedEventLoop`: exact request bytes
 /// in, exact response bytes out, and a manual clock for the heartbeat.
@@ -110,16 +107,6 @@ final class Connection {
         try self.drainOutbound()
         guard let response = RawResponse.parse(&self.pending) else { return nil }
         return response
-    }
-
-    /// The next response, waiting on the real clock (up to 10 s) for one that the
-    /// application's responder, which runs in a task, has not written yet.
-    func awaitResponse() throws -> RawResponse? {
-        for _ in 0..<2000 {
-            if let response = try self.readResponse() { return response }
-            usleep(5000)
-        }
-        return nil
     }
 
     /// Upgrades this connection to a WebSocket; returns the 101 response.
