@@ -72,6 +72,9 @@ final class SocketRegistry: LocalNamespace {
             let registered = socket.expectAck(id, timeout: timeout) { result in
                 switch result {
                 case .success(let args): onAck(args.first ?? .null)
+                // The entry expired with the broadcast: its own timer answers the caller (Node
+                // fails the whole emitWithAck at its timeout), so this is no departure.
+                case .failure(let error as AckError) where error.code == .timeout: break
                 case .failure: onGone()
                 }
             }
