@@ -41,6 +41,9 @@ package final class RedisPubSubClient: Sendable {
         var scopes: [Int: Scope] = [:]
         var nextScope = 0
         var dropped = 0
+        /// Tasks waiting for both connections (``waitUntilConnected()``).
+        var connectionWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
 
         /// What Redis must be subscribed to: the union of the open scopes.
         var channels: Set<String> { self.scopes.values.reduce(into: []) { $0.formUnion($1.channels) } }
@@ -75,6 +78,32 @@ package final class RedisPubSubClient: Sendable {
     }
 
     /// Whether the connections are up now.
+    /// Returns once the connections are up (at once if they are): what a caller waits for
+    /// instead of polling ``isConnected``. Cancelling the task ends the wait at once.
+    package func waitUntilConnected() async {
+        let id = self.state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = self.state.withLock { state -> Bool in
+                    if state.publisher != nil, state.subscriber != nil || !self.subscribes { return true }
+                    state.connectionWaiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+                if Task.isCancelled { self.endWait(id) }
+            }
+        } onCancel: {
+            self.endWait(id)
+        }
+    }
+
+    private func endWait(_ id: Int) {
+        self.state.withLock { $0.connectionWaiters.removeValue(forKey: id) }?.resume()
+    }
+
     package var isConnected: Bool { self.state.withLock { $0.publisher != nil && ($0.subscriber != nil || !self.subscribes) } }
 
     /// Messages not published because the publishing connection was down.
@@ -173,10 +202,16 @@ package final class RedisPubSubClient: Sendable {
                     for pattern in patterns { _ = try await connection.send(["PSUBSCRIBE", .string(pattern)]) }
                 }
                 // Subscriptions added while we were subscribing go out when the connection is set.
-                let missed = self.state.withLock { state -> (Set<String>, Set<String>) in
+                let (missed, waiters) = self.state.withLock { state -> ((Set<String>, Set<String>), [CheckedContinuation<Void, Never>]) in
                     if subscribing { state.subscriber = connection } else { state.publisher = connection }
-                    return subscribing ? (state.channels.subtracting(channels), state.patterns.subtracting(patterns)) : ([], [])
+                    var waiters: [CheckedContinuation<Void, Never>] = []
+                    if state.publisher != nil, state.subscriber != nil || !self.subscribes {
+                        waiters = Array(state.connectionWaiters.values)
+                        state.connectionWaiters = [:]
+                    }
+                    return (subscribing ? (state.channels.subtracting(channels), state.patterns.subtracting(patterns)) : ([], []), waiters)
                 }
+                for waiter in waiters { waiter.resume() }
                 if subscribing {
                     for channel in missed.0 { connection.sendFuture(["SUBSCRIBE", .string(channel)]).whenFailure { _ in } }
                     for pattern in missed.1 { connection.sendFuture(["PSUBSCRIBE", .string(pattern)]).whenFailure { _ in } }
