@@ -5,8 +5,14 @@ import SocketIO
 import SocketIOProtocol
 import Synchronization
 
-struct Message: Codable, Sendable { var data: String?; var room: String? }
-struct Response: Codable, Sendable { var data: String; var count: Int }
+struct Message: Codable, Sendable {
+    var data: String?
+    var room: String?
+}
+struct Response: Codable, Sendable {
+    var data: String
+    var count: Int
+}
 enum ReceiveCount: SocketDataKey { typealias Value = Int }  // Flask's session['receive_count']
 
 extension Socket {

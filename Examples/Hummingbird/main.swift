@@ -1,3 +1,8 @@
+import Hummingbird
+import HummingbirdWebSocket
+import SocketIO
+import SocketIOHummingbird
+
 // An existing Hummingbird 2 application that gets Socket.IO on its own port with
 // SocketIOHummingbird: its JSON routes stay as they are, `/socket.io/` is added.
 // Run: swift run hummingbird-example [--port 8080]   (--port 0 picks a free port)
@@ -6,10 +11,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Hummingbird
-import HummingbirdWebSocket
-import SocketIO
-import SocketIOHummingbird
 
 struct Greeting: ResponseCodable { var hello: String }
 
@@ -17,7 +18,7 @@ let arguments = CommandLine.arguments
 let port = arguments.firstIndex(of: "--port").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? 8080
 
 let io = SocketIOServer()
-io.on("echo") { _, args in args }                                   // acks with what it got
+io.on("echo") { _, args in args }  // acks with what it got
 io.on("join") { (socket: Socket, room: String) async throws -> Bool in
     socket.join(room)
     return true
@@ -27,7 +28,7 @@ io.on("say") { (socket: Socket, room: String, text: String) in
 }
 
 let router = Router(context: BasicWebSocketRequestContext.self)
-router.get("/api/hello") { _, _ in Greeting(hello: "world") }        // the app's own HTTP
+router.get("/api/hello") { _, _ in Greeting(hello: "world") }  // the app's own HTTP
 router.get("/api/clients") { _, _ in "\(try await io.fetchSockets().count)" }
 router.addSocketIO(io)
 

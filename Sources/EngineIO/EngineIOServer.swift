@@ -62,7 +62,8 @@ public final class EngineIOServer: Sendable {
         if self.skippedLog.allow() {
             self.logger.warning(
                 "broadcast skipped a client whose outbound queue is full",
-                metadata: ["eio.sid": "\(session.id)", "skipped.total": "\(total)"])
+                metadata: ["eio.sid": "\(session.id)", "skipped.total": "\(total)"]
+            )
         }
     }
 
@@ -175,10 +176,18 @@ public final class EngineIOServer: Sendable {
     /// `id` is the sid to use: a WebSocket handshake picks it before its 101 (which carries
     /// the sticky cookie) and opens the session only once the 101 has been written.
     func makeSession(
-        id: String = EngineIOServer.generateID(), eventLoop: any EventLoop, request: EngineIORequest, link: WebSocketLink?
+        id: String = EngineIOServer.generateID(),
+        eventLoop: any EventLoop,
+        request: EngineIORequest,
+        link: WebSocketLink?
     ) -> EngineIOSocket? {
         let session = EngineIOSocket(
-            id: id, eventLoop: eventLoop, request: request, link: link, server: self)
+            id: id,
+            eventLoop: eventLoop,
+            request: request,
+            link: link,
+            server: self
+        )
         if self.isDraining { return nil }
         let count = self.sessions.withLock { table -> Int? in
             guard table.count < self.configuration.maxSessions else { return nil }

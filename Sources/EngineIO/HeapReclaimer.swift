@@ -26,7 +26,9 @@ package final class HeapReclaimer: Sendable {
 
     /// `trim` is glibc's `malloc_trim(0)`; tests pass their own, and a manual clock.
     package init(
-        minimumDrop: Int = 1000, settleTime: Duration = .milliseconds(500), clock: any Clock<Duration> = ContinuousClock(),
+        minimumDrop: Int = 1000,
+        settleTime: Duration = .milliseconds(500),
+        clock: any Clock<Duration> = ContinuousClock(),
         trim: @escaping @Sendable () -> Void = { _ = csystemmemory_release_free_heap() }
     ) {
         self.minimumDrop = minimumDrop

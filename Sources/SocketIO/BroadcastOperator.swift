@@ -150,7 +150,9 @@ public struct BroadcastTimeoutOperator: Sendable {
     /// - Throws: ``AckError/timeout``, or a `DecodingError` when an answer does not decode.
     @_disfavoredOverload
     public func emitWithAck<each T: Encodable & Sendable, R: Decodable>(
-        _ event: String, _ values: repeat each T, as type: R.Type
+        _ event: String,
+        _ values: repeat each T,
+        as type: R.Type
     ) async throws -> [R] {
         let answers = try await self.emitWithAck(event, arguments: try SocketIOValueEncoder().encodeArguments(repeat each values))
         let decoder = SocketIOValueDecoder()
@@ -264,7 +266,8 @@ final class AckCollector: Sendable {
     }
 
     private func finish(_ decide: (inout State) -> Result<[SocketIOValue], any Error>?) {
-        let outcome = self.state.withLock { state -> (CheckedContinuation<[SocketIOValue], any Error>, Result<[SocketIOValue], any Error>, (@Sendable () -> Void)?)? in
+        let outcome = self.state.withLock {
+            state -> (CheckedContinuation<[SocketIOValue], any Error>, Result<[SocketIOValue], any Error>, (@Sendable () -> Void)?)? in
             guard !state.finished, let result = decide(&state), let continuation = state.continuation else { return nil }
             state.finished = true
             state.continuation = nil

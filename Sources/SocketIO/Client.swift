@@ -30,8 +30,10 @@ final class Client: EngineIOSocketHandler {
         // The attachments of an unfinished binary event are held in the same bound as the
         // connection's other buffers (Node holds up to 10 × maxHttpBufferSize of them).
         self.decoder = SocketIOPacketDecoder(
-            maxAttachments: configuration.maxAttachments, maxAttachmentBytes: configuration.engine.maxBufferedBytes,
-            maxDepth: configuration.maxJSONDepth)
+            maxAttachments: configuration.maxAttachments,
+            maxAttachmentBytes: configuration.engine.maxBufferedBytes,
+            maxDepth: configuration.maxJSONDepth
+        )
         self.backlog = InboundBacklog(maxEvents: configuration.engine.maxBufferedPackets, maxBytes: configuration.engine.maxBufferedBytes)
         // A connection that joins no namespace in time is closed (Node's `connectTimeout`).
         self.connectTimer = engine.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.connectTimeout)) { [weak self] in

@@ -50,7 +50,8 @@ extension EventHandling {
     /// Handles `event` with the socket and typed arguments; the return value is the ack.
     @_disfavoredOverload
     public func on<each A: Decodable & Sendable, R: Encodable & Sendable>(
-        _ event: String, _ handler: @escaping @Sendable (Socket, repeat each A) async throws -> R
+        _ event: String,
+        _ handler: @escaping @Sendable (Socket, repeat each A) async throws -> R
     ) {
         self.on(event) { (socket: Socket, args: [SocketIOValue]) async throws -> [SocketIOValue]? in
             let values = try TypedEventHandler.decode(args, as: repeat (each A).self)
@@ -62,7 +63,8 @@ extension EventHandling {
     /// Synchronous (no `await` in the closure): no Swift task per event.
     @_disfavoredOverload
     public func on<each A: Decodable & Sendable, R: Encodable & Sendable>(
-        _ event: String, _ handler: @escaping @Sendable (Socket, repeat each A) throws -> R
+        _ event: String,
+        _ handler: @escaping @Sendable (Socket, repeat each A) throws -> R
     ) {
         self.on(event) { (socket: Socket, args: [SocketIOValue]) throws -> [SocketIOValue]? in
             let values = try TypedEventHandler.decode(args, as: repeat (each A).self)
@@ -73,7 +75,8 @@ extension EventHandling {
     /// Handles `event` with the socket and typed arguments; no ack.
     @_disfavoredOverload
     public func on<each A: Decodable & Sendable>(
-        _ event: String, _ handler: @escaping @Sendable (Socket, repeat each A) async throws -> Void
+        _ event: String,
+        _ handler: @escaping @Sendable (Socket, repeat each A) async throws -> Void
     ) {
         self.on(event) { (socket: Socket, args: [SocketIOValue]) async throws -> [SocketIOValue]? in
             let values = try TypedEventHandler.decode(args, as: repeat (each A).self)
@@ -86,7 +89,8 @@ extension EventHandling {
     /// Synchronous (no `await` in the closure): no Swift task per event.
     @_disfavoredOverload
     public func on<each A: Decodable & Sendable>(
-        _ event: String, _ handler: @escaping @Sendable (Socket, repeat each A) throws -> Void
+        _ event: String,
+        _ handler: @escaping @Sendable (Socket, repeat each A) throws -> Void
     ) {
         self.on(event) { (socket: Socket, args: [SocketIOValue]) throws -> [SocketIOValue]? in
             let values = try TypedEventHandler.decode(args, as: repeat (each A).self)

@@ -1,8 +1,8 @@
 import EngineIO
-import Synchronization
 import Logging
 import NIOCore
 import SocketIOProtocol
+import Synchronization
 
 /// How a socket joins, handles events and leaves. Entry points are called by ``Client`` on the
 /// connection's event loop; the work itself runs on the socket's serial queue, on that loop too.
@@ -73,16 +73,18 @@ extension Socket {
                 handled()
             }
         } else {
-            self.enqueue(.sync {
-                guard let rest = self.handleEventSynchronously(name, args: args, ackID: ackID) else {
-                    handled()
-                    return nil
+            self.enqueue(
+                .sync {
+                    guard let rest = self.handleEventSynchronously(name, args: args, ackID: ackID) else {
+                        handled()
+                        return nil
+                    }
+                    return {
+                        await rest()
+                        handled()
+                    }
                 }
-                return {
-                    await rest()
-                    handled()
-                }
-            })
+            )
         }
     }
 

@@ -40,7 +40,9 @@ public struct SocketTimeoutOperator: Sendable {
     /// ```
     @_disfavoredOverload
     public func emitWithAck<each T: Encodable & Sendable, R: Decodable>(
-        _ event: String, _ values: repeat each T, as type: R.Type
+        _ event: String,
+        _ values: repeat each T,
+        as type: R.Type
     ) async throws -> R {
         let arguments = try SocketIOValueEncoder().encodeArguments(repeat each values)
         let reply = try await self.socket.emitWithAck(event, arguments: arguments, timeout: self.timeout)

@@ -57,8 +57,12 @@ final class SocketRegistry: LocalNamespace {
 
     @discardableResult
     func deliverWithAck(
-        _ packet: SocketIOPacket, to ids: Set<SocketID>, volatile: Bool, timeout: Duration?,
-        onAck: @escaping @Sendable (SocketIOValue) -> Void, onGone: @escaping @Sendable () -> Void
+        _ packet: SocketIOPacket,
+        to ids: Set<SocketID>,
+        volatile: Bool,
+        timeout: Duration?,
+        onAck: @escaping @Sendable (SocketIOValue) -> Void,
+        onGone: @escaping @Sendable () -> Void
     ) -> Int {
         let targets = self.sockets(ids)
         // One id for every recipient and one encoding, as Node does.

@@ -11,8 +11,11 @@ extension EngineIORequest {
         var headers = HTTPHeaders()
         for field in request.headers { headers.add(name: field.name.rawName, value: field.value) }
         self.init(
-            method: HTTPMethod(rawValue: request.method.rawValue), uri: request.uri.string, headers: headers,
-            remoteAddress: remoteAddress)
+            method: HTTPMethod(rawValue: request.method.rawValue),
+            uri: request.uri.string,
+            headers: headers,
+            remoteAddress: remoteAddress
+        )
     }
 }
 

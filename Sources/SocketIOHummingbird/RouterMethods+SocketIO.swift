@@ -95,7 +95,12 @@ struct SocketIOMount<Context: WebSocketRequestContext>: Sendable {
                 continuation.resume(returning: .response(status, headers, body))
             }
             engine.handle(
-                engineRequest, body: body, bodyTooLarge: bodyTooLarge, isWebSocketUpgrade: isUpgrade, eventLoop: eventLoop, responder: responder
+                engineRequest,
+                body: body,
+                bodyTooLarge: bodyTooLarge,
+                isWebSocketUpgrade: isUpgrade,
+                eventLoop: eventLoop,
+                responder: responder
             ) { outcome in
                 switch outcome {
                 case .answered, .pollPending: break
@@ -107,7 +112,9 @@ struct SocketIOMount<Context: WebSocketRequestContext>: Sendable {
         case .response(let status, let headers, let body):
             return Response(status: .init(code: Int(status.code)), headers: HTTPFields(headers), body: .init(byteBuffer: body))
         case .upgrade(let outcome):
-            let upgrade = WebSocketUpgradeMiddleware<Context> { _, _ in .upgrade([:]) } onUpgrade: { inbound, outbound, _ in
+            let upgrade = WebSocketUpgradeMiddleware<Context> { _, _ in
+                .upgrade([:])
+            } onUpgrade: { inbound, outbound, _ in
                 let connection = HummingbirdWebSocketConnection(outbound: outbound)
                 let session: EngineIOSocket?
                 switch outcome {

@@ -8,7 +8,8 @@ package enum ISO8601Time {
         let second = millisecondOfDay / 1000 % 60
         let millisecond = millisecondOfDay % 1000
         let yearText = (0...9999).contains(year) ? Self.pad(year, 4) : (year < 0 ? "-" : "+") + Self.pad(abs(year), 6)
-        return "\(yearText)-\(Self.pad(month, 2))-\(Self.pad(day, 2))T\(Self.pad(hour, 2)):\(Self.pad(minute, 2)):\(Self.pad(second, 2)).\(Self.pad(millisecond, 3))Z"
+        return
+            "\(yearText)-\(Self.pad(month, 2))-\(Self.pad(day, 2))T\(Self.pad(hour, 2)):\(Self.pad(minute, 2)):\(Self.pad(second, 2)).\(Self.pad(millisecond, 3))Z"
     }
 
     private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {

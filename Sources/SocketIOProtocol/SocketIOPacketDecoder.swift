@@ -222,7 +222,9 @@ public struct SocketIOPacketDecoder: Sendable {
     }
 
     private static func replacePlaceholders(
-        _ value: SocketIOValue, attachments: [ByteBuffer], used: inout [Bool]
+        _ value: SocketIOValue,
+        attachments: [ByteBuffer],
+        used: inout [Bool]
     ) throws(SocketIOProtocolError) -> SocketIOValue {
         switch value {
         case .array(let items):

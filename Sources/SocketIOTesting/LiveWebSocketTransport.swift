@@ -19,8 +19,11 @@ final class LiveWebSocketTransport: TestTransport {
     /// Serves `engine` on a loopback port and opens a WebSocket to `uri` on it; frames from the
     /// server go to `deliver`, and `closed` runs once the connection ends.
     static func connect(
-        engine: EngineIOServer, uri: String, headers: HTTPHeaders,
-        deliver: @escaping @Sendable (EngineIOFrame) -> Void, closed: @escaping @Sendable () -> Void
+        engine: EngineIOServer,
+        uri: String,
+        headers: HTTPHeaders,
+        deliver: @escaping @Sendable (EngineIOFrame) -> Void,
+        closed: @escaping @Sendable () -> Void
     ) async throws -> LiveWebSocketTransport {
         let server = try await HTTPServer.bind(host: "127.0.0.1", port: 0, engines: [engine])
         let port = server.port ?? 0
@@ -30,15 +33,21 @@ final class LiveWebSocketTransport: TestTransport {
                 .channelInitializer { channel in
                     let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: engine.configuration.maxPayload) { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(NIOWebSocketFrameAggregator(
-                                minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024, maxAccumulatedFrameSize: engine.configuration.maxPayload))
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOWebSocketFrameAggregator(
+                                    minNonFinalFragmentSize: 0,
+                                    maxAccumulatedFrameCount: 1024,
+                                    maxAccumulatedFrameSize: engine.configuration.maxPayload
+                                )
+                            )
                             try channel.pipeline.syncOperations.addHandler(FrameHandler(deliver: deliver, closed: closed))
                             upgraded.succeed()
                         }
                     }
                     return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                            withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                            withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
+                        )
                     }
                 }
                 .connect(host: "127.0.0.1", port: port).get()

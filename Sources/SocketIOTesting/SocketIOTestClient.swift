@@ -104,14 +104,18 @@ public final class SocketIOTestClient: Sendable {
         var uri = io.engine.path + "?EIO=4&transport=websocket"
         for (key, value) in query.sorted(by: { $0.key < $1.key }) { uri += "&\(key)=\(value)" }
         let request = EngineIORequest(
-            method: .GET, uri: uri, headers: HTTPHeaders(headers),
-            remoteAddress: try? SocketAddress(ipAddress: "127.0.0.1", port: 0))
+            method: .GET,
+            uri: uri,
+            headers: HTTPHeaders(headers),
+            remoteAddress: try? SocketAddress(ipAddress: "127.0.0.1", port: 0)
+        )
         let transport: any TestTransport
         switch mode {
         case .inProcess:
             let peer = InMemoryPeer(
                 deliver: { [weak client] frame in client?.receive(frame) },
-                closed: { [weak client] _ in client?.transportClosed() })
+                closed: { [weak client] _ in client?.transportClosed() }
+            )
             let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
             guard let connection = await io.engine.connectInMemory(request: request, eventLoop: eventLoop, peer: peer) else {
                 throw ConnectionError.sessionRefused
@@ -120,9 +124,12 @@ public final class SocketIOTestClient: Sendable {
         case .live:
             do {
                 transport = try await LiveWebSocketTransport.connect(
-                    engine: io.engine, uri: uri, headers: HTTPHeaders(headers),
+                    engine: io.engine,
+                    uri: uri,
+                    headers: HTTPHeaders(headers),
                     deliver: { [weak client] frame in client?.receive(frame) },
-                    closed: { [weak client] in client?.transportClosed() })
+                    closed: { [weak client] in client?.transportClosed() }
+                )
             } catch {
                 throw ConnectionError.sessionRefused
             }
@@ -219,7 +226,10 @@ public final class SocketIOTestClient: Sendable {
     /// ```
     @_disfavoredOverload
     public func emitWithAck<each T: Encodable & Sendable, R: Decodable>(
-        _ event: String, _ values: repeat each T, as type: R.Type, timeout: Duration = .seconds(5)
+        _ event: String,
+        _ values: repeat each T,
+        as type: R.Type,
+        timeout: Duration = .seconds(5)
     ) async throws -> R {
         let arguments = try SocketIOValueEncoder().encodeArguments(repeat each values)
         let reply = try await self.emitWithAck(event, arguments: arguments, timeout: timeout)
@@ -345,7 +355,8 @@ public final class SocketIOTestClient: Sendable {
     /// runs now and again after every change of the state (``wakeWaiters()``); a timer ends the
     /// wait with ``ConnectionError/timedOut``, and cancelling the task ends it at once.
     private func waitUntil<T: Sendable>(
-        timeout: Duration, _ check: @escaping @Sendable (inout State) throws -> T?
+        timeout: Duration,
+        _ check: @escaping @Sendable (inout State) throws -> T?
     ) async throws -> T {
         let id = self.state.withLock { state -> Int in
             state.nextWaiterID += 1

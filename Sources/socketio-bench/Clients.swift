@@ -79,14 +79,22 @@ struct Clients {
         let source = try SocketAddress(ipAddress: "127.0.0.\(2 + index % 200)", port: 0)
         if self.polling {
             return try await PollingBenchClient.connect(
-                host: self.host, port: self.port, source: source, eventLoop: loop, recorder: recorder, pacer: self.pacer)
+                host: self.host,
+                port: self.port,
+                source: source,
+                eventLoop: loop,
+                recorder: recorder,
+                pacer: self.pacer
+            )
         }
         let connected = loop.makePromise(of: Void.self)
         let channel = try await ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(BenchConnection(connected: connected, recorder: recorder, mode: mode, pacer: pacer))
+                    try channel.pipeline.syncOperations.addHandler(
+                        BenchConnection(connected: connected, recorder: recorder, mode: mode, pacer: pacer)
+                    )
                 }
             }
             .bind(to: source)

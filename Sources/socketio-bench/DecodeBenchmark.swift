@@ -20,9 +20,13 @@ enum DecodeBenchmark {
         }
         milliseconds.sort()
         let median = milliseconds[milliseconds.count / 2]
-        print("decoded \(runs) × \(packet.readableBytes) bytes (\(keys) keys): ms min \(format(milliseconds[0])) median \(format(median)) max \(format(milliseconds.last!))")
-        print("{\"scenario\":\"decode-json\",\"keys\":\(keys),\"bytes\":\(packet.readableBytes),\"runs\":\(runs),"
-            + "\"minms\":\(format(milliseconds[0])),\"medianms\":\(format(median)),\"maxms\":\(format(milliseconds.last!))}")
+        print(
+            "decoded \(runs) × \(packet.readableBytes) bytes (\(keys) keys): ms min \(format(milliseconds[0])) median \(format(median)) max \(format(milliseconds.last!))"
+        )
+        print(
+            "{\"scenario\":\"decode-json\",\"keys\":\(keys),\"bytes\":\(packet.readableBytes),\"runs\":\(runs),"
+                + "\"minms\":\(format(milliseconds[0])),\"medianms\":\(format(median)),\"maxms\":\(format(milliseconds.last!))}"
+        )
     }
 
     private static func decode(_ packet: ByteBuffer, keys: Int) throws {

@@ -89,8 +89,13 @@ final class LatencyRecorder: Sendable {
         self.state.withLock { state in
             let ms = { (value: UInt64) in Double(value) / 1_000_000 }
             return Summary(
-                sent: state.sent, acked: state.acked, p50: ms(state.histogram.valueAtPercentile(50)),
-                p90: ms(state.histogram.valueAtPercentile(90)), p99: ms(state.histogram.valueAtPercentile(99)), max: ms(state.histogram.max))
+                sent: state.sent,
+                acked: state.acked,
+                p50: ms(state.histogram.valueAtPercentile(50)),
+                p90: ms(state.histogram.valueAtPercentile(90)),
+                p99: ms(state.histogram.valueAtPercentile(99)),
+                max: ms(state.histogram.max)
+            )
         }
     }
 }

@@ -33,7 +33,12 @@ final class PollingBenchClient {
     /// Opens a client's two connections from `source` on `eventLoop` and waits until its
     /// CONNECT to `/` is answered; returns the channels, for closing.
     static func connect(
-        host: String, port: Int, source: SocketAddress, eventLoop: any EventLoop, recorder: LatencyRecorder, pacer: NIOLoopBound<Pacer>
+        host: String,
+        port: Int,
+        source: SocketAddress,
+        eventLoop: any EventLoop,
+        recorder: LatencyRecorder,
+        pacer: NIOLoopBound<Pacer>
     ) async throws -> [any Channel] {
         let connected = eventLoop.makePromise(of: Void.self)
         let client = try await eventLoop.submit {

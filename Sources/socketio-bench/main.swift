@@ -1,3 +1,6 @@
+import NIOCore
+import NIOPosix
+
 // socketio-bench: a SwiftNIO load tool for Socket.IO v5 servers (WebSocket transport), loopback
 // only. It reads the server's RSS and CPU time from /proc by pid.
 //
@@ -24,8 +27,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
-import NIOPosix
 
 struct Options {
     var scenario = ""
@@ -43,8 +44,12 @@ struct Options {
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
         var rest = arguments[...]
-        guard let scenario = rest.popFirst(), ["idle", "echo", "polling", "throughput", "broadcast", "connect-storm", "slow-consumer", "hostile-json"].contains(scenario) else {
-            throw BenchError("usage: socketio-bench idle|echo|polling|throughput|broadcast|connect-storm|slow-consumer|hostile-json --port P --pid PID [-n N] [--rate R] [--senders K] [--duration S] [--payload B] [--events E]")
+        guard let scenario = rest.popFirst(),
+            ["idle", "echo", "polling", "throughput", "broadcast", "connect-storm", "slow-consumer", "hostile-json"].contains(scenario)
+        else {
+            throw BenchError(
+                "usage: socketio-bench idle|echo|polling|throughput|broadcast|connect-storm|slow-consumer|hostile-json --port P --pid PID [-n N] [--rate R] [--senders K] [--duration S] [--payload B] [--events E]"
+            )
         }
         options.scenario = scenario
         while let flag = rest.popFirst() {
@@ -66,7 +71,9 @@ struct Options {
         // Bounds: loopback only, at most 20,000 connections (the fd cap here), at most 10 minutes.
         guard options.host.hasPrefix("127.") || options.host == "localhost" else { throw BenchError("--host must be a loopback address") }
         // A polling client holds two connections.
-        guard (1...(options.scenario == "polling" ? 9_000 : 20_000)).contains(options.count) else { throw BenchError("-n must be 1...20000 (1...9000 for polling)") }
+        guard (1...(options.scenario == "polling" ? 9_000 : 20_000)).contains(options.count) else {
+            throw BenchError("-n must be 1...20000 (1...9000 for polling)")
+        }
         guard options.rate > 0, options.rate <= 1_000_000 else { throw BenchError("--rate must be in (0, 1000000]") }
         guard options.duration > 0, options.duration <= 600 else { throw BenchError("--duration must be in (0, 600]") }
         guard (1...options.count).contains(options.senders) || options.scenario != "broadcast" else { throw BenchError("--senders must be 1...n") }
@@ -92,7 +99,7 @@ func print(json fields: [(String, String)]) {
     print("{" + all.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
 }
 
-func format(_ value: Double) -> String { String(Int((value * 100).rounded())) .paddedDecimal }
+func format(_ value: Double) -> String { String(Int((value * 100).rounded())).paddedDecimal }
 
 extension String {
     /// "1234" (hundredths) → "12.34".
@@ -178,8 +185,12 @@ case "idle":
     }
     let perConnection = Double(with.rssKiB - before.rssKiB) / Double(max(1, connected))
     print("connections   \(connected) in \(format(connectSeconds)) s")
-    print("server RSS    \(before.rssKiB) KiB before, \(with.rssKiB) KiB with them, after they left: \(afterEach.map { "\($0) KiB" }.joined(separator: ", then "))")
-    print("per idle connection  \(format(perConnection)) KiB;  after/before  \(afterEach.map { format(Double($0) / Double(before.rssKiB)) + " ×" }.joined(separator: ", "))")
+    print(
+        "server RSS    \(before.rssKiB) KiB before, \(with.rssKiB) KiB with them, after they left: \(afterEach.map { "\($0) KiB" }.joined(separator: ", then "))"
+    )
+    print(
+        "per idle connection  \(format(perConnection)) KiB;  after/before  \(afterEach.map { format(Double($0) / Double(before.rssKiB)) + " ×" }.joined(separator: ", "))"
+    )
     print(json: [
         ("scenario", "\"idle\""), ("connections", "\(connected)"), ("rssBeforeKiB", "\(before.rssKiB)"),
         ("rssWithKiB", "\(with.rssKiB)"), ("rssAfterKiB", "\(afterEach[0])"), ("rssAfterLastKiB", "\(afterEach.last!)"),
@@ -248,7 +259,9 @@ case "hostile-json":
     await Clients.close(canary + attackers)
     let cpu = (end.cpuSeconds - start.cpuSeconds) / wall * 100
     print("attackers \(attackers.count), each sending \(options.events) events of an object with \(options.payload) keys; \(format(wall)) s")
-    print("canary: sent \(summary.sent), acked \(summary.acked); ack RTT ms p50 \(format(summary.p50)) p99 \(format(summary.p99)) max \(format(summary.max))")
+    print(
+        "canary: sent \(summary.sent), acked \(summary.acked); ack RTT ms p50 \(format(summary.p50)) p99 \(format(summary.p99)) max \(format(summary.max))"
+    )
     print("server CPU  \(format(cpu)) %")
     print(json: [
         ("scenario", "\"hostile-json\""), ("attackers", "\(attackers.count)"), ("events", "\(options.events)"), ("keys", "\(options.payload)"),
@@ -287,9 +300,13 @@ case "slow-consumer":
     let offered = Double(options.events) * Double(options.payload) / 1_048_576
     let perClient = Double(peak - before.rssKiB) / 1024 / Double(max(1, stalled.count))
     print("stalled clients \(stalled.count), each sending \(options.events) × \(options.payload) B with acks (\(format(offered)) MiB of answers)")
-    print("server RSS  \(before.rssKiB) KiB before, peak \(peak) KiB, \(end.rssKiB) KiB at the end: \(format(perClient)) MiB per stalled client at the peak")
+    print(
+        "server RSS  \(before.rssKiB) KiB before, peak \(peak) KiB, \(end.rssKiB) KiB at the end: \(format(perClient)) MiB per stalled client at the peak"
+    )
     print("stalled clients disconnected by the server within \(format(options.duration)) s: \(stalled.count - stillOpen) of \(stalled.count)")
-    print("canary: sent \(summary.sent), acked \(summary.acked); ack RTT ms p50 \(format(summary.p50)) p99 \(format(summary.p99)) max \(format(summary.max))")
+    print(
+        "canary: sent \(summary.sent), acked \(summary.acked); ack RTT ms p50 \(format(summary.p50)) p99 \(format(summary.p99)) max \(format(summary.max))"
+    )
     print(json: [
         ("scenario", "\"slow-consumer\""), ("stalled", "\(stalled.count)"), ("events", "\(options.events)"), ("payload", "\(options.payload)"),
         ("rssBeforeKiB", "\(before.rssKiB)"), ("rssPeakKiB", "\(peak)"), ("rssEndKiB", "\(end.rssKiB)"), ("mibPerStalledClient", format(perClient)),
@@ -328,7 +345,9 @@ default:
     let cpu = (end.cpuSeconds - start.cpuSeconds) / wall * 100
     let perEvent = (end.cpuSeconds - start.cpuSeconds) / Double(max(1, ackedInWindow)) * 1e6
     let clientCount = options.scenario == "polling" ? channels.count / 2 : channels.count
-    print("clients \(clientCount)\(options.scenario == "polling" ? " (long-polling)" : ""), \(closedLoop ? "closed loop" : "\(format(options.rate)) echoes/s in all"), \(format(wall)) s")
+    print(
+        "clients \(clientCount)\(options.scenario == "polling" ? " (long-polling)" : ""), \(closedLoop ? "closed loop" : "\(format(options.rate)) echoes/s in all"), \(format(wall)) s"
+    )
     print("sent \(summary.sent), acked \(summary.acked), lost \(summary.sent - summary.acked); \(format(Double(ackedInWindow) / wall)) acked/s")
     print("ack RTT ms  p50 \(format(summary.p50))  p90 \(format(summary.p90))  p99 \(format(summary.p99))  max \(format(summary.max))")
     print("server CPU  \(format(cpu)) %, \(format(perEvent)) µs per event")

@@ -1,6 +1,6 @@
 import EngineIO
-import NIOCore
 import Logging
+import NIOCore
 import NIOHTTP1
 import SocketIO
 import SocketIORedisAdapter
@@ -39,7 +39,10 @@ enum AppFactory {
                 case "/": return .text(page, contentType: "text/html; charset=utf-8")
                 case "/health": return health()
                 case "/socket.io/socket.io.min.js" where clientJS != nil:
-                    return HTTPServerResponse(headers: ["content-type": "text/javascript; charset=utf-8", "cache-control": "max-age=3600"], body: clientJS!)
+                    return HTTPServerResponse(
+                        headers: ["content-type": "text/javascript; charset=utf-8", "cache-control": "max-age=3600"],
+                        body: clientJS!
+                    )
                 default: return await files?.respond(to: request) ?? .notFound
                 }
             }
@@ -59,8 +62,11 @@ enum AppFactory {
         case .conformance:
             // Exactly ../shared/conformance/SERVER_CONTRACT.md, whatever the settings say.
             let engine = EngineIOConfiguration(
-                pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxPayload: 1_000_000,
-                cors: CORSConfiguration(origins: .any))
+                pingInterval: .milliseconds(300),
+                pingTimeout: .milliseconds(200),
+                maxPayload: 1_000_000,
+                cors: CORSConfiguration(origins: .any)
+            )
             let echo = EngineIOServer(path: "/engine.io/", configuration: engine, application: EchoEngineApplication())
             let io = SocketIOServer(configuration: SocketIOConfiguration(engine: engine, connectTimeout: .milliseconds(1000)))
             for namespace in [io.of("/"), io.of("/custom")] {
@@ -89,8 +95,10 @@ enum AppFactory {
         let key = settings.string("redis-key").trimmed
         guard !key.isEmpty else { throw CommandLineError("--redis-key: must not be empty") }
         return RedisClusterAdapter(
-            url: url, configuration: .init(key: key, pythonQueue: pythonQueue.isEmpty ? nil : pythonQueue),
-            logger: Logger(label: "socketio.redis"))
+            url: url,
+            configuration: .init(key: key, pythonQueue: pythonQueue.isEmpty ? nil : pythonQueue),
+            logger: Logger(label: "socketio.redis")
+        )
     }
 
     /// `--static-dir`, served at /static/.
@@ -167,4 +175,3 @@ enum ConformanceApplication {
         namespace.on("message-with-ack") { _, args in args }
     }
 }
-

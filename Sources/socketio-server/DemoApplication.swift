@@ -54,7 +54,8 @@ enum DemoApplication {
                 let stats = Stats(
                     clients: io.sockets.sockets.count,
                     rooms: rooms.filter { !io.to($0).localSockets().isEmpty }.count,
-                    eventsPerSecond: events.exchange(0, ordering: .relaxed))
+                    eventsPerSecond: events.exchange(0, ordering: .relaxed)
+                )
                 try? io.sockets.broadcastOperator.volatile.emit("stats", stats)
             }
         }

@@ -2,10 +2,10 @@ import EngineIO
 import Logging
 import NIOCore
 import ServiceLifecycle
-import UnixSignals
 import SocketIO
 import SocketIORedisAdapter
 import Synchronization
+import UnixSignals
 
 /// Runs one subcommand's server under ServiceLifecycle: SIGTERM/SIGINT start a graceful
 /// shutdown (stop accepting, sessions told the server is going away, a drain of at most
@@ -22,7 +22,8 @@ struct ServerRunner {
                 services: [.init(service: service)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
-            ))
+            )
+        )
         try await group.run()
     }
 }
@@ -50,10 +51,17 @@ struct HTTPService: Service {
         let cluster = app.cluster.map { cluster in Task.detached { try? await cluster.run() } }
         defer { cluster?.cancel() }
         if let redis = app.cluster {
-            self.logger.notice("joining the Redis cluster", metadata: ["node": "\(redis.uid)", "python-queue": "\(self.settings.string("python-queue"))"])
+            self.logger.notice(
+                "joining the Redis cluster",
+                metadata: ["node": "\(redis.uid)", "python-queue": "\(self.settings.string("python-queue"))"]
+            )
         }
         let server = try await HTTPServer.bind(
-            address: address, engines: app.engines, limits: AppFactory.httpLimits(self.settings), responder: app.responder)
+            address: address,
+            engines: app.engines,
+            limits: AppFactory.httpLimits(self.settings),
+            responder: app.responder
+        )
         // Tests and scripts read this line to learn the port when they pass --port 0.
         StandardOutput.line("listening on \(host):\(server.port ?? 0)")
         self.logger.notice("\(self.subcommand.rawValue) serving on http://\(host):\(server.port ?? 0)/")

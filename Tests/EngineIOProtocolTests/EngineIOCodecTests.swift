@@ -4,9 +4,12 @@ import Testing
 
 @Suite("Engine.IO v4 codec, from the protocol document's wire strings")
 struct EngineIOCodecTests {
-    @Test("a polling payload with a text and a base64 binary packet", arguments: [
-        "4hello\u{1e}bAQIDBA=="
-    ])
+    @Test(
+        "a polling payload with a text and a base64 binary packet",
+        arguments: [
+            "4hello\u{1e}bAQIDBA=="
+        ]
+    )
     func pollingPayloadMixed(wire: String) throws {
         let frames = try EngineIOPollingPayload.decode(ByteBuffer(string: wire))
         #expect(frames == [.text(ByteBuffer(string: "4hello")), .binary(ByteBuffer(bytes: [1, 2, 3, 4]))])
@@ -22,10 +25,13 @@ struct EngineIOCodecTests {
         #expect(String(buffer: EngineIOPollingPayload.encode(frames)) == wire)
     }
 
-    @Test("packet types from their digit", arguments: [
-        ("0", EngineIOPacketType.open), ("1", .close), ("2", .ping), ("3", .pong), ("4", .message), ("5", .upgrade),
-        ("6", .noop),
-    ])
+    @Test(
+        "packet types from their digit",
+        arguments: [
+            ("0", EngineIOPacketType.open), ("1", .close), ("2", .ping), ("3", .pong), ("4", .message), ("5", .upgrade),
+            ("6", .noop),
+        ]
+    )
     func packetTypes(wire: String, type: EngineIOPacketType) throws {
         let packet = try EngineIOPacket(frame: .text(ByteBuffer(string: wire)))
         #expect(packet.type == type)
@@ -68,15 +74,21 @@ struct EngineIOCodecTests {
 
     @Test func handshakeHasExactlyTheDocumentedKeys() {
         let open = EngineIOHandshake(
-            sid: "lv_VI97HAXpY6yYWAAAC", upgrades: ["websocket"], pingInterval: 25000, pingTimeout: 5000,
-            maxPayload: 1_000_000)
+            sid: "lv_VI97HAXpY6yYWAAAC",
+            upgrades: ["websocket"],
+            pingInterval: 25000,
+            pingTimeout: 5000,
+            maxPayload: 1_000_000
+        )
         #expect(
             open.frame
                 == .text(
                     ByteBuffer(
                         string:
                             #"0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":5000,"maxPayload":1000000}"#
-                    )))
+                    )
+                )
+        )
     }
 
     @Test func errorBodiesMatchTheOfficialServer() {
@@ -88,7 +100,8 @@ struct EngineIOCodecTests {
         #expect(EngineIOErrorCode.forbidden.httpStatus == 403)
         #expect(
             EngineIOErrorCode.unsupportedProtocolVersion.jsonBody()
-                == #"{"code":5,"message":"Unsupported protocol version"}"#)
+                == #"{"code":5,"message":"Unsupported protocol version"}"#
+        )
     }
 }
 

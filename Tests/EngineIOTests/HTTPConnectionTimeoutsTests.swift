@@ -1,6 +1,7 @@
-@testable import EngineIO
 import NIOCore
 import Testing
+
+@testable import EngineIO
 
 /// The timeouts state machine alone, on a manual clock: each phase's deadline and what
 /// running out of it does.

@@ -32,12 +32,16 @@ struct HTTPHardeningTests {
         arguments: [
             ("Sec-WebSocket-Key", nil), ("Sec-WebSocket-Key", ""), ("Sec-WebSocket-Key", "short"),
             ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=!"), ("Sec-WebSocket-Version", "8"), ("Sec-WebSocket-Version", nil),
-        ] as [(String, String?)])
+        ] as [(String, String?)]
+    )
     func malformedUpgrade(header: String, value: String?) throws {
         let harness = EngineHarness()
         let connection = try harness.connect()
         let response = try connection.request(
-            "GET", "/engine.io/?EIO=4&transport=websocket", headers: Self.upgradeHeaders(replacing: header, with: value))
+            "GET",
+            "/engine.io/?EIO=4&transport=websocket",
+            headers: Self.upgradeHeaders(replacing: header, with: value)
+        )
         #expect(response.status == 400)
         #expect(response.body == #"{"code":3,"message":"Bad request"}"#)
         #expect(harness.engine.sessionCount == 0)
@@ -49,7 +53,10 @@ struct HTTPHardeningTests {
         let harness = EngineHarness()
         let connection = try harness.connect()
         let response = try connection.request(
-            "GET", "/engine.io/?EIO=4&transport=websocket", headers: Self.upgradeHeaders + [("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA==")])
+            "GET",
+            "/engine.io/?EIO=4&transport=websocket",
+            headers: Self.upgradeHeaders + [("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA==")]
+        )
         #expect(response.status == 400)
         #expect(harness.engine.sessionCount == 0)
     }
@@ -88,7 +95,8 @@ struct HTTPHardeningTests {
         try connection.sendRaw(
             "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\t\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                + "GET /engine.io/?EIO=4&transport=nope HTTP/1.1\r\nHost: x\r\n\r\n")
+                + "GET /engine.io/?EIO=4&transport=nope HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
         harness.loop.run()
         #expect(!connection.isActive)
         #expect(harness.engine.sessionCount == 0)
@@ -98,7 +106,8 @@ struct HTTPHardeningTests {
     static func upgrade(query: String, followedBy text: String) -> ByteBuffer {
         var bytes = ByteBuffer(
             string: "GET /engine.io/?EIO=4&transport=websocket\(query) HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
         var frame = WebSocketWire.clientFrame(opcode: 0x1, payload: Array(text.utf8))
         bytes.writeBuffer(&frame)
         return bytes
@@ -135,7 +144,10 @@ struct HTTPHardeningTests {
         let harness = EngineHarness()
         let connection = try harness.connect()
         let response = try connection.request(
-            "GET", "/engine.io/?EIO=4&transport=polling", headers: [("Upgrade", protocolName), ("Connection", "Upgrade")])
+            "GET",
+            "/engine.io/?EIO=4&transport=polling",
+            headers: [("Upgrade", protocolName), ("Connection", "Upgrade")]
+        )
         #expect(response.header("connection") == "close")
         #expect(!connection.isActive)
     }
@@ -202,10 +214,13 @@ struct HTTPHardeningTests {
         #expect(!connection.isActive)
     }
 
-    @Test("a parse error gets 400 and the connection closes", arguments: [
-        "GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-        "GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", "\u{0}\u{1}\u{2}\r\n\r\n",
-    ])
+    @Test(
+        "a parse error gets 400 and the connection closes",
+        arguments: [
+            "GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            "GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", "\u{0}\u{1}\u{2}\r\n\r\n",
+        ]
+    )
     func parseError(bytes: String) throws {
         let harness = EngineHarness()
         let connection = try harness.connect()
@@ -305,7 +320,9 @@ private final class FailingWrites: ChannelOutboundHandler {
     init(prefix: String) { self.prefix = prefix }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .byteBuffer(let buffer) = self.unwrapOutboundIn(data), buffer.getString(at: buffer.readerIndex, length: min(self.prefix.utf8.count, buffer.readableBytes))?.hasPrefix(self.prefix) == true {
+        if case .byteBuffer(let buffer) = self.unwrapOutboundIn(data),
+            buffer.getString(at: buffer.readerIndex, length: min(self.prefix.utf8.count, buffer.readableBytes))?.hasPrefix(self.prefix) == true
+        {
             promise?.fail(ChannelError.ioOnClosedChannel)
             context.close(promise: nil)
             return

@@ -1,7 +1,8 @@
-@testable import EngineIO
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import EngineIO
 
 /// When the engine gives freed heap back after a disconnect wave (issue 6: RSS after everyone
 /// left). The trim itself is glibc's; here a stream stands in for it, and a manual clock for

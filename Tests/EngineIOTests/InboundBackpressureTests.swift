@@ -1,4 +1,3 @@
-@testable import EngineIO
 import EngineIOProtocol
 import NIOCore
 import NIOEmbedded
@@ -6,12 +5,18 @@ import Synchronization
 import TestSupport
 import Testing
 
+@testable import EngineIO
+
 /// Issue 11: a client that sends faster than its handlers finish, or that sends without reading
 /// what it is sent, is no longer read from until it catches up; it waits on its own socket.
 @Suite("Inbound backpressure: a session stops reading while it is behind")
 struct InboundBackpressureTests {
     static let configuration = EngineIOConfiguration(
-        pingInterval: .seconds(100), pingTimeout: .seconds(20), maxBufferedPackets: 1000, maxBufferedBytes: 10_000)
+        pingInterval: .seconds(100),
+        pingTimeout: .seconds(20),
+        maxBufferedPackets: 1000,
+        maxBufferedBytes: 10_000
+    )
 
     /// Records the messages it is given and answers none.
     final class Recorder: EngineIOApplication, EngineIOSocketHandler, Sendable {

@@ -12,7 +12,11 @@ import Testing
 @Suite("The outbound queue is bounded in bytes; slow consumers are closed")
 struct OutboundBoundTests {
     static let configuration = EngineIOConfiguration(
-        pingInterval: .seconds(100), pingTimeout: .seconds(20), maxBufferedPackets: 1000, maxBufferedBytes: 10_000)
+        pingInterval: .seconds(100),
+        pingTimeout: .seconds(20),
+        maxBufferedPackets: 1000,
+        maxBufferedBytes: 10_000
+    )
 
     static func frame(_ bytes: Int) -> EngineIOFrame {
         EngineIOPacket.message(String(repeating: "x", count: bytes - 1)).frame

@@ -16,21 +16,25 @@ struct PollingTransportTests {
         #expect(sid.count == 20)
         #expect(
             response.body
-                == #"0{"sid":"\#(sid)","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#)
+                == #"0{"sid":"\#(sid)","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#
+        )
         // Without CORS configured, no cross-origin header.
         #expect(response.header("access-control-allow-origin") == nil)
     }
 
-    @Test("bad requests get Node's error codes", arguments: [
-        ("GET", "/engine.io/?EIO=4", 400, #"{"code":0,"message":"Transport unknown"}"#),
-        ("GET", "/engine.io/?EIO=4&transport=abc", 400, #"{"code":0,"message":"Transport unknown"}"#),
-        ("GET", "/engine.io/?transport=polling", 400, #"{"code":5,"message":"Unsupported protocol version"}"#),
-        ("GET", "/engine.io/?EIO=abc&transport=polling", 400, #"{"code":5,"message":"Unsupported protocol version"}"#),
-        ("POST", "/engine.io/?EIO=4&transport=polling", 400, #"{"code":2,"message":"Bad handshake method"}"#),
-        ("PUT", "/engine.io/?EIO=4&transport=polling", 400, #"{"code":2,"message":"Bad handshake method"}"#),
-        ("GET", "/engine.io/?EIO=4&transport=polling&sid=nope", 400, #"{"code":1,"message":"Session ID unknown"}"#),
-        ("GET", "/engine.io/?EIO=4&transport=websocket", 400, #"{"code":3,"message":"Bad request"}"#),
-    ])
+    @Test(
+        "bad requests get Node's error codes",
+        arguments: [
+            ("GET", "/engine.io/?EIO=4", 400, #"{"code":0,"message":"Transport unknown"}"#),
+            ("GET", "/engine.io/?EIO=4&transport=abc", 400, #"{"code":0,"message":"Transport unknown"}"#),
+            ("GET", "/engine.io/?transport=polling", 400, #"{"code":5,"message":"Unsupported protocol version"}"#),
+            ("GET", "/engine.io/?EIO=abc&transport=polling", 400, #"{"code":5,"message":"Unsupported protocol version"}"#),
+            ("POST", "/engine.io/?EIO=4&transport=polling", 400, #"{"code":2,"message":"Bad handshake method"}"#),
+            ("PUT", "/engine.io/?EIO=4&transport=polling", 400, #"{"code":2,"message":"Bad handshake method"}"#),
+            ("GET", "/engine.io/?EIO=4&transport=polling&sid=nope", 400, #"{"code":1,"message":"Session ID unknown"}"#),
+            ("GET", "/engine.io/?EIO=4&transport=websocket", 400, #"{"code":3,"message":"Bad request"}"#),
+        ]
+    )
     func errorCodes(method: String, uri: String, status: Int, body: String) throws {
         let response = try EngineHarness().connect().request(method, uri, body: method == "GET" ? nil : "")
         #expect(response.status == status)
@@ -182,7 +186,8 @@ struct PollingTransportTests {
 
     @Test func handshakeFloodIsCappedAndSessionsExpire() throws {
         let harness = EngineHarness(
-            configuration: EngineIOConfiguration(pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxSessions: 50))
+            configuration: EngineIOConfiguration(pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxSessions: 50)
+        )
         let connection = try harness.connect()
         for _ in 0..<50 { _ = try harness.openPollingSession(on: connection) }
         let refused = try connection.request("GET", "/engine.io/?EIO=4&transport=polling")
@@ -204,8 +209,11 @@ struct PollingTransportTests {
         let other = try connection.request("GET", "/engine.io/?EIO=4&transport=polling", headers: [("Origin", "https://evil.example")])
         #expect(other.header("access-control-allow-origin") == nil)
         let preflight = try connection.request(
-            "OPTIONS", "/engine.io/?EIO=4&transport=polling",
-            headers: [("Origin", "https://app.example"), ("Access-Control-Request-Headers", "content-type")], body: "")
+            "OPTIONS",
+            "/engine.io/?EIO=4&transport=polling",
+            headers: [("Origin", "https://app.example"), ("Access-Control-Request-Headers", "content-type")],
+            body: ""
+        )
         #expect(preflight.status == 204)
         #expect(preflight.header("access-control-allow-headers") == "content-type")
     }

@@ -1,8 +1,9 @@
-@testable import EngineIO
 import EngineIOProtocol
 import NIOCore
 import TestSupport
 import Testing
+
+@testable import EngineIO
 
 /// The Engine.IO session's state machine without a channel or a real clock (STYLE §5.2): every
 /// transition, and the races the issue names (close during an upgrade, a poll while one waits,
@@ -25,7 +26,12 @@ struct SessionStateMachineTests {
     typealias Machine = EngineIOSocket.StateMachine<ManualClock, Responder, Link>
 
     static let timing = Machine.Timing(
-        pingInterval: .seconds(25), pingTimeout: .seconds(20), upgradeTimeout: .seconds(10), maxPacketsPerPoll: 3, allowUpgrades: true)
+        pingInterval: .seconds(25),
+        pingTimeout: .seconds(20),
+        upgradeTimeout: .seconds(10),
+        maxPacketsPerPoll: 3,
+        allowUpgrades: true
+    )
 
     let clock = ManualClock()
 
@@ -103,7 +109,8 @@ struct SessionStateMachineTests {
         self.clock.advance(by: .seconds(19))
         #expect(
             Self.describe(machine.timerFired(.heartbeat, now: self.clock.now))
-                == Self.closeTimers + ["release 2", "remove", "closed pingTimeout"])
+                == Self.closeTimers + ["release 2", "remove", "closed pingTimeout"]
+        )
         #expect(machine.isClosed)
         #expect(machine.heartbeat.phase == .stopped)
     }
@@ -158,7 +165,8 @@ struct SessionStateMachineTests {
         _ = machine.poll(Responder("p1"), now: self.clock.now)
         #expect(
             Self.describe(machine.poll(Responder("p2"), now: self.clock.now))
-                == ["error p2 badRequest"] + Self.closeTimers + ["answer p1 [1] (own)", "remove", "closed transportError"])
+                == ["error p2 badRequest"] + Self.closeTimers + ["answer p1 [1] (own)", "remove", "closed transportError"]
+        )
         #expect(Self.describe(machine.poll(Responder("p3"), now: self.clock.now)) == ["error p3 unknownSessionID"])
     }
 
@@ -168,7 +176,8 @@ struct SessionStateMachineTests {
         _ = machine.poll(Responder("p1"), now: self.clock.now)
         #expect(
             Self.describe(machine.poll(Responder("p2"), now: self.clock.now))
-                == ["error p2 badRequest"] + Self.closeTimers + ["abort ws", "answer p1 [1] (own)", "remove", "closed transportError"])
+                == ["error p2 badRequest"] + Self.closeTimers + ["abort ws", "answer p1 [1] (own)", "remove", "closed transportError"]
+        )
     }
 
     @Test func aPollConnectionClosedEndsTheSessionOnlyForThePendingPoll() {
@@ -206,7 +215,11 @@ struct SessionStateMachineTests {
         var machine = self.polling()
         let post = Responder("post")
         _ = machine.postArrived(post, now: self.clock.now)
-        #expect(Self.describe(machine.postInvalid(post, now: self.clock.now)) == ["error post badRequest"] + Self.closeTimers + ["remove", "closed parseError"])
+        #expect(
+            Self.describe(machine.postInvalid(post, now: self.clock.now)) == ["error post badRequest"] + Self.closeTimers + [
+                "remove", "closed parseError",
+            ]
+        )
     }
 
     @Test func aPostIsHeldWhileTheApplicationIsBehindAndResumedAfter() {
@@ -291,8 +304,15 @@ struct SessionStateMachineTests {
         _ = closed.close(reason: .forcedClose, now: self.clock.now)
         #expect(Self.describe(closed.attachProbe(Link("ws4"), now: self.clock.now)) == ["abort ws4"])
         var noUpgrades = Machine(
-            timing: .init(pingInterval: .seconds(1), pingTimeout: .seconds(1), upgradeTimeout: .seconds(1), maxPacketsPerPoll: 1, allowUpgrades: false),
-            link: nil)
+            timing: .init(
+                pingInterval: .seconds(1),
+                pingTimeout: .seconds(1),
+                upgradeTimeout: .seconds(1),
+                maxPacketsPerPoll: 1,
+                allowUpgrades: false
+            ),
+            link: nil
+        )
         #expect(Self.describe(noUpgrades.attachProbe(Link("ws5"), now: self.clock.now)) == ["abort ws5"])
     }
 
@@ -319,7 +339,8 @@ struct SessionStateMachineTests {
         _ = machine.enqueue([Self.frame("4bye")])
         #expect(
             Self.describe(machine.close(reason: .forcedClose, now: self.clock.now))
-                == Self.closeTimers + ["abort ws", "count 1", "answer p1 [4bye,1]", "remove", "closed forcedClose"])
+                == Self.closeTimers + ["abort ws", "count 1", "answer p1 [4bye,1]", "remove", "closed forcedClose"]
+        )
     }
 
     @Test func aPingTimeoutDuringAnUpgradeClosesTheSessionAndTheProbe() {
@@ -351,7 +372,8 @@ struct SessionStateMachineTests {
         }
         #expect(
             Self.describe(machine.close(reason: .forcedClose, now: self.clock.now))
-                == Self.closeTimers + ["write ws", "close ws forcedClose", "release 4a", "remove", "closed forcedClose"])
+                == Self.closeTimers + ["write ws", "close ws forcedClose", "release 4a", "remove", "closed forcedClose"]
+        )
     }
 
     @Test func aClientCloseOnAWebSocketWritesNothingMore() {
@@ -367,7 +389,8 @@ struct SessionStateMachineTests {
         var machine = Machine(timing: Self.timing, link: link)
         #expect(
             Self.describe(machine.receiveInvalid(from: link, now: self.clock.now))
-                == Self.closeTimers + ["write ws", "close ws parseError", "remove", "closed parseError"])
+                == Self.closeTimers + ["write ws", "close ws parseError", "remove", "closed parseError"]
+        )
     }
 
     @Test func aClientPingIsAnInvalidHeartbeatDirection() {
@@ -426,7 +449,8 @@ struct SessionStateMachineTests {
         _ = machine.enqueue([Self.frame("4a")])
         #expect(
             Self.describe(machine.linkClosed(link, now: self.clock.now))
-                == Self.closeTimers + ["release 4a", "remove", "closed transportClose"])
+                == Self.closeTimers + ["release 4a", "remove", "closed transportClose"]
+        )
     }
 
     @Test func aProbeThatFailsLeavesTheSessionOnPolling() {
@@ -452,7 +476,8 @@ struct SessionStateMachineTests {
         _ = machine.enqueue([Self.frame("4bye")])
         #expect(
             Self.describe(machine.close(reason: .forcedClose, now: self.clock.now))
-                == Self.closeTimers + ["count 1", "schedule finalPoll t+20.0 seconds", "closed forcedClose"])
+                == Self.closeTimers + ["count 1", "schedule finalPoll t+20.0 seconds", "closed forcedClose"]
+        )
         #expect(Self.describe(machine.poll(Responder("p1"), now: self.clock.now)) == ["answer p1 [4bye,1]", "cancel finalPoll", "remove"])
         #expect(machine.state.isClosedForGood)
         #expect(Self.describe(machine.poll(Responder("p2"), now: self.clock.now)) == ["error p2 unknownSessionID"])
@@ -468,7 +493,8 @@ struct SessionStateMachineTests {
         _ = machine.enqueue((5...8).map { Self.frame("4\($0)") })
         #expect(
             Self.describe(machine.shutDown(now: self.clock.now))
-                == Self.closeTimers + ["schedule finalPoll t+20.0 seconds", "closed serverShutdown"])
+                == Self.closeTimers + ["schedule finalPoll t+20.0 seconds", "closed serverShutdown"]
+        )
         #expect(Self.describe(machine.poll(Responder("p2"), now: self.clock.now)) == ["answer p2 [44,45,46]"])
         #expect(Self.describe(machine.poll(Responder("p3"), now: self.clock.now)) == ["answer p3 [47,48]"])
         #expect(Self.describe(machine.poll(Responder("p4"), now: self.clock.now)) == ["503 p4", "cancel finalPoll", "remove"])
@@ -492,7 +518,8 @@ struct SessionStateMachineTests {
         var machine = Machine(timing: Self.timing, link: link)
         #expect(
             Self.describe(machine.shutDown(now: self.clock.now))
-                == Self.closeTimers + ["write ws", "close ws serverShutdown", "remove", "closed serverShutdown"])
+                == Self.closeTimers + ["write ws", "close ws serverShutdown", "remove", "closed serverShutdown"]
+        )
     }
 
     // MARK: - Backpressure and slow consumers
@@ -501,7 +528,8 @@ struct SessionStateMachineTests {
         var machine = self.polling()
         #expect(
             Self.describe(machine.setOutboundOverBound(true, now: self.clock.now))
-                == ["pause reading", "schedule slowConsumer t+20.0 seconds"])
+                == ["pause reading", "schedule slowConsumer t+20.0 seconds"]
+        )
         // Still over when the timer fires: a slow consumer.
         #expect(Self.describe(machine.timerFired(.slowConsumer, now: self.at(20))) == Self.closeTimers + ["remove", "closed transportError"])
     }

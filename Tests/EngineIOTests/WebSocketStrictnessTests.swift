@@ -17,7 +17,11 @@ struct WebSocketStrictnessTests {
 
     static let badFrames: [BadFrame] = [
         BadFrame(description: "unmasked", bytes: WebSocketWire.clientFrame(opcode: 0x1, payload: Array("4x".utf8), masked: false), closeCode: 1002),
-        BadFrame(description: "RSV1 without deflate", bytes: WebSocketWire.clientFrame(opcode: 0x1, payload: Array("4x".utf8), rsv: 0x40), closeCode: 1002),
+        BadFrame(
+            description: "RSV1 without deflate",
+            bytes: WebSocketWire.clientFrame(opcode: 0x1, payload: Array("4x".utf8), rsv: 0x40),
+            closeCode: 1002
+        ),
         BadFrame(description: "RSV3", bytes: WebSocketWire.clientFrame(opcode: 0x2, payload: [1], rsv: 0x10), closeCode: 1002),
         BadFrame(description: "reserved data opcode 3", bytes: WebSocketWire.clientFrame(opcode: 0x3, payload: []), closeCode: 1002),
         BadFrame(description: "reserved control opcode 0xB", bytes: WebSocketWire.clientFrame(opcode: 0xB, payload: []), closeCode: 1002),
@@ -27,7 +31,11 @@ struct WebSocketStrictnessTests {
         BadFrame(description: "one-byte close", bytes: WebSocketWire.clientFrame(opcode: 0x8, payload: [0x03]), closeCode: 1002),
         BadFrame(description: "close reason not UTF-8", bytes: WebSocketWire.clientFrame(opcode: 0x8, payload: [0x03, 0xE8, 0xFF]), closeCode: 1007),
         BadFrame(description: "text not UTF-8", bytes: WebSocketWire.clientFrame(opcode: 0x1, payload: [0x34, 0xC3, 0x28]), closeCode: 1007),
-        BadFrame(description: "text with a surrogate", bytes: WebSocketWire.clientFrame(opcode: 0x1, payload: [0x34, 0xED, 0xA0, 0x80]), closeCode: 1007),
+        BadFrame(
+            description: "text with a surrogate",
+            bytes: WebSocketWire.clientFrame(opcode: 0x1, payload: [0x34, 0xED, 0xA0, 0x80]),
+            closeCode: 1007
+        ),
         BadFrame(description: "fragmented ping", bytes: WebSocketWire.clientFrame(opcode: 0x9, payload: [], fin: false), closeCode: 1002),
         BadFrame(description: "stray continuation", bytes: WebSocketWire.clientFrame(opcode: 0x0, payload: [1]), closeCode: 1002),
     ]
@@ -94,7 +102,9 @@ struct WebSocketStrictnessTests {
     }
 
     @Test func utf8ValidationFollowsRFC3629() {
-        let valid: [[UInt8]] = [[], Array("plain".utf8), [0xC2, 0x80], [0xE0, 0xA0, 0x80], [0xEF, 0xBF, 0xBF], [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF]]
+        let valid: [[UInt8]] = [
+            [], Array("plain".utf8), [0xC2, 0x80], [0xE0, 0xA0, 0x80], [0xEF, 0xBF, 0xBF], [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF],
+        ]
         let invalid: [[UInt8]] = [
             [0x80], [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF0, 0x80, 0x80, 0x80],
             [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xFF], [0xE2, 0x82], [0xC3, 0x28],

@@ -1,8 +1,9 @@
-@testable import flask_chat_example
 import SocketIO
 import SocketIOProtocol
 import SocketIOTesting
 import Testing
+
+@testable import flask_chat_example
 
 @Suite("The Flask-SocketIO example, rewritten")
 struct FlaskChatExampleTests {

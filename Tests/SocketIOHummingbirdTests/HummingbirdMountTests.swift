@@ -17,7 +17,10 @@ struct HummingbirdApp {
     let port: Int
     let task: Task<Void, any Error>
 
-    static func start(configuration: SocketIOConfiguration = SocketIOConfiguration(), _ setUp: (SocketIOServer) -> Void = { _ in }) async throws -> HummingbirdApp {
+    static func start(
+        configuration: SocketIOConfiguration = SocketIOConfiguration(),
+        _ setUp: (SocketIOServer) -> Void = { _ in }
+    ) async throws -> HummingbirdApp {
         let io = SocketIOServer(configuration: configuration)
         io.on("echo") { _, args in args }
         io.on("join") { (socket: Socket, room: String) async throws -> Bool in
@@ -80,13 +83,16 @@ struct HummingbirdMountTests {
         #expect(open.body.hasSuffix(#"","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#))
     }
 
-    @Test("bad requests get the engine's error codes", arguments: [
-        ("GET", "/socket.io/?EIO=4&transport=abc", #"{"code":0,"message":"Transport unknown"}"#),
-        ("GET", "/socket.io/?transport=polling", #"{"code":5,"message":"Unsupported protocol version"}"#),
-        ("POST", "/socket.io/?EIO=4&transport=polling", #"{"code":2,"message":"Bad handshake method"}"#),
-        ("GET", "/socket.io/?EIO=4&transport=polling&sid=nope", #"{"code":1,"message":"Session ID unknown"}"#),
-        ("GET", "/socket.io/?EIO=4&transport=websocket", #"{"code":3,"message":"Bad request"}"#),
-    ])
+    @Test(
+        "bad requests get the engine's error codes",
+        arguments: [
+            ("GET", "/socket.io/?EIO=4&transport=abc", #"{"code":0,"message":"Transport unknown"}"#),
+            ("GET", "/socket.io/?transport=polling", #"{"code":5,"message":"Unsupported protocol version"}"#),
+            ("POST", "/socket.io/?EIO=4&transport=polling", #"{"code":2,"message":"Bad handshake method"}"#),
+            ("GET", "/socket.io/?EIO=4&transport=polling&sid=nope", #"{"code":1,"message":"Session ID unknown"}"#),
+            ("GET", "/socket.io/?EIO=4&transport=websocket", #"{"code":3,"message":"Bad request"}"#),
+        ]
+    )
     func errorCodes(method: String, uri: String, body: String) async throws {
         let app = try await HummingbirdApp.start()
         defer { app.stop() }
@@ -177,8 +183,10 @@ struct HummingbirdMountTests {
         let app = try await HummingbirdApp.start(configuration: configuration)
         defer { app.stop() }
         let preflight = try await app.http(
-            "OPTIONS", "/socket.io/?EIO=4&transport=polling",
-            headers: [("Origin", "https://app.example"), ("Access-Control-Request-Headers", "x-token")])
+            "OPTIONS",
+            "/socket.io/?EIO=4&transport=polling",
+            headers: [("Origin", "https://app.example"), ("Access-Control-Request-Headers", "x-token")]
+        )
         #expect(preflight.status == 204)
         #expect(preflight.header("access-control-allow-origin") == "https://app.example")
         #expect(preflight.header("access-control-allow-headers") == "x-token")

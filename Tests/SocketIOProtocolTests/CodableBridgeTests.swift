@@ -22,8 +22,16 @@ struct CodableBridgeTests {
     }
 
     let message = Message(
-        room: "lobby", text: "é😀", count: 3, ratio: 0.5, tags: ["a", "b"], reply: nil, blob: [0, 255],
-        nested: .init(flag: true, small: 7), extra: ["raw": .binary(ByteBuffer(bytes: [9]))])
+        room: "lobby",
+        text: "é😀",
+        count: 3,
+        ratio: 0.5,
+        tags: ["a", "b"],
+        reply: nil,
+        blob: [0, 255],
+        nested: .init(flag: true, small: 7),
+        extra: ["raw": .binary(ByteBuffer(bytes: [9]))]
+    )
 
     @Test func encodesInDeclarationOrderWithBinary() throws {
         let value = try SocketIOValueEncoder().encode(self.message)
@@ -55,16 +63,20 @@ struct CodableBridgeTests {
     @Test func decodesWhatAJavaScriptClientSends() throws {
         // Missing optional, integral double, bytes as an array, keys in another order.
         let value = try JSONParser.parse(
-            #"{"text":"hi","room":"r","count":3.0,"ratio":1,"tags":[],"blob":[1,2],"nested":{"small":1,"flag":false},"extra":null}"#)
+            #"{"text":"hi","room":"r","count":3.0,"ratio":1,"tags":[],"blob":[1,2],"nested":{"small":1,"flag":false},"extra":null}"#
+        )
         let decoded = try SocketIOValueDecoder().decode(Message.self, from: value)
         #expect(decoded.count == 3 && decoded.ratio == 1 && decoded.reply == nil && decoded.blob == [1, 2])
         #expect(decoded.extra == .null)
     }
 
-    @Test("decode errors name the problem", arguments: [
-        #"{"room":1}"#, #"[1]"#, #"{"room":"r","text":"t","count":1.5}"#,
-        #"{"room":"r","text":"t","count":1,"ratio":1,"tags":[],"blob":[],"nested":{"flag":true,"small":300},"extra":1}"#,
-    ])
+    @Test(
+        "decode errors name the problem",
+        arguments: [
+            #"{"room":1}"#, #"[1]"#, #"{"room":"r","text":"t","count":1.5}"#,
+            #"{"room":"r","text":"t","count":1,"ratio":1,"tags":[],"blob":[],"nested":{"flag":true,"small":300},"extra":1}"#,
+        ]
+    )
     func decodeErrors(json: String) throws {
         let value = try JSONParser.parse(json)
         #expect(throws: DecodingError.self) { try SocketIOValueDecoder().decode(Message.self, from: value) }

@@ -1,7 +1,8 @@
 import NIOCore
-@testable import SocketIOProtocol
 import TestSupport
 import Testing
+
+@testable import SocketIOProtocol
 
 /// Issue 11: a 930 KB event of 100,000 keys held an event loop for 21 s, because each key was
 /// checked against every earlier one. Each test here grows an input 4× and expects the work to
@@ -24,10 +25,13 @@ struct LinearTimeTests {
 
     @Test func jsonObjectWithRepeatedKeysKeepsTheLastValueInTheFirstPlace() async throws {
         // Every key twice: the second half overwrites the first in place.
-        let growth = try await Complexity.growth(n: 10_000, prepare: { n -> String in
-            let half = Self.object(keys: n).dropLast()
-            return String(half) + "," + Self.object(keys: n).dropFirst()
-        }) { text in
+        let growth = try await Complexity.growth(
+            n: 10_000,
+            prepare: { n -> String in
+                let half = Self.object(keys: n).dropLast()
+                return String(half) + "," + Self.object(keys: n).dropFirst()
+            }
+        ) { text in
             _ = try JSONParser.parse(text)
         }
         #expect(growth < Complexity.linearLimit, "4× the keys took \(growth)× as long")
@@ -40,7 +44,8 @@ struct LinearTimeTests {
 
     @Test func eventWithAHostileObjectAsItsArgument() async throws {
         // The packet of issue 11, as the Socket.IO decoder sees it.
-        let growth = try await Complexity.growth(n: 20_000, prepare: { n in ByteBuffer(string: #"2["echo","# + Self.object(keys: n) + "]") }) { text in
+        let growth = try await Complexity.growth(n: 20_000, prepare: { n in ByteBuffer(string: #"2["echo","# + Self.object(keys: n) + "]") }) {
+            text in
             var decoder = SocketIOPacketDecoder()
             _ = try decoder.decode(text: text)
         }
@@ -59,9 +64,12 @@ struct LinearTimeTests {
             _ = try SocketIOValueEncoder().encode(array)
         }
         #expect(arrays < Complexity.linearLimit, "4× the elements took \(arrays)× as long")
-        let dictionaries = try await Complexity.growth(n: 20_000, prepare: { n in
-            Dictionary(uniqueKeysWithValues: (0..<n).map { ("k\($0)", $0) })
-        }) { dictionary in
+        let dictionaries = try await Complexity.growth(
+            n: 20_000,
+            prepare: { n in
+                Dictionary(uniqueKeysWithValues: (0..<n).map { ("k\($0)", $0) })
+            }
+        ) { dictionary in
             _ = try SocketIOValueEncoder().encode(dictionary)
         }
         #expect(dictionaries < Complexity.linearLimit, "4× the keys took \(dictionaries)× as long")
@@ -69,10 +77,13 @@ struct LinearTimeTests {
 
     @Test func placeholdersAreReplacedInOnePass() async throws {
         // A BINARY_EVENT with a large value around its one placeholder: replacing walks it once.
-        let growth = try await Complexity.growth(n: 20_000, prepare: { n -> ByteBuffer in
-            let filler = Array(repeating: #"{"a":[1,2]}"#, count: n).joined(separator: ",")
-            return ByteBuffer(string: #"51-["upload",["# + filler + #",{"_placeholder":true,"num":0}]]"#)
-        }) { text in
+        let growth = try await Complexity.growth(
+            n: 20_000,
+            prepare: { n -> ByteBuffer in
+                let filler = Array(repeating: #"{"a":[1,2]}"#, count: n).joined(separator: ",")
+                return ByteBuffer(string: #"51-["upload",["# + filler + #",{"_placeholder":true,"num":0}]]"#)
+            }
+        ) { text in
             var decoder = SocketIOPacketDecoder()
             _ = try decoder.decode(text: text)
             _ = try decoder.decode(binary: ByteBuffer(bytes: [1, 2, 3]))

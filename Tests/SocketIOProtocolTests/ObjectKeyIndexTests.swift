@@ -1,5 +1,6 @@
-@testable import SocketIOProtocol
 import Testing
+
+@testable import SocketIOProtocol
 
 /// The index that makes a hostile object of 100,000 keys cheap (issue 11): its hash is real
 /// SipHash-1-3, and it finds what the linear search finds.

@@ -6,21 +6,24 @@ import Testing
 @Suite("Socket.IO v5 codec, from the protocol document's wire strings")
 struct SocketIOCodecTests {
     /// Wire strings from docs/socket.io-protocol/v5-current.md that round-trip exactly.
-    @Test("text packets round-trip", arguments: [
-        #"0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}"#,
-        #"4{"message":"Not authorized"}"#,
-        #"2["foo"]"#,
-        #"2/admin,["bar"]"#,
-        #"212["foo"]"#,
-        #"3/admin,13["bar"]"#,
-        #"0{"sid":"wZX3oN0bSVIhsaknAAAI"}"#,
-        #"2["hey","Jude"]"#,
-        #"2["message",1,"2",{"3":[true]}]"#,
-        #"3456[1,"2",{"3":[false]}]"#,
-        "1",
-        "1/custom,",
-        "0",
-    ])
+    @Test(
+        "text packets round-trip",
+        arguments: [
+            #"0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}"#,
+            #"4{"message":"Not authorized"}"#,
+            #"2["foo"]"#,
+            #"2/admin,["bar"]"#,
+            #"212["foo"]"#,
+            #"3/admin,13["bar"]"#,
+            #"0{"sid":"wZX3oN0bSVIhsaknAAAI"}"#,
+            #"2["hey","Jude"]"#,
+            #"2["message",1,"2",{"3":[true]}]"#,
+            #"3456[1,"2",{"3":[false]}]"#,
+            "1",
+            "1/custom,",
+            "0",
+        ]
+    )
     func roundTrip(wire: String) throws {
         var decoder = SocketIOPacketDecoder()
         let packet = try #require(try decoder.decode(text: wire))
@@ -54,7 +57,8 @@ struct SocketIOCodecTests {
         let frames = packet.encode()
         #expect(frames.count == 3)
         #expect(
-            frames[0] == .text(ByteBuffer(string: #"452-/admin,["baz",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#)))
+            frames[0] == .text(ByteBuffer(string: #"452-/admin,["baz",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#))
+        )
         #expect(frames[1] == .binary(ByteBuffer(bytes: [1, 2])))
     }
 
@@ -67,24 +71,27 @@ struct SocketIOCodecTests {
         #expect(packet.encodedText == #"61-15["bar",{"deep":[{"x":{"_placeholder":true,"num":0}}]}]"#)
     }
 
-    @Test("malformed packets give their error", arguments: [
-        ("", SocketIOProtocolError.Code.emptyPacket),
-        ("abc", .unknownPacketType),
-        ("9", .unknownPacketType),
-        (#"2{}"#, .invalidPayload),
-        (#"2abc["x"]"#, .invalidJSON),
-        (#"2[]"#, .invalidPayload),
-        (#"2["disconnect"]"#, .invalidPayload),
-        (#"0[1]"#, .invalidPayload),
-        (#"1{}"#, .invalidPayload),
-        (#"3["no id"]"#, .invalidPayload),
-        (#"5["x"]"#, .illegalAttachments),
-        (#"5-["x"]"#, .illegalAttachments),
-        (#"511-["x"]"#, .tooManyAttachments),
-        (#"2123456789012345678901234567890["x"]"#, .ackIDOverflow),
-        (#"2["a",]"#, .invalidJSON),
-        (#"2["a"] x"#, .invalidJSON),
-    ])
+    @Test(
+        "malformed packets give their error",
+        arguments: [
+            ("", SocketIOProtocolError.Code.emptyPacket),
+            ("abc", .unknownPacketType),
+            ("9", .unknownPacketType),
+            (#"2{}"#, .invalidPayload),
+            (#"2abc["x"]"#, .invalidJSON),
+            (#"2[]"#, .invalidPayload),
+            (#"2["disconnect"]"#, .invalidPayload),
+            (#"0[1]"#, .invalidPayload),
+            (#"1{}"#, .invalidPayload),
+            (#"3["no id"]"#, .invalidPayload),
+            (#"5["x"]"#, .illegalAttachments),
+            (#"5-["x"]"#, .illegalAttachments),
+            (#"511-["x"]"#, .tooManyAttachments),
+            (#"2123456789012345678901234567890["x"]"#, .ackIDOverflow),
+            (#"2["a",]"#, .invalidJSON),
+            (#"2["a"] x"#, .invalidJSON),
+        ]
+    )
     func malformed(wire: String, code: SocketIOProtocolError.Code) {
         var decoder = SocketIOPacketDecoder()
         #expect {
@@ -117,11 +124,14 @@ struct SocketIOCodecTests {
         #expect(throws: SocketIOProtocolError.self) { try third.decode(binary: ByteBuffer(bytes: [1])) }
     }
 
-    @Test("JSON values keep their form", arguments: [
-        #"{"b":1,"a":[true,false,null],"c":"x\"y\\z\n\u0001"}"#,
-        #"[1.5,-2,0,1e+21,1e-7,12345678901234567890]"#,
-        #""\u00e9\ud83d\ude00""#,
-    ])
+    @Test(
+        "JSON values keep their form",
+        arguments: [
+            #"{"b":1,"a":[true,false,null],"c":"x\"y\\z\n\u0001"}"#,
+            #"[1.5,-2,0,1e+21,1e-7,12345678901234567890]"#,
+            #""\u00e9\ud83d\ude00""#,
+        ]
+    )
     func jsonRoundTrip(text: String) throws {
         let value = try JSONParser.parse(text)
         let again = try JSONParser.parse(value.description)

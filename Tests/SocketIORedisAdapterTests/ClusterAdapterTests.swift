@@ -1,11 +1,12 @@
 import NIOCore
 import SocketIO
 import SocketIOProtocol
-@_spi(Fuzzing) @testable import SocketIORedisAdapter
 import SocketIOTesting
 import Synchronization
 import TestSupport
 import Testing
+
+@_spi(Fuzzing) @testable import SocketIORedisAdapter
 
 /// Several servers on one in-memory broker, each with a `RedisClusterAdapter`, clients through
 /// `SocketIOTestClient`: what crosses between servers, in Node's wire format.
@@ -227,18 +228,26 @@ struct ClusterAdapterTests {
         #expect(try await a.emitWithAck("join", "r", as: Bool.self))
         func publish(_ json: String) { broker.publish("flask-socketio", ByteBuffer(string: json)) }
         // What `SocketIO(message_queue=URL).emit("news", {"n": 1}, to="r")` publishes.
-        publish(#"{"method":"emit","event":"news","data":[{"n":1}],"binary":false,"namespace":"/","room":"r","skip_sid":null,"callback":null,"host_id":"0f1e2d3c4b5a69788796a5b4c3d2e1f0"}"#)
+        publish(
+            #"{"method":"emit","event":"news","data":[{"n":1}],"binary":false,"namespace":"/","room":"r","skip_sid":null,"callback":null,"host_id":"0f1e2d3c4b5a69788796a5b4c3d2e1f0"}"#
+        )
         #expect(try await a.next("news").args == [["n": 1]])
-        publish(#"{"method":"emit","event":"all","data":["x",2],"binary":false,"namespace":"/","room":null,"skip_sid":null,"callback":null,"host_id":"0f1e"}"#)
+        publish(
+            #"{"method":"emit","event":"all","data":["x",2],"binary":false,"namespace":"/","room":null,"skip_sid":null,"callback":null,"host_id":"0f1e"}"#
+        )
         #expect(try await a.next("all").args == ["x", 2])
         #expect(try await b.next("all").args == ["x", 2])
         // Binary: [args with placeholders, base64 attachments].
-        publish(#"{"method":"emit","event":"file","data":[["f",{"_placeholder":true,"num":0}],"AQID"],"binary":true,"namespace":"/","room":"\#(b.id!)","skip_sid":null,"callback":null,"host_id":"0f1e"}"#)
+        publish(
+            #"{"method":"emit","event":"file","data":[["f",{"_placeholder":true,"num":0}],"AQID"],"binary":true,"namespace":"/","room":"\#(b.id!)","skip_sid":null,"callback":null,"host_id":"0f1e"}"#
+        )
         #expect(try await b.next("file").args == ["f", .binary(ByteBuffer(bytes: [1, 2, 3]))])
         // The queue's messages are handled in order: once a later emit to b arrived, the
         // earlier message was handled.
         func handled() async throws {
-            publish(#"{"method":"emit","event":"marker","data":[],"binary":false,"namespace":"/","room":"\#(b.id!)","skip_sid":null,"callback":null,"host_id":"0f1e"}"#)
+            publish(
+                #"{"method":"emit","event":"marker","data":[],"binary":false,"namespace":"/","room":"\#(b.id!)","skip_sid":null,"callback":null,"host_id":"0f1e"}"#
+            )
             _ = try await b.next("marker")
         }
         publish(#"{"method":"enter_room","sid":"\#(b.id!)","room":"late","namespace":"/","host_id":"0f1e"}"#)

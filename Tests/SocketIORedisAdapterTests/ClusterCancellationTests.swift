@@ -4,10 +4,11 @@ import NIOEmbedded
 import ServiceLifecycle
 import SocketIO
 import SocketIOProtocol
-@_spi(Fuzzing) @testable import SocketIORedisAdapter
 import SocketIOTesting
 import TestSupport
 import Testing
+
+@_spi(Fuzzing) @testable import SocketIORedisAdapter
 
 /// Issue 11 and 12: a request to other servers honours cancellation, times out on an
 /// event-loop timer, and a shutdown of the cluster service fails every request still waiting

@@ -45,7 +45,9 @@ final class InMemoryBroker: Sendable {
         }
 
         func subscribe(
-            to channels: Set<String>, patterns: Set<String>, process: (AsyncStream<RedisMessage>) async throws -> Void
+            to channels: Set<String>,
+            patterns: Set<String>,
+            process: (AsyncStream<RedisMessage>) async throws -> Void
         ) async throws {
             let (messages, continuation) = AsyncStream.makeStream(of: RedisMessage.self)
             let id = self.state.withLock { state in

@@ -23,7 +23,8 @@ struct MessagePackTests {
 
     @Test func aRedisAdapterBroadcastDecodesAndEncodesBackToTheSameBytes() throws {
         // ['abc123', {type: 2, data: ['chat', 'hi', {n: 1}], nsp: '/'}, {rooms: ['r1'], except: [], flags: {volatile: false}}]
-        let wire = "93a661626331323383a47479706502a46461746193a463686174a2686981a16e01a36e7370a12f83a5726f6f6d7391a27231a665786365707490a5666c61677381a8766f6c6174696c65c2"
+        let wire =
+            "93a661626331323383a47479706502a46461746193a463686174a2686981a16e01a36e7370a12f83a5726f6f6d7391a27231a665786365707490a5666c61677381a8766f6c6174696c65c2"
         let value = try MessagePackDecoder().decode(Self.bytes(wire))
         let expected: MessagePackValue = [
             "abc123",
@@ -92,19 +93,22 @@ struct MessagePackTests {
         #expect(try MessagePackDecoder().decode(MessagePackEncoder.encode(value)) == value)
     }
 
-    @Test("malformed input is an error, never a crash", arguments: [
-        ("", MessagePackError.truncated),
-        ("c1", .invalidByte(0xc1)),
-        ("92c3a1", .truncated),
-        ("92a1", .tooLarge),
-        ("a2c328", .invalidUTF8),
-        ("a2c3", .truncated),
-        ("910101", .trailingBytes),
-        ("ddffffffff", .tooLarge),
-        ("dfffffffff", .tooLarge),
-        ("c6ffffffff00", .truncated),
-        ("c7", .truncated),
-    ])
+    @Test(
+        "malformed input is an error, never a crash",
+        arguments: [
+            ("", MessagePackError.truncated),
+            ("c1", .invalidByte(0xc1)),
+            ("92c3a1", .truncated),
+            ("92a1", .tooLarge),
+            ("a2c328", .invalidUTF8),
+            ("a2c3", .truncated),
+            ("910101", .trailingBytes),
+            ("ddffffffff", .tooLarge),
+            ("dfffffffff", .tooLarge),
+            ("c6ffffffff00", .truncated),
+            ("c7", .truncated),
+        ]
+    )
     func malformed(hex: String, error: MessagePackError) {
         #expect(throws: error) { try MessagePackDecoder().decode(Self.bytes(hex)) }
     }

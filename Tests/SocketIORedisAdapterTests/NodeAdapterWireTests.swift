@@ -1,8 +1,9 @@
 import NIOCore
 import SocketIO
 import SocketIOProtocol
-@_spi(Fuzzing) @testable import SocketIORedisAdapter
 import Testing
+
+@_spi(Fuzzing) @testable import SocketIORedisAdapter
 
 /// Requests and responses of Node's redis-adapter as named types, their numbers on the wire,
 /// and the error each malformed message gives.
@@ -30,7 +31,10 @@ struct NodeAdapterWireTests {
     }
 
     @Test func responsesDecodeToTheirCases() throws {
-        #expect(try NodeAdapterWire.decodeResponse(ByteBuffer(string: #"{"type":8,"requestId":"q","clientCount":3}"#)) == .broadcastClientCount(requestID: "q", count: 3))
+        #expect(
+            try NodeAdapterWire.decodeResponse(ByteBuffer(string: #"{"type":8,"requestId":"q","clientCount":3}"#))
+                == .broadcastClientCount(requestID: "q", count: 3)
+        )
         let ack = NodeAdapterWire.encodeResponse(.broadcastAck, requestID: "q", ["packet": "yes"])
         #expect(try NodeAdapterWire.decodeResponse(ack) == .broadcastAck(requestID: "q", answer: "yes"))
         let fetch: SocketIOValue = ["requestId": "q", "sockets": []]
@@ -39,7 +43,8 @@ struct NodeAdapterWireTests {
 
     @Test func requestsDecodeWithTheirTypeAndOptions() throws {
         let request = try NodeAdapterWire.decodeRequest(
-            ByteBuffer(string: #"{"uid":"node1","requestId":"q","type":5,"opts":{"rooms":["r"],"except":["x"]}}"#))
+            ByteBuffer(string: #"{"uid":"node1","requestId":"q","type":5,"opts":{"rooms":["r"],"except":["x"]}}"#)
+        )
         #expect(request.type == .remoteFetch)
         #expect(request.uid == "node1")
         #expect(request.requestID == "q")

@@ -1,6 +1,7 @@
 import NIOCore
-@_spi(Fuzzing) @testable import SocketIORedisAdapter
 import Testing
+
+@_spi(Fuzzing) @testable import SocketIORedisAdapter
 
 @Suite("RESP2 codec, from the protocol's wire strings")
 struct RESPTests {
@@ -15,15 +16,18 @@ struct RESPTests {
 
     @Test func everyType() throws {
         let values = try Self.parseAll("+OK\r\n-ERR unknown command\r\n:1000\r\n:-3\r\n$5\r\nhello\r\n$0\r\n\r\n$-1\r\n*-1\r\n*0\r\n")
-        #expect(values == [
-            .simpleString("OK"), .error("ERR unknown command"), .integer(1000), .integer(-3),
-            .bulkString(ByteBuffer(string: "hello")), .bulkString(ByteBuffer()), .bulkString(nil), .array(nil), .array([]),
-        ])
+        #expect(
+            values == [
+                .simpleString("OK"), .error("ERR unknown command"), .integer(1000), .integer(-3),
+                .bulkString(ByteBuffer(string: "hello")), .bulkString(ByteBuffer()), .bulkString(nil), .array(nil), .array([]),
+            ]
+        )
     }
 
     @Test func pubSubPushesAreMessages() throws {
         let values = try Self.parseAll(
-            "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n*4\r\n$8\r\npmessage\r\n$11\r\nsocket.io#*\r\n$12\r\nsocket.io#/#\r\n$3\r\n\u{01}\u{02}\u{03}\r\n*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n")
+            "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n*4\r\n$8\r\npmessage\r\n$11\r\nsocket.io#*\r\n$12\r\nsocket.io#/#\r\n$3\r\n\u{01}\u{02}\u{03}\r\n*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"
+        )
         #expect(RedisMessage(values[0]) == RedisMessage(channel: "news", pattern: nil, payload: ByteBuffer(string: "hi")))
         #expect(RedisMessage(values[1])?.pattern == "socket.io#*")
         #expect(RedisMessage(values[1])?.channel == "socket.io#/#")
@@ -69,13 +73,16 @@ struct RESPTests {
         #expect(buffer.readableBytesView.elementsEqual(Array("*3\r\n$7\r\nPUBLISH\r\n$12\r\nsocket.io#/#\r\n$2\r\n".utf8) + [0x93, 0x00, 13, 10]))
     }
 
-    @Test("redis:// URLs", arguments: [
-        ("redis://127.0.0.1:6380/2", RedisURL(host: "127.0.0.1", port: 6380, database: 2)),
-        ("redis://:s%40cret@cache.local:6379", RedisURL(host: "cache.local", port: 6379, password: "s@cret")),
-        ("redis://user:pw@[::1]:7000/1", RedisURL(host: "::1", port: 7000, username: "user", password: "pw", database: 1)),
-        ("redis://localhost", RedisURL(host: "localhost")),
-        ("redis://", RedisURL()),
-    ])
+    @Test(
+        "redis:// URLs",
+        arguments: [
+            ("redis://127.0.0.1:6380/2", RedisURL(host: "127.0.0.1", port: 6380, database: 2)),
+            ("redis://:s%40cret@cache.local:6379", RedisURL(host: "cache.local", port: 6379, password: "s@cret")),
+            ("redis://user:pw@[::1]:7000/1", RedisURL(host: "::1", port: 7000, username: "user", password: "pw", database: 1)),
+            ("redis://localhost", RedisURL(host: "localhost")),
+            ("redis://", RedisURL()),
+        ]
+    )
     func urls(_ text: String, _ url: RedisURL) throws {
         #expect(try RedisURL(text) == url)
     }

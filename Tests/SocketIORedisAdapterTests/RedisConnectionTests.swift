@@ -1,15 +1,17 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import TestSupport
+import Testing
+
+@_spi(Fuzzing) @testable import SocketIORedisAdapter
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
-import NIOCore
-import NIOPosix
-@_spi(Fuzzing) @testable import SocketIORedisAdapter
-import Synchronization
-import TestSupport
-import Testing
 
 /// The Redis server these tests talk to: `REDIS_URL`, which `scripts/test.sh` sets after it
 /// starts a real `redis-server` on a free loopback port. Under CI the tests run (and fail)
@@ -43,7 +45,12 @@ struct RedisConnectionTests {
         let received = Watched<[RedisMessage]>([])
         let subscriber = try await RedisConnection.connect(to: url) { message in received.update { $0.append(message) } }
         let publisher = try await RedisConnection.connect(to: url)
-        defer { Task { await subscriber.close(); await publisher.close() } }
+        defer {
+            Task {
+                await subscriber.close()
+                await publisher.close()
+            }
+        }
         let prefix = "sio-test-\(UInt32.random(in: 0...UInt32.max))"
         _ = try await subscriber.send(["SUBSCRIBE", .string("\(prefix)-request#/#")])
         _ = try await subscriber.send(["PSUBSCRIBE", .string("\(prefix)#/#*")])
@@ -161,7 +168,12 @@ struct RedisPubSubClientTests {
         let key = "sio-blpop-\(UInt32.random(in: 0...UInt32.max))"
         let blocked = try await RedisConnection.connect(to: url)
         let other = try await RedisConnection.connect(to: url)
-        defer { Task { await blocked.close(); await other.close() } }
+        defer {
+            Task {
+                await blocked.close()
+                await other.close()
+            }
+        }
         let monitor = try await RedisMonitor.start(url)
         defer { monitor.close() }
         let waiting = Task { try await blocked.send(["BLPOP", .string(key), "10"]) }

@@ -1,6 +1,7 @@
-@testable import socketio_server
 import NIOCore
 import Testing
+
+@testable import socketio_server
 
 @Suite("socketio-server command line and settings")
 struct CommandLineTests {
@@ -34,7 +35,8 @@ struct CommandLineTests {
             readFile: { path in
                 #expect(path == "server.conf")
                 return file
-            })
+            }
+        )
         #expect(settings.int("ping-interval") == 100)
         #expect(settings.source("ping-interval") == .flag)
         #expect(settings.int("ping-timeout") == 20)

@@ -280,14 +280,18 @@ struct DeveloperAPITests {
         })
         let ada = try await SocketIOTestClient.connect(to: io, auth: ["name": "ada"])
         await ada.disconnect()
-        #expect(await seen.wait(for: 2) == [
-            "disconnecting client namespace disconnect team=true ada", "disconnect client namespace disconnect ada",
-        ])
+        #expect(
+            await seen.wait(for: 2) == [
+                "disconnecting client namespace disconnect team=true ada", "disconnect client namespace disconnect ada",
+            ]
+        )
         let bob = try await SocketIOTestClient.connect(to: io, auth: ["name": "bob"])
         bob.emit("kick", true)
-        #expect(await seen.wait(for: 4).suffix(2) == [
-            "disconnecting server namespace disconnect team=true bob", "disconnect server namespace disconnect bob",
-        ])
+        #expect(
+            await seen.wait(for: 4).suffix(2) == [
+                "disconnecting server namespace disconnect team=true bob", "disconnect server namespace disconnect bob",
+            ]
+        )
         try await bob.waitUntilDisconnected()
         #expect(!bob.isConnected)
         await bob.disconnect()

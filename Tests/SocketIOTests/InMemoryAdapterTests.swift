@@ -18,8 +18,12 @@ struct InMemoryAdapterTests {
             return sockets.count
         }
         func deliverWithAck(
-            _ packet: SocketIOPacket, to sockets: Set<SocketID>, volatile: Bool, timeout: Duration?,
-            onAck: @escaping @Sendable (SocketIOValue) -> Void, onGone: @escaping @Sendable () -> Void
+            _ packet: SocketIOPacket,
+            to sockets: Set<SocketID>,
+            volatile: Bool,
+            timeout: Duration?,
+            onAck: @escaping @Sendable (SocketIOValue) -> Void,
+            onGone: @escaping @Sendable () -> Void
         ) -> Int {
             for id in sockets.sorted() { onAck(.string(id)) }
             return sockets.count
@@ -83,9 +87,11 @@ struct InMemoryAdapterTests {
         let counts = Mutex<[Int]>([])
         let acks = Mutex<[SocketIOValue]>([])
         adapter.broadcastWithAck(
-            .event("vote", []), options: BroadcastOptions(rooms: ["r"]),
+            .event("vote", []),
+            options: BroadcastOptions(rooms: ["r"]),
             onClientCount: { count in counts.withLock { $0.append(count) } },
-            onAck: { value in acks.withLock { $0.append(value) } })
+            onAck: { value in acks.withLock { $0.append(value) } }
+        )
         #expect(counts.withLock { $0 } == [2])
         #expect(acks.withLock { $0 } == ["a", "b"])
     }

@@ -1,5 +1,6 @@
-@testable import SocketIO
 import Testing
+
+@testable import SocketIO
 
 /// The counting behind inbound backpressure, without a connection.
 @Suite("Inbound backlog")

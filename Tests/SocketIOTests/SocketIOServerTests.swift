@@ -256,22 +256,25 @@ struct SocketIOServerTests {
     }
 
     /// Each bad input closes the connection (with one log line), and the server keeps serving.
-    @Test("bad input closes the connection", arguments: [
-        ["abc"],  // unknown Socket.IO packet type
-        [#"2{}"#],  // EVENT payload not an array
-        [#"2abc["x"]"#],  // ack id not a number
-        [#"299999999999999999999["x"]"#],  // ack id overflow
-        ["2[\"e\"," + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "]"],  // deep JSON
-        [#"51-["e",{"_placeholder":true,"num":3}]"#, "BIN"],  // attachment count that lies
-        [#"599-["e"]"#],  // too many attachments
-        ["BIN"],  // binary without a header
-        [#"51-["e",{"_placeholder":true,"num":0}]"#, #"2["x"]"#],  // text while attachments are due
-        [#"4{"message":"x"}"#],  // CONNECT_ERROR from a client
-        [#"2/other,["e"]"#],  // EVENT for a namespace not joined (Node: "invalid state")
-        [#"3/other,1[]"#],  // ACK for a namespace not joined
-        ["1/other,"],  // DISCONNECT from a namespace not joined
-        ["PING"],  // an Engine.IO ping from the client (Node: "invalid heartbeat direction")
-    ])
+    @Test(
+        "bad input closes the connection",
+        arguments: [
+            ["abc"],  // unknown Socket.IO packet type
+            [#"2{}"#],  // EVENT payload not an array
+            [#"2abc["x"]"#],  // ack id not a number
+            [#"299999999999999999999["x"]"#],  // ack id overflow
+            ["2[\"e\"," + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "]"],  // deep JSON
+            [#"51-["e",{"_placeholder":true,"num":3}]"#, "BIN"],  // attachment count that lies
+            [#"599-["e"]"#],  // too many attachments
+            ["BIN"],  // binary without a header
+            [#"51-["e",{"_placeholder":true,"num":0}]"#, #"2["x"]"#],  // text while attachments are due
+            [#"4{"message":"x"}"#],  // CONNECT_ERROR from a client
+            [#"2/other,["e"]"#],  // EVENT for a namespace not joined (Node: "invalid state")
+            [#"3/other,1[]"#],  // ACK for a namespace not joined
+            ["1/other,"],  // DISCONNECT from a namespace not joined
+            ["PING"],  // an Engine.IO ping from the client (Node: "invalid heartbeat direction")
+        ]
+    )
     func badInput(packets: [String]) async throws {
         let server = try await LiveServer.start { io in io.on("e") { _, _ in nil } }
         defer { Task { await server.stop() } }

@@ -9,7 +9,10 @@ import Testing
 
 @Suite("SocketIOTestClient: the in-process test client")
 struct TestClientTests {
-    struct ChatMessage: Codable, Sendable { var room: String; var text: String }
+    struct ChatMessage: Codable, Sendable {
+        var room: String
+        var text: String
+    }
     struct Receipt: Codable, Sendable, Equatable { var delivered: Bool }
 
     /// A small app, the kind users test.
@@ -43,7 +46,12 @@ struct TestClientTests {
         let seen = Recorder<String>()
         let io = Self.makeServer(seen: seen)
         let client = try await SocketIOTestClient.connect(
-            to: io, namespace: "/chat", auth: ["token": "secret"], headers: [("x-user", "ada")], query: ["room": "r1"])
+            to: io,
+            namespace: "/chat",
+            auth: ["token": "secret"],
+            headers: [("x-user", "ada")],
+            query: ["room": "r1"]
+        )
         #expect(client.isConnected)
         let welcome = try await client.next("welcome")
         #expect(welcome.args == [.string(client.id!)])

@@ -1,7 +1,8 @@
+import NIOPosix
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOPosix
 
 /// Tells linear from quadratic work by growth, not by speed: the same operation on an input of
 /// size n and of size 4n. Linear work takes about 4× as long, quadratic 16×, whatever the
@@ -24,7 +25,10 @@ public enum Complexity {
     ///   - prepare: builds the input of a size (not timed).
     ///   - work: the operation to time.
     public static func growth<Input>(
-        n: Int, runs: Int = 7, prepare: @escaping @Sendable (Int) -> Input, _ work: @escaping @Sendable (Input) throws -> Void
+        n: Int,
+        runs: Int = 7,
+        prepare: @escaping @Sendable (Int) -> Input,
+        _ work: @escaping @Sendable (Input) throws -> Void
     ) async throws -> Double {
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()

@@ -14,7 +14,11 @@ public final class LiveWebSocketClient: Sendable {
     }
 
     /// Connects and upgrades to `/socket.io/?EIO=4&transport=websocket` (or `path`).
-    public static func connect(port: Int, path: String = "/socket.io/?EIO=4&transport=websocket", answerPings: Bool = true) async throws -> LiveWebSocketClient {
+    public static func connect(
+        port: Int,
+        path: String = "/socket.io/?EIO=4&transport=websocket",
+        answerPings: Bool = true
+    ) async throws -> LiveWebSocketClient {
         let inbox = FrameInbox(([], false))
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
@@ -23,7 +27,8 @@ public final class LiveWebSocketClient: Sendable {
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
         try await channel.writeAndFlush(ByteBuffer(string: request))
         return LiveWebSocketClient(channel: channel, inbox: inbox)
     }
@@ -148,7 +153,11 @@ public enum LiveHTTP {
     /// - Returns: The parsed response.
     /// - Throws: ``LiveHTTPError/timeout`` with no whole response in time, or a connection error.
     public static func request(
-        port: Int, _ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil
+        port: Int,
+        _ method: String,
+        _ path: String,
+        headers: [(String, String)] = [],
+        body: String? = nil
     ) async throws -> RawResponse {
         let inbox = ResponseInbox(nil)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -108,10 +108,16 @@ public enum WebSocketWire {
         }
         var length = Int(second & 0x7F)
         if length == 126 {
-            guard let l = buffer.readInteger(as: UInt16.self) else { buffer.moveReaderIndex(to: start); return nil }
+            guard let l = buffer.readInteger(as: UInt16.self) else {
+                buffer.moveReaderIndex(to: start)
+                return nil
+            }
             length = Int(l)
         } else if length == 127 {
-            guard let l = buffer.readInteger(as: UInt64.self) else { buffer.moveReaderIndex(to: start); return nil }
+            guard let l = buffer.readInteger(as: UInt64.self) else {
+                buffer.moveReaderIndex(to: start)
+                return nil
+            }
             length = Int(l)
         }
         guard let payload = buffer.readSlice(length: length) else {
@@ -121,4 +127,3 @@ public enum WebSocketWire {
         return (first & 0x0F, payload)
     }
 }
-

@@ -1,3 +1,9 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+
 // raw-echo-ceiling: the limit our server is measured against in scripts/bench.sh (issue 6).
 //
 // A plain SwiftNIO WebSocket server with the least Socket.IO framing that `socketio-bench`
@@ -10,11 +16,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
-import NIOHTTP1
-import NIOPosix
-import NIOWebSocket
-import Synchronization
 
 /// Every open connection, for `bcast`; guarded because connections live on both event loops.
 final class Connections: Sendable {

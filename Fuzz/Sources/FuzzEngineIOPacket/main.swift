@@ -1,5 +1,5 @@
-import FuzzSupport
 import EngineIOProtocol
+import FuzzSupport
 import NIOCore
 
 /// The Engine.IO polling-payload decoder, the packet decoder on each frame, base64 and UTF-8

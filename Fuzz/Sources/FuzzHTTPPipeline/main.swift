@@ -1,6 +1,6 @@
-import FuzzSupport
 import EngineIO
 import EngineIOProtocol
+import FuzzSupport
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -17,15 +17,25 @@ runLibFuzzer { data, size in
     guard let mode = bytes.first else { return 0 }
     let loop = EmbeddedEventLoop()
     let engine = EngineIOServer(
-        path: "/engine.io/", configuration: EngineIOConfiguration(maxPayload: 4096), application: Echo(), logger: Quiet.logger)
+        path: "/engine.io/",
+        configuration: EngineIOConfiguration(maxPayload: 4096),
+        application: Echo(),
+        logger: Quiet.logger
+    )
     let channel = EmbeddedChannel(loop: loop)
     defer {
         _ = try? channel.finish()
         try? loop.syncShutdownGracefully()
     }
     do {
-        try HTTPServer.configure(channel: channel, engines: [engine], responder: nil, maxRequestBody: 4096,
-            limits: HTTPServerLimits(maxHeaderBytes: 2048, maxURIBytes: 512), logger: Quiet.logger)
+        try HTTPServer.configure(
+            channel: channel,
+            engines: [engine],
+            responder: nil,
+            maxRequestBody: 4096,
+            limits: HTTPServerLimits(maxHeaderBytes: 2048, maxURIBytes: 512),
+            logger: Quiet.logger
+        )
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 4000)).wait()
     } catch {
         return 0

@@ -1,10 +1,11 @@
+import Logging
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Logging
-import NIOCore
 
 /// Stops accepting for a moment when the process is out of descriptors or memory (`EMFILE`,
 /// `ENFILE`, `ENOBUFS`, `ENOMEM`), and says so at most once a second.

@@ -28,7 +28,10 @@ package final class EngineHTTPResponder: Sendable {
     /// 200 with a polling payload (Node: `text/plain; charset=UTF-8`).
     func respond(frames: [EngineIOFrame]) {
         self.respond(
-            status: .ok, contentType: "text/plain; charset=UTF-8", body: EngineIOPollingPayload.encode(frames))
+            status: .ok,
+            contentType: "text/plain; charset=UTF-8",
+            body: EngineIOPollingPayload.encode(frames)
+        )
     }
 
     /// 503: the server is shutting down (clients reconnect, elsewhere).

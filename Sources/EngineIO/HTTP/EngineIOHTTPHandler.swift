@@ -63,7 +63,11 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var bytesAfterUpgrade: ByteBuffer?
 
     init(
-        engines: [EngineIOServer], responder: HTTPResponder?, maxRequestBody: Int, limits: HTTPServerLimits, logger: Logger,
+        engines: [EngineIOServer],
+        responder: HTTPResponder?,
+        maxRequestBody: Int,
+        limits: HTTPServerLimits,
+        logger: Logger,
         httpHandlers: HTTPHandlers
     ) {
         self.engines = engines
@@ -158,8 +162,13 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         self.state = .responding(id: id, keepAlive: false)
         context.triggerUserOutboundEvent(HTTPConnectionEvent.requestDispatched, promise: nil)
         self.writeResponse(
-            context: context, request: id, status: status, headers: ["content-type": "text/plain"], body: ByteBuffer(string: reason),
-            keepAlive: false)
+            context: context,
+            request: id,
+            status: status,
+            headers: ["content-type": "text/plain"],
+            body: ByteBuffer(string: reason),
+            keepAlive: false
+        )
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -197,8 +206,13 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// Writes the answer to request `id`, if that request is still the one being answered, and
     /// makes the connection idle again (keep-alive) or closes it.
     private func writeResponse(
-        context: ChannelHandlerContext, request id: Int, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer,
-        file: HTTPFileBody? = nil, keepAlive requested: Bool
+        context: ChannelHandlerContext,
+        request id: Int,
+        status: HTTPResponseStatus,
+        headers: HTTPHeaders,
+        body: ByteBuffer,
+        file: HTTPFileBody? = nil,
+        keepAlive requested: Bool
     ) {
         guard case .responding(let current, let keepAliveRequest) = self.state, current == id else {
             // A second answer, an answer after the connection closed or upgraded: never
@@ -258,13 +272,20 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         let request = EngineIORequest(
-            method: head.method, uri: head.uri, headers: head.headers, remoteAddress: context.channel.remoteAddress)
+            method: head.method,
+            uri: head.uri,
+            headers: head.headers,
+            remoteAddress: context.channel.remoteAddress
+        )
         let upgrade = WebSocketUpgradeCheck.check(method: head.method.rawValue) { head.headers[canonicalForm: $0].map(String.init) }
         // An HTTP answer to a WebSocket request ends the connection.
         let isUpgrade = upgrade != .notAnUpgrade
         let responder = self.engineResponder(
-            context: context, id: id, keepAlive: head.isKeepAlive && !isUpgrade && !overflowed,
-            headers: engine.corsHeaders(origin: head.headers.first(name: "origin")))
+            context: context,
+            id: id,
+            keepAlive: head.isKeepAlive && !isUpgrade && !overflowed,
+            headers: engine.corsHeaders(origin: head.headers.first(name: "origin"))
+        )
         if case .invalid(let reason) = upgrade {
             // Checked before the engine sees the request: no session exists for a bad upgrade.
             self.logger.debug("websocket upgrade refused", metadata: ["reason": "\(reason)"])
@@ -272,7 +293,12 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         engine.handle(
-            request, body: body, bodyTooLarge: overflowed, isWebSocketUpgrade: isUpgrade, eventLoop: context.eventLoop, responder: responder
+            request,
+            body: body,
+            bodyTooLarge: overflowed,
+            isWebSocketUpgrade: isUpgrade,
+            eventLoop: context.eventLoop,
+            responder: responder
         ) { outcome in
             let (handler, context) = loopBound.value
             // `allowRequest` may have taken a while: the connection may be gone.
@@ -307,7 +333,11 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// A WebSocket handshake: the session is made only once the 101 is out and the pipeline
     /// speaks WebSocket, so that whatever it writes or closes finds frames there.
     private func openWebSocketSession(
-        engine: EngineIOServer, request: EngineIORequest, key: String, context: ChannelHandlerContext, responder: EngineHTTPResponder
+        engine: EngineIOServer,
+        request: EngineIORequest,
+        key: String,
+        context: ChannelHandlerContext,
+        responder: EngineHTTPResponder
     ) {
         guard engine.admitsSessions else {
             responder.respond(status: .serviceUnavailable, error: .forbidden, message: engine.refusalMessage)
@@ -363,7 +393,8 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
         pipeline.removeHandler(handlers.decoder, promise: decoderRemoved)
         let written = context.writeAndFlush(
-            self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers))))
+            self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers)))
+        )
         let channel = context.channel
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         written.and(decoderRemoved.futureResult)
@@ -403,20 +434,35 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     // MARK: - The application's HTTP
 
     private func respondWithApplication(
-        context: ChannelHandlerContext, id: Int, head: HTTPRequestHead, target: Target, body: ByteBuffer, overflowed: Bool
+        context: ChannelHandlerContext,
+        id: Int,
+        head: HTTPRequestHead,
+        target: Target,
+        body: ByteBuffer,
+        overflowed: Bool
     ) {
         guard !overflowed else {
             self.writeResponse(
-                context: context, request: id, status: .payloadTooLarge, headers: ["content-type": "text/plain"],
-                body: ByteBuffer(string: "Payload Too Large"), keepAlive: false)
+                context: context,
+                request: id,
+                status: .payloadTooLarge,
+                headers: ["content-type": "text/plain"],
+                body: ByteBuffer(string: "Payload Too Large"),
+                keepAlive: false
+            )
             return
         }
         let keepAlive = head.isKeepAlive
         let isHead = head.method == .HEAD
         guard let responder = self.responder else {
             return self.writeResponse(
-                context: context, request: id, status: .notFound, headers: ["content-type": "text/plain"],
-                body: isHead ? ByteBuffer() : ByteBuffer(string: "Not Found"), keepAlive: keepAlive)
+                context: context,
+                request: id,
+                status: .notFound,
+                headers: ["content-type": "text/plain"],
+                body: isHead ? ByteBuffer() : ByteBuffer(string: "Not Found"),
+                keepAlive: keepAlive
+            )
         }
         let request = HTTPServerRequest(head: head, path: target.path, query: target.query, body: body, remoteAddress: context.channel.remoteAddress)
         let promise = context.eventLoop.makePromise(of: HTTPServerResponse.self)
@@ -431,8 +477,14 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                 headers.replaceOrAdd(name: "content-length", value: String(length))
             }
             handler.writeResponse(
-                context: context, request: id, status: response.status, headers: headers, body: isHead ? ByteBuffer() : response.body,
-                file: isHead ? nil : response.file, keepAlive: keepAlive)
+                context: context,
+                request: id,
+                status: response.status,
+                headers: headers,
+                body: isHead ? ByteBuffer() : response.body,
+                file: isHead ? nil : response.file,
+                keepAlive: keepAlive
+            )
             if isHead, let file = response.file { try? file.handle.close() }
         }
     }

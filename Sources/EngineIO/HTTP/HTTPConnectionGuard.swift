@@ -96,7 +96,10 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .reject(let rejection):
             self.cancelTimer()
             let status = rejection == .requestTimeout ? "408 Request Timeout" : "431 Request Header Fields Too Large"
-            self.logger.debug("http request refused", metadata: ["status": "\(status)", "peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")"])
+            self.logger.debug(
+                "http request refused",
+                metadata: ["status": "\(status)", "peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")"]
+            )
             let response = "HTTP/1.1 \(status)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
             let channel = context.channel
             context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(ByteBuffer(string: response)))).whenComplete { _ in

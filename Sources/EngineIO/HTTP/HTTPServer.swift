@@ -57,8 +57,14 @@ public final class HTTPServer: Sendable {
     ) async throws -> HTTPServer {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         return try await Self.bind(
-            address: address, engines: engines, maxRequestBody: maxRequestBody, limits: limits, group: group, logger: logger,
-            responder: responder)
+            address: address,
+            engines: engines,
+            maxRequestBody: maxRequestBody,
+            limits: limits,
+            group: group,
+            logger: logger,
+            responder: responder
+        )
     }
 
     /// Binds to an address and starts serving.
@@ -91,7 +97,8 @@ public final class HTTPServer: Sendable {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptBackoff(interval: .milliseconds(250), logger: logger) { connections.count })
+                        AcceptBackoff(interval: .milliseconds(250), logger: logger) { connections.count }
+                    )
                 }
             }
             .childChannelInitializer { channel in
@@ -103,7 +110,13 @@ public final class HTTPServer: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try Self.configure(
-                        channel: channel, engines: engines, responder: responder, maxRequestBody: maxRequestBody, limits: limits, logger: logger)
+                        channel: channel,
+                        engines: engines,
+                        responder: responder,
+                        maxRequestBody: maxRequestBody,
+                        limits: limits,
+                        logger: logger
+                    )
                 }
             }
         let channel = try await bootstrap.bind(to: address).get()
@@ -136,7 +149,14 @@ public final class HTTPServer: Sendable {
         try sync.addHandler(handlers.pipelining)
         try sync.addHandler(
             EngineIOHTTPHandler(
-                engines: engines, responder: responder, maxRequestBody: maxRequestBody, limits: limits, logger: logger, httpHandlers: handlers))
+                engines: engines,
+                responder: responder,
+                maxRequestBody: maxRequestBody,
+                limits: limits,
+                logger: logger,
+                httpHandlers: handlers
+            )
+        )
     }
 
     /// Shuts down gracefully:

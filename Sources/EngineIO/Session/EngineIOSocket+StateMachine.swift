@@ -330,8 +330,10 @@ extension EngineIOSocket {
             guard case .none = self.post else {
                 // A client sends its next POST only after the last one's `ok`; Node ends the
                 // session on an overlap ("data request overlap from client").
-                return .refuse([.log(.info, "overlapping POST; closing session"), .answerError(responder, .badRequest)]
-                    + self.close(reason: .transportError, now: now))
+                return .refuse(
+                    [.log(.info, "overlapping POST; closing session"), .answerError(responder, .badRequest)]
+                        + self.close(reason: .transportError, now: now)
+                )
             }
             self.post = .inProgress
             return .accept
@@ -387,7 +389,8 @@ extension EngineIOSocket {
                 // In v4 only the server pings; Node ends the session ("invalid heartbeat direction").
                 return .actions(
                     [.log(.info, "client sent ping; closing session (invalid heartbeat direction)")]
-                        + self.close(reason: .transportError, now: now()))
+                        + self.close(reason: .transportError, now: now())
+                )
             case .open, .upgrade, .noop:
                 // Not sent by a v4 client on an established transport; Node ignores them too.
                 return .actions([])
@@ -564,7 +567,10 @@ extension EngineIOSocket {
         ///   - clientInitiated: the client asked to close (a `close` packet, or its WebSocket closed).
         ///   - transportGone: the WebSocket is already closed, so nothing is written to it.
         package mutating func close(
-            reason: EngineIOCloseReason, clientInitiated: Bool = false, transportGone: Bool = false, now: Clock.Instant
+            reason: EngineIOCloseReason,
+            clientInitiated: Bool = false,
+            transportGone: Bool = false,
+            now: Clock.Instant
         ) -> [Action] {
             let previous = self.state
             switch previous {

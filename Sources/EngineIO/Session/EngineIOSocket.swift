@@ -76,9 +76,13 @@ public final class EngineIOSocket: Sendable {
             pingTimeout: configuration.pingTimeout,
             upgradeTimeout: configuration.upgradeTimeout,
             maxPacketsPerPoll: configuration.maxPacketsPerPoll,
-            allowUpgrades: configuration.allowUpgrades)
+            allowUpgrades: configuration.allowUpgrades
+        )
         self.loop = NIOLoopBoundBox.makeBoxSendingValue(
-            LoopState(machine: Machine(timing: timing, link: link)), as: LoopState.self, eventLoop: eventLoop)
+            LoopState(machine: Machine(timing: timing, link: link)),
+            as: LoopState.self,
+            eventLoop: eventLoop
+        )
     }
 
     /// A logger with this session's id. Built when something is logged, which is rare, so
@@ -151,7 +155,9 @@ public final class EngineIOSocket: Sendable {
     /// (issue 6: a cross-thread `execute` per recipient took a lock and a closure apiece).
     /// Returns the sessions that refused, with why.
     public static func send(
-        _ frames: [EngineIOFrame], to sessions: [EngineIOSocket], volatile: Bool = false
+        _ frames: [EngineIOFrame],
+        to sessions: [EngineIOSocket],
+        volatile: Bool = false
     ) -> [(session: EngineIOSocket, error: EngineIOError)] {
         var refused: [(session: EngineIOSocket, error: EngineIOError)] = []
         // Measured once for every recipient: a broadcast's frames are the same for all.

@@ -119,8 +119,10 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     /// Delivers `packet` with one ack id to the matching sockets; `onAck` gets each answer, `onClientCount` how many were asked.
     public func broadcastWithAck(
-        _ packet: SocketIOPacket, options: BroadcastOptions,
-        onClientCount: @escaping @Sendable (Int) -> Void, onAck: @escaping @Sendable (SocketIOValue) -> Void
+        _ packet: SocketIOPacket,
+        options: BroadcastOptions,
+        onClientCount: @escaping @Sendable (Int) -> Void,
+        onAck: @escaping @Sendable (SocketIOValue) -> Void
     ) {
         let targets = self.sockets(matching: options)
         onClientCount(targets.count)

@@ -37,8 +37,11 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     /// Each server calls `onClientCount` with how many answers to expect from it (and with −1
     /// when a recipient leaves before answering); every answer's first argument goes to `onAck`.
     func broadcastWithAck(
-        _ packet: SocketIOPacket, options: BroadcastOptions,
-        onClientCount: @escaping @Sendable (Int) -> Void, onAck: @escaping @Sendable (SocketIOValue) -> Void)
+        _ packet: SocketIOPacket,
+        options: BroadcastOptions,
+        onClientCount: @escaping @Sendable (Int) -> Void,
+        onAck: @escaping @Sendable (SocketIOValue) -> Void
+    )
     /// Makes the matching sockets join `rooms`.
     func addSockets(_ options: BroadcastOptions, rooms: Set<Room>)
     /// Makes the matching sockets leave `rooms`.
@@ -70,8 +73,13 @@ public protocol LocalNamespace: Sendable {
     /// was sent to.
     @discardableResult
     func deliverWithAck(
-        _ packet: SocketIOPacket, to sockets: Set<SocketID>, volatile: Bool, timeout: Duration?,
-        onAck: @escaping @Sendable (SocketIOValue) -> Void, onGone: @escaping @Sendable () -> Void) -> Int
+        _ packet: SocketIOPacket,
+        to sockets: Set<SocketID>,
+        volatile: Bool,
+        timeout: Duration?,
+        onAck: @escaping @Sendable (SocketIOValue) -> Void,
+        onGone: @escaping @Sendable () -> Void
+    ) -> Int
     /// Makes these local sockets join `rooms`.
     func join(_ sockets: Set<SocketID>, rooms: Set<Room>)
     /// Makes these local sockets leave `rooms`.

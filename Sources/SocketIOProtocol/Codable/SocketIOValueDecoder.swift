@@ -44,7 +44,9 @@ struct ValueDecoder: Decoder {
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let object) = self.value else {
             throw DecodingError.typeMismatch(
-                [String: SocketIOValue].self, .init(codingPath: self.codingPath, debugDescription: "expected an object, found \(self.value)"))
+                [String: SocketIOValue].self,
+                .init(codingPath: self.codingPath, debugDescription: "expected an object, found \(self.value)")
+            )
         }
         return KeyedDecodingContainer(KeyedContainer<Key>(object: SocketIOObjectLookup(object), codingPath: self.codingPath))
     }
@@ -52,7 +54,9 @@ struct ValueDecoder: Decoder {
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .array(let items) = self.value else {
             throw DecodingError.typeMismatch(
-                [SocketIOValue].self, .init(codingPath: self.codingPath, debugDescription: "expected an array, found \(self.value)"))
+                [SocketIOValue].self,
+                .init(codingPath: self.codingPath, debugDescription: "expected an array, found \(self.value)")
+            )
         }
         return UnkeyedContainer(items: items, codingPath: self.codingPath)
     }
@@ -160,7 +164,10 @@ struct ValueDecoder: Decoder {
 
         private mutating func next() throws -> SocketIOValue {
             guard !self.isAtEnd else {
-                throw DecodingError.valueNotFound(SocketIOValue.self, .init(codingPath: self.path, debugDescription: "the array has no more elements"))
+                throw DecodingError.valueNotFound(
+                    SocketIOValue.self,
+                    .init(codingPath: self.path, debugDescription: "the array has no more elements")
+                )
             }
             defer { self.currentIndex += 1 }
             return self.items[self.currentIndex]
@@ -172,11 +179,26 @@ struct ValueDecoder: Decoder {
             return true
         }
 
-        mutating func decode(_ type: Bool.Type) throws -> Bool { let p = self.path; return try ValueDecoder.bool(self.next(), p) }
-        mutating func decode(_ type: String.Type) throws -> String { let p = self.path; return try ValueDecoder.string(self.next(), p) }
-        mutating func decode(_ type: Double.Type) throws -> Double { let p = self.path; return try ValueDecoder.double(self.next(), p) }
-        mutating func decode(_ type: Float.Type) throws -> Float { let p = self.path; return Float(try ValueDecoder.double(self.next(), p)) }
-        mutating func decode(_ type: Int.Type) throws -> Int { let p = self.path; return try ValueDecoder.integer(Int.self, self.next(), p) }
+        mutating func decode(_ type: Bool.Type) throws -> Bool {
+            let p = self.path
+            return try ValueDecoder.bool(self.next(), p)
+        }
+        mutating func decode(_ type: String.Type) throws -> String {
+            let p = self.path
+            return try ValueDecoder.string(self.next(), p)
+        }
+        mutating func decode(_ type: Double.Type) throws -> Double {
+            let p = self.path
+            return try ValueDecoder.double(self.next(), p)
+        }
+        mutating func decode(_ type: Float.Type) throws -> Float {
+            let p = self.path
+            return Float(try ValueDecoder.double(self.next(), p))
+        }
+        mutating func decode(_ type: Int.Type) throws -> Int {
+            let p = self.path
+            return try ValueDecoder.integer(Int.self, self.next(), p)
+        }
         mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
             let path = self.path
             let value = try self.next()

@@ -192,8 +192,12 @@ final class ValueEncoder: Encoder {
         mutating func encodeNil(forKey key: Key) throws { self.set(key, .null) }
         mutating func encode(_ value: Bool, forKey key: Key) throws { self.set(key, .bool(value)) }
         mutating func encode(_ value: String, forKey key: Key) throws { self.set(key, .string(value)) }
-        mutating func encode(_ value: Double, forKey key: Key) throws { self.set(key, try ValueEncoder.number(value, codingPath: self.codingPath + [key])) }
-        mutating func encode(_ value: Float, forKey key: Key) throws { self.set(key, try ValueEncoder.number(value, codingPath: self.codingPath + [key])) }
+        mutating func encode(_ value: Double, forKey key: Key) throws {
+            self.set(key, try ValueEncoder.number(value, codingPath: self.codingPath + [key]))
+        }
+        mutating func encode(_ value: Float, forKey key: Key) throws {
+            self.set(key, try ValueEncoder.number(value, codingPath: self.codingPath + [key]))
+        }
         mutating func encode(_ value: Int, forKey key: Key) throws { self.set(key, .int(value)) }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             if let integer = value as? any BinaryInteger {

@@ -22,7 +22,8 @@ public protocol ClusterPubSub: Sendable {
     ///     when the subscription does.
     /// - Throws: what `process` throws.
     func subscribe(
-        to channels: Set<String>, patterns: Set<String>,
+        to channels: Set<String>,
+        patterns: Set<String>,
         process: (AsyncStream<RedisMessage>) async throws -> Void
     ) async throws
 

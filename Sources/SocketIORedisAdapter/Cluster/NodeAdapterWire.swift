@@ -95,7 +95,8 @@ enum NodeAdapterWire {
     }
 
     static func decodeBroadcast(
-        _ payload: ByteBuffer, namespace: String
+        _ payload: ByteBuffer,
+        namespace: String
     ) throws(ClusterMessageError) -> (uid: String, packet: SocketIOPacket, options: BroadcastOptions) {
         let value: MessagePackValue
         do {
@@ -160,8 +161,12 @@ enum NodeAdapterWire {
         let number = body["type"]?.intValue
         guard let number, let type = RequestType(rawValue: number) else { throw .unknownType(number) }
         return Request(
-            type: type, uid: body["uid"]?.stringValue, requestID: body["requestId"]?.stringValue,
-            options: body["opts"].map(Self.options(from:)), body: body)
+            type: type,
+            uid: body["uid"]?.stringValue,
+            requestID: body["requestId"]?.stringValue,
+            options: body["opts"].map(Self.options(from:)),
+            body: body
+        )
     }
 
     static func decodeResponse(_ payload: ByteBuffer) throws(ClusterMessageError) -> Response {
@@ -217,7 +222,10 @@ enum NodeAdapterWire {
     }
 
     static func detailsObject(_ details: SocketDetails) -> SocketIOValue {
-        ["id": .string(details.id), "handshake": details.handshake, "rooms": .array(details.rooms.sorted().map(SocketIOValue.string)), "data": details.data]
+        [
+            "id": .string(details.id), "handshake": details.handshake, "rooms": .array(details.rooms.sorted().map(SocketIOValue.string)),
+            "data": details.data,
+        ]
     }
 
     static func details(from value: SocketIOValue) -> SocketDetails? {

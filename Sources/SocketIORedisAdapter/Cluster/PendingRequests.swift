@@ -45,7 +45,11 @@ final class PendingRequests: Sendable {
     ///   `timeout`, `CancellationError` when the calling task is cancelled, and the shutdown
     ///   error when the adapter stops (before or while waiting).
     func wait(
-        for id: String, expected: Int, timeout: Duration, operation: String, send: () -> Void
+        for id: String,
+        expected: Int,
+        timeout: Duration,
+        operation: String,
+        send: () -> Void
     ) async throws -> [SocketIOValue] {
         if let error = self.state.withLock({ $0.shutDownError }) { throw error }
         guard expected > 0 else {

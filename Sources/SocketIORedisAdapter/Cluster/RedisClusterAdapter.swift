@@ -67,7 +67,8 @@ public final class RedisClusterAdapter: SocketIOAdapterFactory, Service, Sendabl
     ///   - eventLoopGroup: where the connections and the request timers run.
     ///   - logger: connection losses, and messages from other servers that do not decode.
     public convenience init(
-        url: RedisURL, configuration: Configuration = Configuration(),
+        url: RedisURL,
+        configuration: Configuration = Configuration(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "socketio.redis")
     ) {
@@ -83,7 +84,8 @@ public final class RedisClusterAdapter: SocketIOAdapterFactory, Service, Sendabl
     ///   - eventLoopGroup: where the request timers run.
     ///   - logger: messages from other servers that do not decode.
     public convenience init(
-        pubsub: any ClusterPubSub, configuration: Configuration = Configuration(),
+        pubsub: any ClusterPubSub,
+        configuration: Configuration = Configuration(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "socketio.redis")
     ) {
@@ -91,7 +93,10 @@ public final class RedisClusterAdapter: SocketIOAdapterFactory, Service, Sendabl
     }
 
     private init(
-        pubsub: any ClusterPubSub, redis: RedisPubSubClient?, configuration: Configuration, eventLoopGroup: any EventLoopGroup,
+        pubsub: any ClusterPubSub,
+        redis: RedisPubSubClient?,
+        configuration: Configuration,
+        eventLoopGroup: any EventLoopGroup,
         logger: Logger
     ) {
         self.context = ClusterContext(configuration: configuration, pubsub: pubsub, eventLoopGroup: eventLoopGroup, logger: logger)
@@ -132,7 +137,9 @@ public final class RedisClusterAdapter: SocketIOAdapterFactory, Service, Sendabl
             }
         } catch {
             self.context.logger.warning(
-                "a cluster subscription failed", metadata: ["channels": "\(scope.channels.sorted())", "error": "\(error)"])
+                "a cluster subscription failed",
+                metadata: ["channels": "\(scope.channels.sorted())", "error": "\(error)"]
+            )
         }
     }
 

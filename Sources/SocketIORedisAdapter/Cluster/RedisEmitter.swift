@@ -26,11 +26,18 @@ public struct RedisEmitter: Sendable {
 
     /// Connects to `url` (publishing only) with key prefix `key`.
     public init(
-        url: RedisURL, key: String = "socket.io", eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        url: RedisURL,
+        key: String = "socket.io",
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "socketio.redis-emitter")
     ) {
         let client = RedisPubSubClient(
-            url: url, eventLoopGroup: eventLoopGroup, clientName: "socketio-emitter", subscribes: false, logger: logger)
+            url: url,
+            eventLoopGroup: eventLoopGroup,
+            clientName: "socketio-emitter",
+            subscribes: false,
+            logger: logger
+        )
         self.init(pubsub: client, client: client, key: key, namespace: "/")
     }
 
@@ -90,7 +97,10 @@ public struct RedisEmitter: Sendable {
         guard !Self.reservedEvents.contains(event) else { throw AdapterError.unsupported("emitting the reserved event '\(event)'") }
         let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace)
         let channels = NodeAdapterWire.Channels(key: self.key, namespace: self.namespace)
-        self.pubsub.publish(channels.channel(for: self.options), NodeAdapterWire.encodeBroadcast(uid: "emitter", packet: packet, options: self.options))
+        self.pubsub.publish(
+            channels.channel(for: self.options),
+            NodeAdapterWire.encodeBroadcast(uid: "emitter", packet: packet, options: self.options)
+        )
     }
 
     /// Emits `Encodable` arguments to every matching socket of every server.

@@ -42,14 +42,19 @@ final class RedisNamespaceAdapter: ClusterAdapter {
     }
 
     func broadcastWithAck(
-        _ packet: SocketIOPacket, options: BroadcastOptions,
-        onClientCount: @escaping @Sendable (Int) -> Void, onAck: @escaping @Sendable (SocketIOValue) -> Void
+        _ packet: SocketIOPacket,
+        options: BroadcastOptions,
+        onClientCount: @escaping @Sendable (Int) -> Void,
+        onAck: @escaping @Sendable (SocketIOValue) -> Void
     ) {
         if !options.flags.local {
             let requestID = NodeAdapterWire.makeUID()
             // Answers are taken for as long as the caller waits (Node: flags.timeout).
             self.pending.openAckStream(
-                requestID, .init(onClientCount: onClientCount, onAck: onAck), for: options.flags.timeout ?? self.cluster.configuration.requestsTimeout)
+                requestID,
+                .init(onClientCount: onClientCount, onAck: onAck),
+                for: options.flags.timeout ?? self.cluster.configuration.requestsTimeout
+            )
             let request: SocketIOValue = [
                 "uid": .string(self.cluster.uid), "requestId": .string(requestID), "type": .int(NodeAdapterWire.RequestType.broadcast.rawValue),
                 "packet": NodeAdapterWire.packetObject(packet), "opts": NodeAdapterWire.optionsObject(options, withFlags: true),
@@ -68,7 +73,10 @@ final class RedisNamespaceAdapter: ClusterAdapter {
     func delSockets(_ options: BroadcastOptions, rooms: Set<Room>) {
         self.local.delSockets(options, rooms: rooms)
         guard !options.flags.local else { return }
-        self.publishRequest(.remoteLeave, ["opts": NodeAdapterWire.optionsObject(options), "rooms": .array(rooms.sorted().map(SocketIOValue.string))])
+        self.publishRequest(
+            .remoteLeave,
+            ["opts": NodeAdapterWire.optionsObject(options), "rooms": .array(rooms.sorted().map(SocketIOValue.string))]
+        )
     }
 
     func disconnectSockets(_ options: BroadcastOptions, close: Bool) {
@@ -108,7 +116,10 @@ final class RedisNamespaceAdapter: ClusterAdapter {
 
     /// Publishes a request with a fresh id and waits for one answer per other server.
     private func ask(
-        _ type: NodeAdapterWire.RequestType, _ fields: SocketIOObject, operation: String, timeout: Duration? = nil
+        _ type: NodeAdapterWire.RequestType,
+        _ fields: SocketIOObject,
+        operation: String,
+        timeout: Duration? = nil
     ) async throws -> [SocketIOValue] {
         let servers = try await self.serverCount()
         let requestID = NodeAdapterWire.makeUID()
@@ -118,7 +129,10 @@ final class RedisNamespaceAdapter: ClusterAdapter {
         request["type"] = .int(type.rawValue)
         let payload = NodeAdapterWire.json(.object(request))
         return try await self.pending.wait(
-            for: requestID, expected: servers - 1, timeout: timeout ?? self.cluster.configuration.requestsTimeout, operation: operation
+            for: requestID,
+            expected: servers - 1,
+            timeout: timeout ?? self.cluster.configuration.requestsTimeout,
+            operation: operation
         ) {
             self.cluster.publish(self.channels.request, payload)
         }
@@ -148,7 +162,8 @@ final class RedisNamespaceAdapter: ClusterAdapter {
         } catch {
             self.cluster.logger.info(
                 "ignoring a cluster message that does not decode",
-                metadata: ["channel": "\(message.channel)", "error": "\(error)", "sio.nsp": "\(self.namespace.name)"])
+                metadata: ["channel": "\(message.channel)", "error": "\(error)", "sio.nsp": "\(self.namespace.name)"]
+            )
         }
     }
 
@@ -183,7 +198,11 @@ final class RedisNamespaceAdapter: ClusterAdapter {
             } else if let sid = body["sid"]?.stringValue, let room = body["room"]?.stringValue {
                 // The legacy form: one socket, answered by the node that has it.
                 guard !self.local.sockets(matching: BroadcastOptions(rooms: [sid])).isEmpty else { return }
-                if join { self.local.addSockets(BroadcastOptions(rooms: [sid]), rooms: [room]) } else { self.local.delSockets(BroadcastOptions(rooms: [sid]), rooms: [room]) }
+                if join {
+                    self.local.addSockets(BroadcastOptions(rooms: [sid]), rooms: [room])
+                } else {
+                    self.local.delSockets(BroadcastOptions(rooms: [sid]), rooms: [room])
+                }
                 if let requestID { self.respond(["requestId": .string(requestID)]) }
             }
         case .remoteDisconnect:
@@ -216,15 +235,20 @@ final class RedisNamespaceAdapter: ClusterAdapter {
             let cluster = self.cluster
             let channel = self.channels.response
             self.local.broadcastWithAck(
-                packet, options: options,
+                packet,
+                options: options,
                 onClientCount: { count in
                     // Node sends the count once; a recipient leaving changes nothing there.
                     guard count >= 0 else { return }
-                    cluster.publish(channel, NodeAdapterWire.encodeResponse(.broadcastClientCount, requestID: requestID, ["clientCount": .int(count)]))
+                    cluster.publish(
+                        channel,
+                        NodeAdapterWire.encodeResponse(.broadcastClientCount, requestID: requestID, ["clientCount": .int(count)])
+                    )
                 },
                 onAck: { answer in
                     cluster.publish(channel, NodeAdapterWire.encodeResponse(.broadcastAck, requestID: requestID, ["packet": answer]))
-                })
+                }
+            )
         case .broadcastClientCount, .broadcastAck:
             break  // responses, not requests
         }

@@ -90,7 +90,13 @@ public import NIOCore
     }
 
     private static func writeHeader(
-        _ length: Int, fix: UInt8?, fixLimit: Int, eight: UInt8?, sixteen: UInt8, thirtyTwo: UInt8, into buffer: inout ByteBuffer
+        _ length: Int,
+        fix: UInt8?,
+        fixLimit: Int,
+        eight: UInt8?,
+        sixteen: UInt8,
+        thirtyTwo: UInt8,
+        into buffer: inout ByteBuffer
     ) {
         if let fix, length < fixLimit {
             buffer.writeInteger(fix | UInt8(length))

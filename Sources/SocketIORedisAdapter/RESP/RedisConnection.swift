@@ -34,7 +34,11 @@ package final class RedisConnection: Sendable {
         onMessage: (@Sendable (RedisMessage) -> Void)? = nil
     ) async throws -> RedisConnection {
         let channel = try await ClientBootstrap(group: eventLoopGroup)
-            .connectTimeout(TimeAmount.nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000 + connectTimeout.components.attoseconds / 1_000_000_000))
+            .connectTimeout(
+                TimeAmount.nanoseconds(
+                    Int64(connectTimeout.components.seconds) * 1_000_000_000 + connectTimeout.components.attoseconds / 1_000_000_000
+                )
+            )
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

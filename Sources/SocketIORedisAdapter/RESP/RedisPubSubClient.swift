@@ -59,7 +59,10 @@ package final class RedisPubSubClient: Sendable {
     static let maxBackoff: Duration = .seconds(5)
 
     package init(
-        url: RedisURL, eventLoopGroup: any EventLoopGroup, clientName: String = "socketio", subscribes: Bool = true,
+        url: RedisURL,
+        eventLoopGroup: any EventLoopGroup,
+        clientName: String = "socketio",
+        subscribes: Bool = true,
         logger: Logger = Logger(label: "socketio.redis")
     ) {
         self.url = url
@@ -113,10 +116,12 @@ package final class RedisPubSubClient: Sendable {
     /// the message as dropped) when the connection is down.
     @discardableResult
     package func publish(_ channel: String, _ payload: ByteBuffer) -> Bool {
-        guard let publisher = self.state.withLock({ state -> RedisConnection? in
-            if state.publisher == nil { state.dropped += 1 }
-            return state.publisher
-        }) else { return false }
+        guard
+            let publisher = self.state.withLock({ state -> RedisConnection? in
+                if state.publisher == nil { state.dropped += 1 }
+                return state.publisher
+            })
+        else { return false }
         publisher.sendFuture(["PUBLISH", .string(channel), .bytes(payload)]).whenFailure { [logger] error in
             logger.debug("publish failed", metadata: ["channel": "\(channel)", "error": "\(error)"])
         }
@@ -141,7 +146,8 @@ package final class RedisPubSubClient: Sendable {
     /// after every reconnect; `process` gets their messages. When it returns, what no other
     /// scope wants is unsubscribed.
     package func subscribe(
-        to channels: Set<String>, patterns: Set<String>,
+        to channels: Set<String>,
+        patterns: Set<String>,
         process: (AsyncStream<RedisMessage>) async throws -> Void
     ) async throws {
         // Unbounded, like the socket buffer it drains: the reader only routes each message.
@@ -194,8 +200,11 @@ package final class RedisPubSubClient: Sendable {
         while !Task.isCancelled {
             do {
                 let connection = try await RedisConnection.connect(
-                    to: self.url, eventLoopGroup: self.eventLoopGroup, clientName: "\(self.clientName)-\(subscribing ? "sub" : "pub")",
-                    onMessage: subscribing ? self.dispatcher : nil)
+                    to: self.url,
+                    eventLoopGroup: self.eventLoopGroup,
+                    clientName: "\(self.clientName)-\(subscribing ? "sub" : "pub")",
+                    onMessage: subscribing ? self.dispatcher : nil
+                )
                 let (channels, patterns) = subscribing ? self.state.withLock { ($0.channels, $0.patterns) } : ([], [])
                 if subscribing {
                     for channel in channels { _ = try await connection.send(["SUBSCRIBE", .string(channel)]) }
@@ -217,7 +226,10 @@ package final class RedisPubSubClient: Sendable {
                     for pattern in missed.1 { connection.sendFuture(["PSUBSCRIBE", .string(pattern)]).whenFailure { _ in } }
                 }
                 if reportedOutage {
-                    self.logger.info("redis connection restored", metadata: ["redis": "\(self.url)", "role": "\(subscribing ? "subscriber" : "publisher")"])
+                    self.logger.info(
+                        "redis connection restored",
+                        metadata: ["redis": "\(self.url)", "role": "\(subscribing ? "subscriber" : "publisher")"]
+                    )
                 }
                 reportedOutage = false
                 backoff = Self.firstBackoff
@@ -230,7 +242,10 @@ package final class RedisPubSubClient: Sendable {
                     if subscribing { state.subscriber = nil } else { state.publisher = nil }
                 }
                 if Task.isCancelled { return }
-                self.logger.warning("redis connection lost; reconnecting", metadata: ["redis": "\(self.url)", "role": "\(subscribing ? "subscriber" : "publisher")"])
+                self.logger.warning(
+                    "redis connection lost; reconnecting",
+                    metadata: ["redis": "\(self.url)", "role": "\(subscribing ? "subscriber" : "publisher")"]
+                )
                 reportedOutage = true
             } catch {
                 if !reportedOutage {

@@ -22,64 +22,242 @@ struct OptionSpec: Sendable {
     }
 
     static let all: [OptionSpec] = [
-        OptionSpec(name: "host", aliases: ["bind"], kind: .text, defaultValue: "127.0.0.1", valueName: "address",
-                   help: "The IP address or host name to listen on (0.0.0.0 for all). Host names come from /etc/hosts first, so no DNS is needed."),
-        OptionSpec(name: "port", aliases: [], kind: .integer(minimum: 0), defaultValue: "3000", valueName: "port",
-                   help: "The TCP port (0 picks a free one and prints it)."),
-        OptionSpec(name: "config", aliases: [], kind: .text, defaultValue: "", valueName: "path",
-                   help: "A config file of `key = value` lines; keys are these options' long names."),
-        OptionSpec(name: "ping-interval", aliases: [], kind: .integer(minimum: 1), defaultValue: "25000", valueName: "ms",
-                   help: "Engine.IO heartbeat: how often the server pings."),
-        OptionSpec(name: "ping-timeout", aliases: [], kind: .integer(minimum: 1), defaultValue: "20000", valueName: "ms",
-                   help: "How long the server waits for a pong before it closes the connection."),
-        OptionSpec(name: "max-payload", aliases: [], kind: .integer(minimum: 1), defaultValue: "1000000", valueName: "bytes",
-                   help: "The largest polling POST body or WebSocket message a client may send."),
-        OptionSpec(name: "connect-timeout", aliases: [], kind: .integer(minimum: 1), defaultValue: "45000", valueName: "ms",
-                   help: "A connection that joins no namespace within this time is closed."),
-        OptionSpec(name: "upgrade-timeout", aliases: [], kind: .integer(minimum: 1), defaultValue: "10000", valueName: "ms",
-                   help: "How long an upgrade from polling to WebSocket may take."),
-        OptionSpec(name: "transports", aliases: [], kind: .text, defaultValue: "polling,websocket", valueName: "list",
-                   help: "Accepted transports: polling, websocket, or both (comma-separated)."),
-        OptionSpec(name: "cors-origin", aliases: [], kind: .text, defaultValue: "", valueName: "origins",
-                   help: "Cross-origin browsers allowed: `*`, or a comma-separated list of origins. Empty: none (the default)."),
-        OptionSpec(name: "cookie", aliases: [], kind: .text, defaultValue: "", valueName: "name",
-                   help: "Set a sticky-session cookie with this name on the handshake (e.g. io). Empty: none."),
-        OptionSpec(name: "max-buffered-packets", aliases: [], kind: .integer(minimum: 1), defaultValue: "1024", valueName: "n",
-                   help: "Packets that may wait for one client before emits to it fail."),
-        OptionSpec(name: "max-buffered-bytes", aliases: [], kind: .integer(minimum: 1024), defaultValue: "4194304", valueName: "bytes",
-                   help: "Bytes that may wait for one client before emits to it fail; a client that stays over it for the ping timeout is disconnected as a slow consumer."),
-        OptionSpec(name: "max-sessions", aliases: [], kind: .integer(minimum: 1), defaultValue: "100000", valueName: "n",
-                   help: "Open sessions at most; further handshakes get HTTP 503."),
-        OptionSpec(name: "max-connections", aliases: [], kind: .integer(minimum: 1), defaultValue: "100000", valueName: "n",
-                   help: "Open TCP connections at most; further ones are closed as they are accepted."),
-        OptionSpec(name: "max-header-bytes", aliases: [], kind: .integer(minimum: 1024), defaultValue: "16384", valueName: "bytes",
-                   help: "The request line and headers at most (Node: 16 KiB); larger heads get HTTP 431."),
-        OptionSpec(name: "max-uri-bytes", aliases: [], kind: .integer(minimum: 256), defaultValue: "8192", valueName: "bytes",
-                   help: "The request target at most; longer ones get HTTP 414."),
-        OptionSpec(name: "headers-timeout", aliases: [], kind: .integer(minimum: 1), defaultValue: "60000", valueName: "ms",
-                   help: "From a request's first byte until its headers are complete (Node's headersTimeout); then HTTP 408."),
-        OptionSpec(name: "request-timeout", aliases: [], kind: .integer(minimum: 1), defaultValue: "60000", valueName: "ms",
-                   help: "From a request's first byte until its body is complete (Node: 300000); then HTTP 408."),
-        OptionSpec(name: "keep-alive-timeout", aliases: [], kind: .integer(minimum: 1), defaultValue: "5000", valueName: "ms",
-                   help: "How long a keep-alive connection may sit idle between requests (Node's keepAliveTimeout)."),
-        OptionSpec(name: "max-packets-per-poll", aliases: [], kind: .integer(minimum: 1), defaultValue: "16", valueName: "n",
-                   help: "Packets in one polling response at most (python-engineio clients refuse more than 16)."),
-        OptionSpec(name: "static-dir", aliases: [], kind: .text, defaultValue: "", valueName: "path",
-                   help: "A folder served at /static/ (like Flask's static/). Empty: none."),
-        OptionSpec(name: "client-js", aliases: [], kind: .text, defaultValue: "", valueName: "path",
-                   help: "The official socket.io.min.js, served at /socket.io/socket.io.min.js for the demo page. Empty: the page loads it from the official CDN."),
-        OptionSpec(name: "redis", aliases: [], kind: .text, defaultValue: "", valueName: "url",
-                   help: "Join a cluster through Redis (redis://[:password@]host:port/db), in the protocol of Node's @socket.io/redis-adapter. Empty: this server alone."),
-        OptionSpec(name: "redis-key", aliases: [], kind: .text, defaultValue: "socket.io", valueName: "prefix",
-                   help: "The channel prefix of the Redis cluster (Node's `key`)."),
-        OptionSpec(name: "python-queue", aliases: [], kind: .text, defaultValue: "", valueName: "channel",
-                   help: "Also bridge a Flask-SocketIO / python-socketio message queue on this Redis channel (Flask-SocketIO: flask-socketio). Needs --redis."),
-        OptionSpec(name: "drain-timeout", aliases: [], kind: .integer(minimum: 0), defaultValue: "10000", valueName: "ms",
-                   help: "On SIGTERM/SIGINT: how long to wait for clients to leave before exiting."),
-        OptionSpec(name: "log-level", aliases: [], kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
-                   defaultValue: "info", valueName: "level", help: "The lowest level logged."),
-        OptionSpec(name: "log-format", aliases: [], kind: .choice(["text", "json"]), defaultValue: "text", valueName: "format",
-                   help: "`text` lines, or one JSON object per line."),
+        OptionSpec(
+            name: "host",
+            aliases: ["bind"],
+            kind: .text,
+            defaultValue: "127.0.0.1",
+            valueName: "address",
+            help: "The IP address or host name to listen on (0.0.0.0 for all). Host names come from /etc/hosts first, so no DNS is needed."
+        ),
+        OptionSpec(
+            name: "port",
+            aliases: [],
+            kind: .integer(minimum: 0),
+            defaultValue: "3000",
+            valueName: "port",
+            help: "The TCP port (0 picks a free one and prints it)."
+        ),
+        OptionSpec(
+            name: "config",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "path",
+            help: "A config file of `key = value` lines; keys are these options' long names."
+        ),
+        OptionSpec(
+            name: "ping-interval",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "25000",
+            valueName: "ms",
+            help: "Engine.IO heartbeat: how often the server pings."
+        ),
+        OptionSpec(
+            name: "ping-timeout",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "20000",
+            valueName: "ms",
+            help: "How long the server waits for a pong before it closes the connection."
+        ),
+        OptionSpec(
+            name: "max-payload",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "1000000",
+            valueName: "bytes",
+            help: "The largest polling POST body or WebSocket message a client may send."
+        ),
+        OptionSpec(
+            name: "connect-timeout",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "45000",
+            valueName: "ms",
+            help: "A connection that joins no namespace within this time is closed."
+        ),
+        OptionSpec(
+            name: "upgrade-timeout",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "10000",
+            valueName: "ms",
+            help: "How long an upgrade from polling to WebSocket may take."
+        ),
+        OptionSpec(
+            name: "transports",
+            aliases: [],
+            kind: .text,
+            defaultValue: "polling,websocket",
+            valueName: "list",
+            help: "Accepted transports: polling, websocket, or both (comma-separated)."
+        ),
+        OptionSpec(
+            name: "cors-origin",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "origins",
+            help: "Cross-origin browsers allowed: `*`, or a comma-separated list of origins. Empty: none (the default)."
+        ),
+        OptionSpec(
+            name: "cookie",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "name",
+            help: "Set a sticky-session cookie with this name on the handshake (e.g. io). Empty: none."
+        ),
+        OptionSpec(
+            name: "max-buffered-packets",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "1024",
+            valueName: "n",
+            help: "Packets that may wait for one client before emits to it fail."
+        ),
+        OptionSpec(
+            name: "max-buffered-bytes",
+            aliases: [],
+            kind: .integer(minimum: 1024),
+            defaultValue: "4194304",
+            valueName: "bytes",
+            help:
+                "Bytes that may wait for one client before emits to it fail; a client that stays over it for the ping timeout is disconnected as a slow consumer."
+        ),
+        OptionSpec(
+            name: "max-sessions",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "100000",
+            valueName: "n",
+            help: "Open sessions at most; further handshakes get HTTP 503."
+        ),
+        OptionSpec(
+            name: "max-connections",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "100000",
+            valueName: "n",
+            help: "Open TCP connections at most; further ones are closed as they are accepted."
+        ),
+        OptionSpec(
+            name: "max-header-bytes",
+            aliases: [],
+            kind: .integer(minimum: 1024),
+            defaultValue: "16384",
+            valueName: "bytes",
+            help: "The request line and headers at most (Node: 16 KiB); larger heads get HTTP 431."
+        ),
+        OptionSpec(
+            name: "max-uri-bytes",
+            aliases: [],
+            kind: .integer(minimum: 256),
+            defaultValue: "8192",
+            valueName: "bytes",
+            help: "The request target at most; longer ones get HTTP 414."
+        ),
+        OptionSpec(
+            name: "headers-timeout",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "60000",
+            valueName: "ms",
+            help: "From a request's first byte until its headers are complete (Node's headersTimeout); then HTTP 408."
+        ),
+        OptionSpec(
+            name: "request-timeout",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "60000",
+            valueName: "ms",
+            help: "From a request's first byte until its body is complete (Node: 300000); then HTTP 408."
+        ),
+        OptionSpec(
+            name: "keep-alive-timeout",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "5000",
+            valueName: "ms",
+            help: "How long a keep-alive connection may sit idle between requests (Node's keepAliveTimeout)."
+        ),
+        OptionSpec(
+            name: "max-packets-per-poll",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "16",
+            valueName: "n",
+            help: "Packets in one polling response at most (python-engineio clients refuse more than 16)."
+        ),
+        OptionSpec(
+            name: "static-dir",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "path",
+            help: "A folder served at /static/ (like Flask's static/). Empty: none."
+        ),
+        OptionSpec(
+            name: "client-js",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "path",
+            help:
+                "The official socket.io.min.js, served at /socket.io/socket.io.min.js for the demo page. Empty: the page loads it from the official CDN."
+        ),
+        OptionSpec(
+            name: "redis",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "url",
+            help:
+                "Join a cluster through Redis (redis://[:password@]host:port/db), in the protocol of Node's @socket.io/redis-adapter. Empty: this server alone."
+        ),
+        OptionSpec(
+            name: "redis-key",
+            aliases: [],
+            kind: .text,
+            defaultValue: "socket.io",
+            valueName: "prefix",
+            help: "The channel prefix of the Redis cluster (Node's `key`)."
+        ),
+        OptionSpec(
+            name: "python-queue",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "channel",
+            help:
+                "Also bridge a Flask-SocketIO / python-socketio message queue on this Redis channel (Flask-SocketIO: flask-socketio). Needs --redis."
+        ),
+        OptionSpec(
+            name: "drain-timeout",
+            aliases: [],
+            kind: .integer(minimum: 0),
+            defaultValue: "10000",
+            valueName: "ms",
+            help: "On SIGTERM/SIGINT: how long to wait for clients to leave before exiting."
+        ),
+        OptionSpec(
+            name: "log-level",
+            aliases: [],
+            kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
+            defaultValue: "info",
+            valueName: "level",
+            help: "The lowest level logged."
+        ),
+        OptionSpec(
+            name: "log-format",
+            aliases: [],
+            kind: .choice(["text", "json"]),
+            defaultValue: "text",
+            valueName: "format",
+            help: "`text` lines, or one JSON object per line."
+        ),
     ]
 
     static func named(_ flag: String) -> OptionSpec? {

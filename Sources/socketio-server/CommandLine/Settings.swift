@@ -50,7 +50,9 @@ struct Settings: Sendable {
             }
         case .choice(let choices):
             guard choices.contains(value) else {
-                throw CommandLineError("--\(spec.name) (from the \(source.rawValue)) must be one of \(choices.joined(separator: ", ")), not '\(value)'")
+                throw CommandLineError(
+                    "--\(spec.name) (from the \(source.rawValue)) must be one of \(choices.joined(separator: ", ")), not '\(value)'"
+                )
             }
         case .text:
             break

@@ -13,7 +13,8 @@ final class EngineHarness {
     let limits: HTTPServerLimits
 
     init(
-        configuration: EngineIOConfiguration = EngineIOConfiguration(), application: any EngineIOApplication = EchoApplication(),
+        configuration: EngineIOConfiguration = EngineIOConfiguration(),
+        application: any EngineIOApplication = EchoApplication(),
         limits: HTTPServerLimits = HTTPServerLimits()
     ) {
         self.engine = EngineIOServer(path: "/engine.io/", configuration: configuration, application: application)
@@ -23,9 +24,15 @@ final class EngineHarness {
     /// A new client connection.
     func connect() throws -> Connection {
         let channel = EmbeddedChannel(loop: self.loop)
-        try HTTPServer.configure(channel: channel, engines: [self.engine], responder: { request in
-            request.path == "/health" ? .text("ok") : .notFound
-        }, maxRequestBody: 1024, limits: self.limits)
+        try HTTPServer.configure(
+            channel: channel,
+            engines: [self.engine],
+            responder: { request in
+                request.path == "/health" ? .text("ok") : .notFound
+            },
+            maxRequestBody: 1024,
+            limits: self.limits
+        )
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
         return Connection(channel: channel, loop: self.loop)
     }
@@ -112,11 +119,13 @@ final class Connection {
     /// Upgrades this connection to a WebSocket; returns the 101 response.
     func upgrade(_ uri: String) throws -> RawResponse {
         let response = try self.request(
-            "GET", uri,
+            "GET",
+            uri,
             headers: [
                 ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Version", "13"),
                 ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
-            ])
+            ]
+        )
         return response
     }
 
