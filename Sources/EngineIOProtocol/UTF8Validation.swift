@@ -3,6 +3,9 @@
 /// when it is not, and so do we.
 ///
 /// One pass, no allocation; ASCII, the usual Socket.IO text, takes the fast path.
+///
+/// Public, though a helper, because the fuzz package (`Fuzz/`, a package of its own) checks it
+/// against the standard library's decoder on every input.
 public enum UTF8Validation {
     /// Whether the bytes are well-formed UTF-8.
     ///

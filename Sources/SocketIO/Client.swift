@@ -8,7 +8,8 @@ import SocketIOProtocol
 /// them to the session's sockets, one per namespace.
 ///
 /// Confined to the session's event loop, and not `Sendable`: the engine calls it there, and
-/// its sockets reach it through a `NIOLoopBound`, which checks that they are on the loop.
+/// its sockets reach it as their session's handler, on the loop (the session's loop-bound
+/// state checks that they are).
 final class Client: EngineIOSocketHandler {
     let engine: EngineIOSocket
     let registry: NamespaceRegistry
@@ -120,7 +121,7 @@ final class Client: EngineIOSocketHandler {
             url: request.uri,
             issued: WallClock.milliseconds()
         )
-        let socket = Socket(id: EngineIOServer.generateID(), namespace: namespace, handshake: handshake, engine: self.engine, client: self)
+        let socket = Socket(id: EngineIOServer.generateID(), namespace: namespace, handshake: handshake, engine: self.engine)
         self.sockets[namespace.name] = socket
         // Connecting runs middleware, which may take a while: it counts like an event.
         self.apply(self.backlog.dispatched(bytes: bytes))

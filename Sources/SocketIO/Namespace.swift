@@ -55,13 +55,19 @@ public final class Namespace: Sendable {
         self.version.load(ordering: .acquiring) &+ (self.parent?.handlersVersion ?? 0)
     }
 
-    /// The event handlers now, the parent's first so that this namespace's win.
+    /// The event handlers now, the parent's first so that this namespace's win. One snapshot
+    /// is shared by every socket until a handler is added.
     func handlerSnapshot() -> HandlerSnapshot {
         let version = self.handlersVersion
+        if let cached = self.snapshot.withLock({ $0 }), cached.version == version { return cached }
         var events = self.parent?.handlerSnapshot().events ?? [:]
         for (event, handler) in self.handlers.withLock({ $0.events }) { events[event] = handler }
-        return HandlerSnapshot(version: version, events: events)
+        let fresh = HandlerSnapshot(version: version, events: events)
+        self.snapshot.withLock { $0 = fresh }
+        return fresh
     }
+
+    private let snapshot = Mutex<HandlerSnapshot?>(nil)
 
     private func updateHandlers(_ update: (inout Handlers) -> Void) {
         self.handlers.withLock { handlers in

@@ -37,7 +37,7 @@ extension Socket {
         self.setPhase(.connected)
         self.namespace.registry.add(self)
         self.namespace.adapter.addAll(self.id, rooms: [self.id])
-        self.client.value.socketDidConnect()
+        self.client?.socketDidConnect()
         self.logger.debug("socket connected")
         try? self.send(SocketIOPacket(type: .connect, namespace: self.namespace.name, data: ["sid": .string(self.id)]))
         for handler in self.namespace.connectionHandlers {
@@ -57,7 +57,7 @@ extension Socket {
         self.logger.info("connection refused by middleware", metadata: ["message": "\(payload["message"]?.stringValue ?? "")"])
         try? self.send(SocketIOPacket(type: .connectError, namespace: self.namespace.name, data: .object(payload)))
         self.setPhase(.disconnected)
-        self.client.value.forget(self)
+        self.client?.forget(self)
     }
 
     /// An EVENT from the client: queued behind the socket's earlier packets.

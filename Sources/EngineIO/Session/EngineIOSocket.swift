@@ -16,7 +16,7 @@ public final class EngineIOSocket: Sendable {
     /// The session id (`sid`), 20 URL-safe characters.
     public let id: String
     /// The event loop that owns this session.
-    public let eventLoop: any EventLoop
+    public var eventLoop: any EventLoop { self.loop.eventLoop }
     /// The HTTP request that opened the session.
     public let request: EngineIORequest
 
@@ -62,7 +62,6 @@ public final class EngineIOSocket: Sendable {
     /// A session on `link`, or on polling when `link` is `nil`.
     init(id: String, eventLoop: any EventLoop, request: EngineIORequest, link: WebSocketLink?, server: EngineIOServer) {
         self.id = id
-        self.eventLoop = eventLoop
         self.request = request.compacted()
         self.server = server
         switch link {
@@ -119,6 +118,10 @@ public final class EngineIOSocket: Sendable {
     }
 
     var configuration: EngineIOConfiguration { self.server.configuration }
+
+    /// What the application gave for this session (``EngineIOApplication``), until the session
+    /// closes. On `eventLoop` only.
+    package var handler: (any EngineIOSocketHandler)? { self.loop.value.handler }
 
     var now: EventLoopClock.Instant { EventLoopClock.Instant(self.eventLoop.now) }
 

@@ -1,11 +1,11 @@
-public import NIOCore
+package import NIOCore
 
 /// Writes ``SocketIOValue``s as compact JSON, the way `JSON.stringify` does: no spaces, keys in
 /// order, the same string escapes, non-finite numbers as `null`.
 ///
 /// Binary values become Socket.IO placeholders `{"_placeholder":true,"num":N}` and are collected
 /// in `attachments`, in order (Socket.IO v5, "Packet encoding", binary attachments).
-public enum JSONWriter {
+package enum JSONWriter {
     /// Appends the compact JSON text of a value to a buffer.
     ///
     /// - Parameters:
@@ -13,7 +13,7 @@ public enum JSONWriter {
     ///   - out: The buffer the text is appended to.
     ///   - attachments: Receives the bytes of each binary value, in placeholder order; a
     ///     placeholder's `num` counts on from the attachments already in it.
-    public static func write(_ value: SocketIOValue, into out: inout ByteBuffer, attachments: inout [ByteBuffer]) {
+    package static func write(_ value: SocketIOValue, into out: inout ByteBuffer, attachments: inout [ByteBuffer]) {
         switch value {
         case .null: out.writeStaticString("null")
         case .bool(let b): out.writeStaticString(b ? "true" : "false")
@@ -49,7 +49,7 @@ public enum JSONWriter {
     }
 
     /// Writes a decimal integer without going through `String`.
-    public static func writeInt(_ value: Int, into out: inout ByteBuffer) {
+    package static func writeInt(_ value: Int, into out: inout ByteBuffer) {
         if value >= 0 && value < 10 {
             out.writeInteger(UInt8(ascii: "0") + UInt8(value))
             return
@@ -73,7 +73,7 @@ public enum JSONWriter {
 
     /// Writes a double as JavaScript prints it for the common cases: integral values without a
     /// fraction (`3`, not `3.0`), exponents without a leading zero (`1e-7`).
-    public static func writeDouble(_ value: Double, into out: inout ByteBuffer) {
+    package static func writeDouble(_ value: Double, into out: inout ByteBuffer) {
         guard value.isFinite else {
             out.writeStaticString("null")
             return
@@ -100,7 +100,7 @@ public enum JSONWriter {
     }
 
     /// Writes a JSON string literal with `JSON.stringify`'s escapes.
-    public static func writeString(_ string: String, into out: inout ByteBuffer) {
+    package static func writeString(_ string: String, into out: inout ByteBuffer) {
         out.writeInteger(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { utf8 in
