@@ -22,6 +22,8 @@ public final class EngineIOServer: Sendable {
     let application: any EngineIOApplication
     let logger: Logger
     private let sessions = Mutex<[String: EngineIOSocket]>([:])
+    /// The settings every session's state machine shares.
+    let sessionTiming: EngineIOSocket.Timing
     /// Tasks waiting for the last session to end (``waitUntilNoSessions()``), by id.
     private let emptyWaiters = Mutex<(next: Int, waiting: [Int: CheckedContinuation<Void, Never>])>((0, [:]))
     private let draining = Atomic(false)
@@ -47,6 +49,7 @@ public final class EngineIOServer: Sendable {
         if !path.hasSuffix("/") { path += "/" }
         self.path = path
         self.configuration = configuration
+        self.sessionTiming = EngineIOSocket.Timing(configuration)
         self.application = application
         self.logger = logger
     }

@@ -207,20 +207,6 @@ func waitUntilConnected(_ client: RedisPubSubClient) async throws {
     #expect(client.isConnected)
 }
 
-/// Keeps the messages logged, for a test to wait on one.
-struct LogRecorder: LogHandler {
-    let messages: Watched<[String]>
-    var logLevel: Logger.Level = .trace
-    var metadata: Logger.Metadata = [:]
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { self.metadata[key] }
-        set { self.metadata[key] = newValue }
-    }
-    func log(event: LogEvent) {
-        self.messages.update { $0.append(event.message.description) }
-    }
-}
-
 /// A `MONITOR` connection to Redis: every command Redis runs arrives here as a line, such as
 /// `+1700000000.000000 [0 127.0.0.1:5000] "SUBSCRIBE" "news"`. Redis runs one command at a
 /// time, so once a command's line arrived, any command sent after runs after it.

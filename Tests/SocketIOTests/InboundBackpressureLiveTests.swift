@@ -11,20 +11,6 @@ import Testing
 /// of arrival, and the connection lives on.
 @Suite("Inbound backpressure on a live server")
 struct InboundBackpressureLiveTests {
-    /// Keeps the messages logged, for a test to wait on one.
-    struct LogRecorder: LogHandler {
-        let messages: Watched<[String]>
-        var logLevel: Logger.Level = .debug
-        var metadata: Logger.Metadata = [:]
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { self.metadata[key] }
-            set { self.metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            self.messages.update { $0.append(event.message.description) }
-        }
-    }
-
     @Test func aFlooderWhoseHandlersLagIsNotReadUntilTheyCatchUp() async throws {
         let started = Watched(0)
         let gate = Gate()

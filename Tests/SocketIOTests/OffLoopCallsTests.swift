@@ -14,16 +14,21 @@ struct OffLoopCallsTests {
         let socket = Mutex<Socket?>(nil)
     }
 
-    @Test func disconnectFromAnotherThreadIsSeenAtOnceAndSentOnce() async throws {
+    /// A client, and the server's socket for it once its connection handler has run.
+    static func connect(over mode: TestTransportMode) async throws -> (SocketIOTestClient, Socket) {
         let io = SocketIOServer()
         let box = Box()
         io.onConnection { socket in
             box.socket.withLock { $0 = socket }
             try? socket.emit("ready")
         }
-        let client = try await SocketIOTestClient.connect(to: io)
+        let client = try await SocketIOTestClient.connect(to: io, over: mode)
         _ = try await client.next("ready")
-        let socket = try #require(box.socket.withLock { $0 })
+        return (client, try #require(box.socket.withLock { $0 }))
+    }
+
+    @Test func disconnectFromAnotherThreadIsSeenAtOnceAndSentOnce() async throws {
+        let (client, socket) = try await Self.connect(over: .inProcess)
         try await Task.detached {
             #expect(socket.connected)
             socket.disconnect()
@@ -38,15 +43,8 @@ struct OffLoopCallsTests {
     }
 
     @Test func aSessionsTransportNameIsReadableFromAnyThread() async throws {
-        let io = SocketIOServer()
-        let box = Box()
-        io.onConnection { socket in
-            box.socket.withLock { $0 = socket }
-            try? socket.emit("ready")
-        }
-        let client = try await SocketIOTestClient.connect(to: io, over: .live)
-        _ = try await client.next("ready")
-        let session = try #require(box.socket.withLock { $0 }?.engine)
+        let (client, socket) = try await Self.connect(over: .live)
+        let session = socket.engine
         let name = await Task.detached { session.transportName }.value
         #expect(name == "websocket")
         await client.disconnect()

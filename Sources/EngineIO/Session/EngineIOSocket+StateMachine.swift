@@ -3,6 +3,35 @@ package import Logging
 import NIOCore
 
 extension EngineIOSocket {
+    /// The settings a session's state machine decides with, from ``EngineIOConfiguration``.
+    /// Immutable and shared by all the sessions of a server.
+    package final class Timing: Sendable {
+        package let pingInterval: Duration
+        package let pingTimeout: Duration
+        package let upgradeTimeout: Duration
+        package let maxPacketsPerPoll: Int
+        package let allowUpgrades: Bool
+
+        package init(pingInterval: Duration, pingTimeout: Duration, upgradeTimeout: Duration, maxPacketsPerPoll: Int, allowUpgrades: Bool) {
+            self.pingInterval = pingInterval
+            self.pingTimeout = pingTimeout
+            self.upgradeTimeout = upgradeTimeout
+            self.maxPacketsPerPoll = maxPacketsPerPoll
+            self.allowUpgrades = allowUpgrades
+        }
+
+        /// The settings of `configuration`.
+        package convenience init(_ configuration: EngineIOConfiguration) {
+            self.init(
+                pingInterval: configuration.pingInterval,
+                pingTimeout: configuration.pingTimeout,
+                upgradeTimeout: configuration.upgradeTimeout,
+                maxPacketsPerPoll: configuration.maxPacketsPerPoll,
+                allowUpgrades: configuration.allowUpgrades
+            )
+        }
+    }
+
     /// The lifecycle of one Engine.IO session as a plain value: events go in, actions come
     /// out, and ``EngineIOSocket`` (the shell) carries them out on the session's event loop.
     ///
@@ -28,22 +57,10 @@ extension EngineIOSocket {
     /// POST), compared by identity; `Link` is a WebSocket, compared with `==`.
     package struct StateMachine<Clock: _Concurrency.Clock, Responder: AnyObject, Link: Equatable>
     where Clock.Duration == Duration {
-        /// The settings the machine decides with (from ``EngineIOConfiguration``).
-        package struct Timing: Sendable {
-            package var pingInterval: Duration
-            package var pingTimeout: Duration
-            package var upgradeTimeout: Duration
-            package var maxPacketsPerPoll: Int
-            package var allowUpgrades: Bool
-
-            package init(pingInterval: Duration, pingTimeout: Duration, upgradeTimeout: Duration, maxPacketsPerPoll: Int, allowUpgrades: Bool) {
-                self.pingInterval = pingInterval
-                self.pingTimeout = pingTimeout
-                self.upgradeTimeout = upgradeTimeout
-                self.maxPacketsPerPoll = maxPacketsPerPoll
-                self.allowUpgrades = allowUpgrades
-            }
-        }
+        /// The settings the machine decides with: one instance shared by every session of a
+        /// server (``EngineIOSocket/Timing``), so that each session carries a reference, not
+        /// five settings of its own.
+        package typealias Timing = EngineIOSocket.Timing
 
         /// The timers the machine asks for. At most one of each runs.
         package enum Timer: Hashable, Sendable {

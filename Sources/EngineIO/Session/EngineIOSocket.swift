@@ -69,16 +69,8 @@ public final class EngineIOSocket: Sendable {
         case .inMemory?: self.transportKind = Atomic(Self.inMemoryKind)
         case .channel?, .external?: self.transportKind = Atomic(Self.webSocketKind)
         }
-        let configuration = server.configuration
-        let timing = Machine.Timing(
-            pingInterval: configuration.pingInterval,
-            pingTimeout: configuration.pingTimeout,
-            upgradeTimeout: configuration.upgradeTimeout,
-            maxPacketsPerPoll: configuration.maxPacketsPerPoll,
-            allowUpgrades: configuration.allowUpgrades
-        )
         self.loop = NIOLoopBoundBox.makeBoxSendingValue(
-            LoopState(machine: Machine(timing: timing, link: link)),
+            LoopState(machine: Machine(timing: server.sessionTiming, link: link)),
             as: LoopState.self,
             eventLoop: eventLoop
         )
