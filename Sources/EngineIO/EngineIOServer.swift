@@ -21,6 +21,9 @@ public final class EngineIOServer: Sendable {
     public let configuration: EngineIOConfiguration
     let application: any EngineIOApplication
     let logger: Logger
+    /// The session table, behind a `Mutex`: requests for a session arrive on any connection's
+    /// loop (polling requests of one client may come on several connections); looked up once
+    /// per HTTP request, never per WebSocket frame.
     private let sessions = Mutex<[String: EngineIOSocket]>([:])
     /// The settings every session's state machine shares.
     let sessionTiming: EngineIOSocket.Timing

@@ -212,6 +212,8 @@ final class AckCollector: Sendable {
         var onFinish: (@Sendable () -> Void)?
     }
 
+    /// Behind a `Mutex`: the answers come from sockets on every event loop, and from other
+    /// servers through the adapter; one broadcast's state, not a connection's.
     private let state = Mutex(State())
 
     func start(_ continuation: CheckedContinuation<[SocketIOValue], any Error>) {

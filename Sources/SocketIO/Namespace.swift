@@ -38,6 +38,9 @@ public final class Namespace: Sendable {
         var errors: [ErrorHandler] = []
     }
 
+    /// Behind a `Mutex`: handlers are added from any thread, usually at start-up. The
+    /// per-packet path does not take it: sockets look handlers up in a snapshot and check an
+    /// atomic version (``handlersVersion``).
     private let handlers = Mutex(Handlers())
     /// Bumped under the lock each time a handler is added. Sockets keep a snapshot of the event
     /// handlers with the version it was taken at (``HandlerSnapshot``), so looking up an

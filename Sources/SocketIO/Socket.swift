@@ -104,6 +104,8 @@ public final class Socket: Sendable {
         var roomsAtDisconnect: Set<Room> = []
     }
 
+    /// Behind a `Mutex`, not on the loop: users read and write it from any thread and expect
+    /// to read back what they wrote at once, which a hop to the loop cannot give.
     let userData = Mutex(UserData())
 
     /// Made by the connection, on its loop.

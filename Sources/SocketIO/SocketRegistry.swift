@@ -9,6 +9,8 @@ import Synchronization
 final class SocketRegistry: LocalNamespace {
     let name: String
     let logger: Logger
+    /// Behind a `Mutex`: one map shared by the sockets of every event loop (a broadcast from any
+    /// of them looks its targets up here); a connection's own path does not take it.
     private let sockets = Mutex<[SocketID: Socket]>([:])
     private let ackIDs = Atomic(0)
     private let serverSideHandlers = Mutex<[String: [Namespace.ServerSideHandler]]>([:])
