@@ -70,6 +70,15 @@ public struct EngineIOPacket: Sendable, Hashable {
             guard let first = bytes.readInteger(as: UInt8.self) else {
                 throw EngineIOProtocolError(.emptyPacket)
             }
+            if first == UInt8(ascii: "b") {
+                // A binary message as base64 text: what engine.io-client sends with
+                // `forceBase64` (engine.io-parser's `decodePacket`), on any transport.
+                let decoded = bytes.withUnsafeReadableBytes { text in
+                    Result { () throws(EngineIOProtocolError) in try Base64.decode(text) }
+                }
+                self.init(type: .message, payload: .binary(try decoded.get()))
+                return
+            }
             guard first >= UInt8(ascii: "0"), let type = EngineIOPacketType(rawValue: first &- UInt8(ascii: "0"))
             else {
                 throw EngineIOProtocolError(.unknownPacketType)
@@ -135,4 +144,17 @@ public enum EngineIOFrame: Sendable, Hashable {
     public static let noop = EngineIOFrame.text(ByteBuffer(string: "6"))
     /// The server's answer to the client's `2probe` on a new WebSocket during an upgrade: `3probe`.
     public static let pongProbe = EngineIOFrame.text(ByteBuffer(string: "3probe"))
+
+    /// A binary message written as text: `b` and the base64 of `bytes`, for a client that
+    /// asked for it with `b64=1` (engine.io-client's `forceBase64`).
+    ///
+    /// - Parameter bytes: the message.
+    /// - Returns: the text frame.
+    public static func base64Text(of bytes: ByteBuffer) -> EngineIOFrame {
+        var text = ByteBuffer()
+        text.reserveCapacity(1 + Base64.encodedLength(bytes.readableBytes))
+        text.writeInteger(UInt8(ascii: "b"))
+        Base64.encode(bytes, into: &text)
+        return .text(text)
+    }
 }

@@ -49,6 +49,22 @@ struct EngineIOCodecTests {
         #expect(throws: EngineIOProtocolError.self) { try EngineIOPacket(frame: .text(ByteBuffer(string: wire))) }
     }
 
+    /// engine.io-client with `forceBase64: true` sends binary on a WebSocket as a text frame,
+    /// `b` and the base64 of the bytes (engine.io-parser's `decodePacket`).
+    @Test func aBase64BinaryTextFrameIsABinaryMessage() throws {
+        let packet = try EngineIOPacket(frame: .text(ByteBuffer(string: "bAAEC/v8=")))
+        #expect(packet.type == .message)
+        #expect(packet.payload == .binary(ByteBuffer(bytes: [0, 1, 2, 254, 255])))
+        let empty = try EngineIOPacket(frame: .text(ByteBuffer(string: "b")))
+        #expect(empty.payload == .binary(ByteBuffer()))
+        #expect(EngineIOFrame.base64Text(of: ByteBuffer(bytes: [0, 1, 2, 254, 255])) == .text(ByteBuffer(string: "bAAEC/v8=")))
+    }
+
+    @Test("bad base64 in a text frame is refused", arguments: ["b!!!!", "bA", "bAB=C"])
+    func badBase64TextFrames(wire: String) {
+        #expect(throws: EngineIOProtocolError.self) { try EngineIOPacket(frame: .text(ByteBuffer(string: wire))) }
+    }
+
     @Test("bad base64 or empty elements in a payload", arguments: ["b!!!!", "4a\u{1e}\u{1e}4b", "", "bA", "bAB=C"])
     func badPayloads(wire: String) {
         #expect(throws: EngineIOProtocolError.self) { try EngineIOPollingPayload.decode(ByteBuffer(string: wire)) }

@@ -23,6 +23,25 @@ struct WebSocketTransportTests {
         #expect(try connection.readFrame() == .init(opcode: 0x2, payload: [1, 2, 3, 4]))
     }
 
+    /// engine.io-client's `forceBase64`: binary comes as `b<base64>` text, and with `b64=1` in
+    /// the handshake it goes back the same way (Node: a transport without `supportsBinary`).
+    @Test func base64BinaryForClientsThatAskForIt() throws {
+        let harness = EngineHarness()
+        let plain = try harness.connect()
+        _ = try plain.upgrade("/engine.io/?EIO=4&transport=websocket")
+        _ = try plain.readFrame()
+        try plain.sendText("bAQIDBA==")
+        #expect(try plain.readFrame() == .init(opcode: 0x2, payload: [1, 2, 3, 4]))
+
+        let textOnly = try harness.connect()
+        _ = try textOnly.upgrade("/engine.io/?EIO=4&transport=websocket&b64=1")
+        _ = try textOnly.readFrame()
+        try textOnly.sendText("bAQIDBA==")
+        #expect(try textOnly.readFrame() == .init(opcode: 0x1, payload: Array("bAQIDBA==".utf8)))
+        try textOnly.sendFrame(opcode: 0x2, [1, 2, 3, 4])
+        #expect(try textOnly.readFrame() == .init(opcode: 0x1, payload: Array("bAQIDBA==".utf8)))
+    }
+
     @Test func fragmentedMessagesAreReassembled() throws {
         let harness = EngineHarness()
         let connection = try harness.connect()

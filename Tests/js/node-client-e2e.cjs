@@ -87,8 +87,11 @@ function once(socket, event, ms = 5000) {
   });
 }
 
+// Options of the mode being run (forceBase64 for one of them), for every client it makes.
+let modeOptions = {};
+
 function connect(transports, nsp = "/", auth = {}) {
-  return io(url + nsp, { transports, auth, forceNew: true, reconnection: false });
+  return io(url + nsp, { transports, auth, forceNew: true, reconnection: false, ...modeOptions });
 }
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -154,8 +157,17 @@ async function run(label, transports) {
   // undici's WebSocket does not keep Node's event loop alive; a pending ack would otherwise let
   // the process end silently.
   const keepAlive = setInterval(() => {}, 1000);
-  const modes = { websocket: ["websocket"], polling: ["polling"], upgrade: ["polling", "websocket"] };
-  for (const [label, transports] of Object.entries(modes)) {
+  // `forceBase64`: the client sends binary as `b<base64>` text frames and asks (`b64=1`) to get
+  // it the same way (issue 13: the server used to close the connection).
+  const modes = {
+    websocket: [["websocket"], {}],
+    polling: [["polling"], {}],
+    upgrade: [["polling", "websocket"], {}],
+    "websocket-base64": [["websocket"], { forceBase64: true }],
+    "upgrade-base64": [["polling", "websocket"], { forceBase64: true }],
+  };
+  for (const [label, [transports, options]] of Object.entries(modes)) {
+    modeOptions = options;
     try {
       await run(label, transports);
     } catch (error) {

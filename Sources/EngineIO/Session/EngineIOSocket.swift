@@ -64,6 +64,7 @@ public final class EngineIOSocket: Sendable {
         self.id = id
         self.request = request.compacted()
         self.server = server
+        self.base64Binary = request.uri.contains("b64=") && URLQuery.split(request.uri).query["b64"] != nil
         switch link {
         case nil: self.transportKind = Atomic(Self.pollingKind)
         case .inMemory?: self.transportKind = Atomic(Self.inMemoryKind)
@@ -97,6 +98,11 @@ public final class EngineIOSocket: Sendable {
     private static let pollingKind: UInt8 = 0
     private static let webSocketKind: UInt8 = 1
     private static let inMemoryKind: UInt8 = 2
+
+    /// The client asked for binary as base64 text (`b64` in its handshake's query:
+    /// engine.io-client's `forceBase64`), so binary frames go to its WebSocket as `b<base64>`
+    /// text, as Node's engine.io does for a transport without `supportsBinary`.
+    let base64Binary: Bool
 
     /// The loop's transport, published for ``transportName`` on other threads (reading the
     /// loop state there would trap: found by review).
@@ -384,7 +390,7 @@ public final class EngineIOSocket: Sendable {
             var written = 0
             var bytes = 0
             while channel.isWritable, let frame = self.loop.withValue({ $0.machine.frame(at: written) }) {
-                channel.write(WebSocketFrame(engineIOFrame: frame), promise: nil)
+                channel.write(WebSocketFrame(engineIOFrame: self.onTheWire(frame)), promise: nil)
                 written += 1
                 bytes += frame.byteCount
             }
@@ -398,12 +404,19 @@ public final class EngineIOSocket: Sendable {
             guard connection.isWritable else { return }
             let frames = self.loop.value.machine.takeBufferForLink()
             self.released(frames)
-            connection.send(frames)
+            connection.send(self.base64Binary ? frames.map(self.onTheWire) : frames)
         case .inMemory(let peer):
             let frames = self.loop.value.machine.takeBufferForLink()
             self.released(frames)
             for frame in frames { peer.deliver(frame) }
         }
+    }
+
+    /// `frame` as this client takes it on a WebSocket: binary as `b<base64>` text when it asked
+    /// for that (``base64Binary``). Counted against the outbound bound as it was queued.
+    private func onTheWire(_ frame: EngineIOFrame) -> EngineIOFrame {
+        guard self.base64Binary, case .binary(let bytes) = frame else { return frame }
+        return .base64Text(of: bytes)
     }
 
     // MARK: - Receiving
