@@ -71,10 +71,11 @@ extension EngineIOSocket {
         self.run(self.loop.value.machine.pollAnswerLost(now: self.now))
     }
 
-    /// An oversize POST: refuse it and end the session, since its packets are lost.
+    /// An oversize POST: `413` with an empty body, and the session lives on, as in Node's
+    /// polling transport (`onDataRequest`). Its packets are lost; engine.io-client takes the
+    /// 413 as a transport error and reconnects, and other clients resend.
     func rejectOversizePost(_ responder: EngineHTTPResponder) {
-        self.logger.info("POST body larger than maxPayload; closing session")
-        responder.respond(status: .payloadTooLarge, error: .badRequest, message: "Payload too large")
-        self.close(reason: .parseError)
+        self.logger.info("POST body larger than maxPayload; refused with 413")
+        responder.respond(status: .payloadTooLarge, contentType: "text/plain; charset=UTF-8", body: ByteBuffer())
     }
 }
