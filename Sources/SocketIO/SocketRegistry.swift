@@ -27,11 +27,15 @@ final class SocketRegistry: LocalNamespace {
             sockets.releaseSpareCapacity()
         }
     }
-    func socket(id: SocketID) -> Socket? { self.sockets.withLock { $0[id] } }
-    var all: [Socket] { self.sockets.withLock { Array($0.values) } }
+    // A socket whose disconnect is published (``Socket/disconnect(close:)`` from another
+    // thread) leaves this table only when its loop gets to it; until then it is no longer a
+    // target, nor listed (found by a cluster test: `fetchSockets` right after
+    // `disconnectSockets` still listed it).
+    func socket(id: SocketID) -> Socket? { self.sockets.withLock { $0[id] }.flatMap { $0.connected ? $0 : nil } }
+    var all: [Socket] { self.sockets.withLock { Array($0.values) }.filter(\.connected) }
 
     private func sockets(_ ids: Set<SocketID>) -> [Socket] {
-        self.sockets.withLock { table in ids.compactMap { table[$0] } }
+        self.sockets.withLock { table in ids.compactMap { table[$0] } }.filter(\.connected)
     }
 
     /// The next ack id (Node's `nsp._ids`), below 2^53 as JavaScript counts.
