@@ -50,20 +50,21 @@ package final class HeapReclaimer: Sendable {
 
     /// Records the session count after a session closed; schedules a trim when a wave has gone.
     package func closed(count: Int) {
-        let schedule = self.state.withLock { state -> Bool in
+        let scheduledAt = self.state.withLock { state -> Int? in
             state.count = count
             state.closes &+= 1
-            guard !state.trimScheduled, state.peak - count >= self.minimumDrop, count <= state.peak / 2 else { return false }
+            guard !state.trimScheduled, state.peak - count >= self.minimumDrop, count <= state.peak / 2 else { return nil }
             state.trimScheduled = true
-            return true
+            return state.closes
         }
-        if schedule { Task.detached(priority: .background) { await self.trimWhenSettled() } }
+        if let scheduledAt { Task.detached(priority: .background) { await self.trimWhenSettled(closesAtStart: scheduledAt) } }
     }
 
     /// Waits until no session closed for `settleTime`, then trims (off the event loops: a trim
-    /// walks every arena, milliseconds for a large heap).
-    private func trimWhenSettled() async {
-        var seen = self.state.withLock { $0.closes }
+    /// walks every arena, milliseconds for a large heap). The first settle time counts from the
+    /// close that scheduled the trim, not from whenever the task got to run.
+    private func trimWhenSettled(closesAtStart: Int) async {
+        var seen = closesAtStart
         while true {
             try? await self.clock.sleep(for: self.settleTime)
             let now = self.state.withLock { $0.closes }

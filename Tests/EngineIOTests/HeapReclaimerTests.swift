@@ -53,9 +53,12 @@ struct HeapReclaimerTests {
         for count in 1...1000 { reclaimer.opened(count: count) }
         for count in stride(from: 999, through: 700, by: -1) { reclaimer.closed(count: count) }
         #expect(!reclaimer.isTrimScheduled)
-        // Past half: one trim, and the peak starts again from there.
+        // Past half (at 500): one trim, once the wave (down to 400) has settled, and the peak
+        // starts again from there. The closes after 500 make the trim wait a settle time more.
         for count in stride(from: 699, through: 400, by: -1) { reclaimer.closed(count: count) }
         #expect(reclaimer.isTrimScheduled)
+        await self.clock.waitForSleepers(1)
+        self.clock.advance(by: .milliseconds(50))
         await self.clock.waitForSleepers(1)
         self.clock.advance(by: .milliseconds(50))
         var iterator = self.trims.makeAsyncIterator()

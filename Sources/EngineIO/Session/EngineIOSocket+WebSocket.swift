@@ -11,7 +11,9 @@ extension EngineIOSocket {
     /// One frame read from `link`, which is this session's WebSocket or its upgrade probe.
     func receive(_ frame: EngineIOFrame, from link: WebSocketLink) {
         let role = self.loop.value.machine.role(of: link)
-        if case .stranger = role, self.loop.value.machine.isClosed { return }
+        // A link the session no longer knows (a probe it dropped, its WebSocket after the
+        // close): nothing it sends concerns the session, not even garbage.
+        if case .stranger = role { return }
         let packet: EngineIOPacket
         do {
             packet = try EngineIOPacket(frame: frame)
@@ -24,7 +26,7 @@ extension EngineIOSocket {
             self.run(self.loop.value.machine.receiveOnProbe(packet))
             self.publishTransport()
         case .session: self.receive(packet)
-        case .stranger: break
+        case .stranger: break  // returned above
         }
     }
 
