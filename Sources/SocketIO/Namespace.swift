@@ -79,13 +79,19 @@ public final class Namespace: Sendable {
         }
     }
 
-    init(name: String, logger: Logger, parent: Namespace? = nil, adapterFactory: any SocketIOAdapterFactory = InMemoryAdapter.Factory()) {
+    init(
+        name: String,
+        logger: Logger,
+        parent: Namespace? = nil,
+        adapterFactory: any SocketIOAdapterFactory = InMemoryAdapter.Factory(),
+        connectionStateRecovery: ConnectionStateRecovery? = nil
+    ) {
         self.name = name
         self.parent = parent
         var logger = logger
         logger[metadataKey: "sio.nsp"] = "\(name)"
         self.logger = logger
-        let registry = SocketRegistry(name: name, logger: logger)
+        let registry = SocketRegistry(name: name, logger: logger, connectionStateRecovery: connectionStateRecovery)
         self.registry = registry
         self.adapter = adapterFactory.makeAdapter(for: registry)
     }

@@ -16,6 +16,8 @@ public struct SocketIOConfiguration: Sendable {
     /// Makes each namespace's adapter: ``InMemoryAdapter`` (one server) by default, or a cluster
     /// adapter such as SocketIORedisAdapter's.
     public var adapter: any SocketIOAdapterFactory
+    /// Connection state recovery; `nil` (the default, as in Node) turns it off.
+    public var connectionStateRecovery: ConnectionStateRecovery?
 
     /// Creates a configuration; every parameter defaults to the value its property documents.
     ///
@@ -32,13 +34,15 @@ public struct SocketIOConfiguration: Sendable {
     ///   - maxAttachments: Binary attachments per packet.
     ///   - maxJSONDepth: JSON nesting per packet.
     ///   - adapter: Makes each namespace's adapter.
+    ///   - connectionStateRecovery: Connection state recovery, or `nil` for none.
     public init(
         path: String = "/socket.io/",
         engine: EngineIOConfiguration = EngineIOConfiguration(),
         connectTimeout: Duration = .seconds(45),
         maxAttachments: Int = 10,
         maxJSONDepth: Int = 100,
-        adapter: any SocketIOAdapterFactory = InMemoryAdapter.Factory()
+        adapter: any SocketIOAdapterFactory = InMemoryAdapter.Factory(),
+        connectionStateRecovery: ConnectionStateRecovery? = nil
     ) {
         self.path = path
         self.engine = engine
@@ -46,5 +50,6 @@ public struct SocketIOConfiguration: Sendable {
         self.maxAttachments = maxAttachments
         self.maxJSONDepth = maxJSONDepth
         self.adapter = adapter
+        self.connectionStateRecovery = connectionStateRecovery
     }
 }

@@ -122,7 +122,13 @@ final class NamespaceRegistry: Sendable {
         guard create || parent != nil else { return nil }
         return self.namespaces.withLock { table in
             if let existing = table[name] { return existing }
-            let namespace = Namespace(name: name, logger: self.logger, parent: parent, adapterFactory: self.configuration.adapter)
+            let namespace = Namespace(
+                name: name,
+                logger: self.logger,
+                parent: parent,
+                adapterFactory: self.configuration.adapter,
+                connectionStateRecovery: self.configuration.connectionStateRecovery
+            )
             table[name] = namespace
             return namespace
         }

@@ -9,15 +9,17 @@ import Synchronization
 final class SocketRegistry: LocalNamespace {
     let name: String
     let logger: Logger
+    let connectionStateRecovery: ConnectionStateRecovery?
     /// Behind a `Mutex`: one map shared by the sockets of every event loop (a broadcast from any
     /// of them looks its targets up here); a connection's own path does not take it.
     private let sockets = Mutex<[SocketID: Socket]>([:])
     private let ackIDs = Atomic(0)
     private let serverSideHandlers = Mutex<[String: [Namespace.ServerSideHandler]]>([:])
 
-    init(name: String, logger: Logger) {
+    init(name: String, logger: Logger, connectionStateRecovery: ConnectionStateRecovery?) {
         self.name = name
         self.logger = logger
+        self.connectionStateRecovery = connectionStateRecovery
     }
 
     func add(_ socket: Socket) { self.sockets.withLock { $0[socket.id] = socket } }

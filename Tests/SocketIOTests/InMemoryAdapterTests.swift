@@ -10,8 +10,13 @@ struct InMemoryAdapterTests {
     /// A namespace that records what its adapter asks of it.
     final class RecordingNamespace: LocalNamespace {
         let name = "/"
+        let connectionStateRecovery: ConnectionStateRecovery?
         let deliveries = Mutex<[(frames: [EngineIOFrame], targets: Set<SocketID>, volatile: Bool)]>([])
         let calls = Mutex<[String]>([])
+
+        init(connectionStateRecovery: ConnectionStateRecovery? = nil) {
+            self.connectionStateRecovery = connectionStateRecovery
+        }
 
         func deliver(_ frames: [EngineIOFrame], to sockets: Set<SocketID>, volatile: Bool) -> Int {
             self.deliveries.withLock { $0.append((frames, sockets, volatile)) }

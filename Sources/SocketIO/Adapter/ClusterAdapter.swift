@@ -38,3 +38,14 @@ extension ClusterAdapter {
     /// Every room with a local member (forwarded to ``ClusterAdapter/local``).
     public func allRooms() -> Set<Room> { self.local.allRooms() }
 }
+
+extension ClusterAdapter {
+    /// Keeps a session on this server (forwarded to ``ClusterAdapter/local``): a client that
+    /// reconnects to this server recovers. An adapter that shares sessions across servers
+    /// (Redis Streams) implements it itself.
+    public func persistSession(_ session: PersistedSession) { self.local.persistSession(session) }
+    /// Finds a session kept on this server (forwarded to ``ClusterAdapter/local``).
+    public func restoreSession(pid: String, offset: String) async throws -> RecoveredSession? {
+        try await self.local.restoreSession(pid: pid, offset: offset)
+    }
+}

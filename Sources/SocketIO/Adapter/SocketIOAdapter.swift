@@ -32,6 +32,11 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     // MARK: The cluster (with `options.flags.local`, this server only)
 
     /// Encodes `packet` once and delivers it to every matching socket.
+    ///
+    /// With connection state recovery on (``LocalNamespace/connectionStateRecovery``), an EVENT
+    /// packet without an ack id and not volatile gets an offset appended as its last argument
+    /// (the client keeps the last one it saw), and is kept for replay by
+    /// ``restoreSession(pid:offset:)`` (Node's `SessionAwareAdapter.broadcast`).
     func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions)
     /// A broadcast whose every recipient is asked for an ack (Node's `broadcastWithAck`).
     /// Each server calls `onClientCount` with how many answers to expect from it (and with −1
@@ -56,6 +61,23 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     func serverSideEmitWithAck(_ arguments: [SocketIOValue], timeout: Duration) async throws -> [SocketIOValue]
     /// How many servers the cluster has, this one included.
     func serverCount() async throws -> Int
+
+    // MARK: Connection state recovery (with ``LocalNamespace/connectionStateRecovery`` set)
+
+    /// Keeps the session of a socket that left for a reason a reconnect can follow, for
+    /// `maxDisconnectionDuration` (Node's `persistSession`).
+    func persistSession(_ session: PersistedSession)
+    /// Takes back the session `pid` with the events sent to its rooms after `offset`, in order
+    /// (Node's `restoreSession`). `nil` when the session expired or was never kept, or when
+    /// `offset` is no longer known: the client then connects as a new socket.
+    func restoreSession(pid: String, offset: String) async throws -> RecoveredSession?
+}
+
+extension SocketIOAdapter {
+    /// Keeps nothing: an adapter without recovery support.
+    public func persistSession(_ session: PersistedSession) {}
+    /// Finds nothing: an adapter without recovery support.
+    public func restoreSession(pid: String, offset: String) async throws -> RecoveredSession? { nil }
 }
 
 /// The narrow view of a namespace on this server that its adapter gets: deliver to, move and
@@ -64,6 +86,8 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
 public protocol LocalNamespace: Sendable {
     /// The namespace's name, with its leading slash.
     var name: String { get }
+    /// The server's connection state recovery settings; `nil` when it is off.
+    var connectionStateRecovery: ConnectionStateRecovery? { get }
     /// Writes the same frames to each of these local sockets. Returns how many it reached.
     @discardableResult
     func deliver(_ frames: [EngineIOFrame], to sockets: Set<SocketID>, volatile: Bool) -> Int
