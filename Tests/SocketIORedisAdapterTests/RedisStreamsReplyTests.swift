@@ -155,4 +155,3 @@ struct RedisStreamsReplyTests {
         #expect(throws: RESPError.self) { _ = try RedisStreamCommand.addedID(.bulkString(ByteBuffer(string: "nope"))) }
     }
 }
-
