@@ -94,7 +94,6 @@ public final class SocketIOTestClient: Sendable {
     ///   - query: the request's query parameters.
     ///   - timeout: how long to wait for the server's answer.
     ///   - mode: in process (the default) or live over a loopback WebSocket.
-    /// - Returns: the connected client.
     ///   - previous: a client whose connection dropped (``dropConnection()``): this one asks to
     ///     recover its session, as the official client does when it reconnects (its `pid` and
     ///     last offset go in the CONNECT payload); ``recovered`` tells whether it did.
