@@ -6,7 +6,8 @@ import SocketIOProtocol
 ///
 /// `/` greets with `welcome`, and both `/` and `/admin` (token `secret` only) answer `echo`,
 /// `nsp`, `join`, `leave`, `to_room`, `room_size` (cluster-wide), `sockets_join` (any server's
-/// sockets), `server_count` and `broadcast`; `/` also has `ask_me` and `kick`.
+/// sockets), `server_count`, `broadcast`, and for connection state recovery `whoami`, `set_data`
+/// and `drop_transport`; `/` also has `ask_me` and `kick`.
 enum E2EApplication {
     static func install(on io: SocketIOServer) {
         let main = io.of("/")
@@ -82,6 +83,24 @@ enum E2EApplication {
         }
         namespace.on("server_count") { socket, _ in
             [.int(try await socket.namespace.serverCount())]
+        }
+        // Connection state recovery (issue 13): what the socket has now, and a way to drop its
+        // connection the way a network failure does (no DISCONNECT packet), from the server.
+        namespace.on("whoami") { socket, _ in
+            [
+                [
+                    "id": .string(socket.id), "recovered": .bool(socket.recovered), "rooms": .array(socket.rooms.sorted().map { .string($0) }),
+                    "data": socket.data,
+                ]
+            ]
+        }
+        namespace.on("set_data") { socket, args in
+            socket.data = args.first ?? .null
+            return [true]
+        }
+        namespace.on("drop_transport") { socket, _ in
+            socket.engine.close()
+            return nil
         }
         namespace.on("broadcast") { socket, args in
             socket.namespace.emit("bcast", arguments: args)
