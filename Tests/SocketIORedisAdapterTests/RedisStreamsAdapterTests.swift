@@ -28,7 +28,6 @@ struct RedisStreamsAdapterTests {
         let prefix: String
         let nodes: [Node]
         let redis: RedisConnection
-        let monitor: RedisMonitor
 
         var stream: String { self.prefix }
 
@@ -37,7 +36,6 @@ struct RedisStreamsAdapterTests {
             for node in self.nodes { _ = await node.running.result }
             _ = try? await self.redis.send(["DEL", .string(self.prefix)])
             await self.redis.close()
-            self.monitor.close()
         }
 
         /// Adds an entry as another node would, by hand.
@@ -63,7 +61,6 @@ struct RedisStreamsAdapterTests {
             requestsTimeout: .seconds(2)
         )
         configure(&configuration)
-        let monitor = try await RedisMonitor.start(url)
         var nodes: [Node] = []
         for _ in 0..<count {
             let cluster = RedisStreamsAdapter(url: url, configuration: configuration, logger: logger)
@@ -84,7 +81,7 @@ struct RedisStreamsAdapterTests {
             let numsub = try await redis.send(["PUBSUB", "NUMSUB", .string("\(prefix)#/#")]).array?.last?.integer
             return reading && numsub == count
         }
-        return Cluster(prefix: prefix, nodes: nodes, redis: redis, monitor: monitor)
+        return Cluster(prefix: prefix, nodes: nodes, redis: redis)
     }
 
     /// Checks `condition` every 20 ms until it holds; fails after 5 s.
@@ -256,11 +253,11 @@ extension RedisStreamsAdapterTests {
     @Test func hostileEntriesAndMessagesAreDroppedAndReadingGoesOn() async throws {
         let logged = Watched<[String]>([])
         let logger = Logger(label: "test") { _ in LogRecorder(messages: logged) }
-        let cluster = try await Self.cluster(1, logger: logger) { $0.maxMessageBytes = 64 << 10 }
+        let cluster = try await Self.cluster(1, logger: logger) { $0.maxMessageBytes = 4 << 10 }
         defer { Task { await cluster.stop() } }
         let one = cluster.nodes[0]
         let a = try await SocketIOTestClient.connect(to: one.io)
-        let huge = ByteBuffer(repeating: UInt8(ascii: "x"), count: 1 << 20)
+        let huge = ByteBuffer(repeating: UInt8(ascii: "x"), count: 16 << 10)
         let garbage: [[(String, RESPArgument)]] = [
             [("type", "3"), ("data", "{}")],  // no namespace: skipped, as Node does
             [("nsp", "/"), ("type", "three")],
@@ -405,6 +402,7 @@ extension RedisStreamsAdapterTests {
         let cluster = try await Self.cluster(1, recovery: ConnectionStateRecovery(), logger: logger) {
             $0.maxMissedBytes = 4_000
             $0.maxRestoreReads = 2
+            $0.restorePageSize = 10
         }
         defer { Task { await cluster.stop() } }
         let one = cluster.nodes[0]
@@ -419,25 +417,22 @@ extension RedisStreamsAdapterTests {
                 ("data", .string(#"{"packet":{"type":2,"data":["e","\#(text)"]},"opts":{"rooms":[],"except":[]}}"#)),
             ]
         }
-        // Within the bounds: restored.
+        // Within the bounds (two pages, the second not full): restored.
         var offset = try await cluster.add(broadcast("start"))
         try await persisted()
-        for _ in 0..<10 { try await cluster.add(broadcast(String(repeating: "x", count: 100))) }
-        #expect(try await one.adapter.restoreSession(pid: "p", offset: offset.description)?.missedPackets.count == 10)
+        for _ in 0..<15 { try await cluster.add(broadcast(String(repeating: "x", count: 100))) }
+        #expect(try await one.adapter.restoreSession(pid: "p", offset: offset.description)?.missedPackets.count == 15)
         // More missed bytes than maxMissedBytes: a new session, not one with holes.
         offset = try await cluster.add(broadcast("start"))
         try await persisted()
-        for _ in 0..<50 { try await cluster.add(broadcast(String(repeating: "x", count: 100))) }
+        for _ in 0..<20 { try await cluster.add(broadcast(String(repeating: "x", count: 300))) }
         #expect(try await one.adapter.restoreSession(pid: "p", offset: offset.description) == nil)
         try await logged.wait { $0.contains { $0.contains("the missed events are more than 4000 bytes") } }
         // More entries than two reads of a page: the same.
         offset = try await cluster.add(broadcast("start"))
         try await persisted()
         let other: [(String, RESPArgument)] = [("uid", "n"), ("nsp", "/other"), ("type", "4"), ("data", #"{"opts":{},"rooms":[]}"#)]
-        let writes = (0..<(2 * RedisStreamsNamespaceAdapter.restorePageSize + 5)).map { _ in
-            cluster.redis.sendFuture(RedisStreamCommand.add(cluster.stream, maxLength: 100_000, fields: other))
-        }
-        for write in writes { _ = try await write.get() }
+        for _ in 0..<25 { try await cluster.add(other) }
         #expect(try await one.adapter.restoreSession(pid: "p", offset: offset.description) == nil)
         try await logged.wait { $0.contains { $0.contains("more missed entries than 2 reads") } }
     }

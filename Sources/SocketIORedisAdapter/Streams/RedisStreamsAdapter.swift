@@ -82,6 +82,9 @@ public final class RedisStreamsAdapter: SocketIOAdapterFactory, Service, Sendabl
         /// With recovery on, how many local deliveries may wait for their `XADD`; past it they
         /// go out at once, without offsets (logged): 10,000. Ours.
         public var maxPendingPublishes: Int
+        /// How many entries one `XRANGE` of a restore asks for. Node asks for all of them at
+        /// once; pages keep each reply small, and the keep limits bound each page's bytes.
+        var restorePageSize = 1_000
 
         /// Settings; every default is Node's, or ours where Node has none.
         ///
@@ -143,7 +146,8 @@ public final class RedisStreamsAdapter: SocketIOAdapterFactory, Service, Sendabl
             settings.blockTime = max(.milliseconds(1), settings.blockTime)
             settings.maxRestoreReads = max(1, settings.maxRestoreReads)
             settings.maxMessageBytes = max(1_024, settings.maxMessageBytes)
-            let headers = (max(settings.readCount, RedisStreamsNamespaceAdapter.restorePageSize) + 16) * 4 * RESPParser.KeepLimits.elementCost
+            settings.restorePageSize = min(max(1, settings.restorePageSize), 100_000)
+            let headers = (max(settings.readCount, settings.restorePageSize) + 16) * 4 * RESPParser.KeepLimits.elementCost
             settings.maxReplyBytes = max(settings.maxReplyBytes, settings.maxMessageBytes + headers + 65_536)
             settings.maxPendingPublishes = max(1, settings.maxPendingPublishes)
             return settings
@@ -153,7 +157,7 @@ public final class RedisStreamsAdapter: SocketIOAdapterFactory, Service, Sendabl
         var keepLimits: RESPParser.KeepLimits {
             RESPParser.KeepLimits(
                 maxBulkLength: self.maxMessageBytes,
-                maxArrayCount: max(self.readCount, RedisStreamsNamespaceAdapter.restorePageSize) * 4 + 64,
+                maxArrayCount: max(self.readCount, self.restorePageSize) * 4 + 64,
                 maxReplyBytes: self.maxReplyBytes
             )
         }

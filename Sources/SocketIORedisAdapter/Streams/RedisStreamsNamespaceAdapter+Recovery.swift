@@ -7,10 +7,6 @@ import SocketIOProtocol
 /// Redis under `sessionKeyPrefix + pid` for `maxDisconnectionDuration`, and the missed events
 /// read back from the stream after the client's offset.
 extension RedisStreamsNamespaceAdapter {
-    /// How many entries one `XRANGE` of a restore asks for. Node asks for all of them at once;
-    /// pages keep each reply small, and the keep limits bound each page's bytes.
-    static let restorePageSize = 1_000
-
     /// Keeps the session in Redis: `SET sessionKeyPrefix+pid <base64 MessagePack> PX
     /// maxDisconnectionDuration`, without waiting (Node does not either). While Redis is away
     /// the session is lost, and the client reconnects as a new one.
@@ -61,7 +57,7 @@ extension RedisStreamsNamespaceAdapter {
             try Task.checkCancellation()
             guard let next = cursor.next else { return RecoveredSession(session: session, missedPackets: missed) }
             let reply = try await self.node.redis.send(
-                RedisStreamCommand.range(self.streamName, from: next.description, to: "+", count: Self.restorePageSize)
+                RedisStreamCommand.range(self.streamName, from: next.description, to: "+", count: configuration.restorePageSize)
             )
             let batch = try RedisStreamCommand.entries(ofRange: reply)
             var complete = !batch.truncated
@@ -88,7 +84,7 @@ extension RedisStreamsNamespaceAdapter {
                 }
                 missed.append(arguments)
             }
-            if complete, batch.entries.count < Self.restorePageSize {
+            if complete, batch.entries.count < configuration.restorePageSize {
                 return RecoveredSession(session: session, missedPackets: missed)
             }
         }

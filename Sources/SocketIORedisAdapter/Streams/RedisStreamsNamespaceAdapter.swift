@@ -23,7 +23,8 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
     let streamName: String
 
     init(namespace: any LocalNamespace, node: StreamsNode) {
-        self.local = InMemoryAdapter(namespace: namespace)
+        // Sessions and events are kept in Redis, not in memory.
+        self.local = InMemoryAdapter(namespace: namespace, connectionStateRecovery: nil)
         self.namespace = namespace
         self.node = node
         self.pending = PendingRequests(eventLoop: node.eventLoopGroup.any())
