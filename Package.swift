@@ -255,7 +255,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SocketIOServerCommandTests",
-            dependencies: ["socketio-server", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["socketio-server", "SocketIORedisAdapter", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
