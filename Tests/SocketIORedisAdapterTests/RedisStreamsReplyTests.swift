@@ -1,4 +1,5 @@
 import NIOCore
+import TestSupport
 import Testing
 
 @_spi(Fuzzing) @testable import SocketIORedisAdapter
@@ -153,5 +154,43 @@ struct RedisStreamsReplyTests {
         #expect(text(RedisStreamCommand.set("k", "v", expiresIn: .seconds(120))) == ["SET", "k", "v", "PX", "120000"])
         #expect(text(RedisStreamCommand.getDelete("k")) == ["GETDEL", "k"])
         #expect(throws: RESPError.self) { _ = try RedisStreamCommand.addedID(.bulkString(ByteBuffer(string: "nope"))) }
+    }
+}
+
+/// The new reading paths grow linearly with their input (``Complexity``): a skipped bulk string
+/// that arrives in small reads, and an `XREAD` reply of many entries.
+@Suite("Redis Streams: readers in linear time")
+struct RedisStreamsLinearTimeTests {
+    @Test func aSkippedBulkStringArrivingInSmallReadsIsLinear() async throws {
+        let growth = try await Complexity.growth(n: 200_000) { size in
+            Array("$\(size)\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: size) + Array("\r\n".utf8)
+        } _: { wire in
+            var parser = RESPParser(keepLimits: RESPParser.KeepLimits(maxBulkLength: 16, maxArrayCount: 16, maxReplyBytes: 1_024))
+            var buffer = ByteBuffer()
+            var index = 0
+            while index < wire.count {
+                buffer.writeBytes(wire[index..<min(index + 64, wire.count)])
+                index += 64
+                if try parser.parse(&buffer) != nil { return }
+            }
+        }
+        #expect(growth < Complexity.linearLimit, "4× the bytes took \(growth)× as long")
+    }
+
+    @Test func anXREADReplyOfManyEntriesIsLinear() async throws {
+        let growth = try await Complexity.growth(n: 2_000) { count in
+            var wire = "*1\r\n*2\r\n$1\r\nk\r\n*\(count)\r\n"
+            for index in 0..<count {
+                let id = "1-\(index)"
+                wire += "*2\r\n$\(id.utf8.count)\r\n\(id)\r\n*4\r\n$3\r\nnsp\r\n$1\r\n/\r\n$4\r\ntype\r\n$1\r\n3\r\n"
+            }
+            return ByteBuffer(string: wire)
+        } _: { wire in
+            var buffer = wire
+            var parser = RESPParser(keepLimits: RESPParser.KeepLimits(maxBulkLength: 1_024, maxArrayCount: 100_000, maxReplyBytes: 1 << 30))
+            guard let value = try parser.parse(&buffer) else { throw RESPError.protocolError("incomplete") }
+            _ = try RedisStreamCommand.entries(ofRead: value, key: "k")
+        }
+        #expect(growth < Complexity.linearLimit, "4× the entries took \(growth)× as long")
     }
 }
