@@ -437,3 +437,55 @@ extension RedisStreamsAdapterTests {
         try await logged.wait { $0.contains { $0.contains("more missed entries than 2 reads") } }
     }
 }
+
+/// Connection state recovery end to end across two servers in one process, with the test
+/// client doing what the official client does (pid and offset in its CONNECT).
+extension RedisStreamsAdapterTests {
+    @Test func aClientThatDropsFromOneServerRecoversOnTheOther() async throws {
+        let cluster = try await Self.cluster(2, recovery: ConnectionStateRecovery(maxDisconnectionDuration: .seconds(60)))
+        defer { Task { await cluster.stop() } }
+        let (one, two) = (cluster.nodes[0], cluster.nodes[1])
+        let disconnects = Watched(0)
+        one.io.onConnection { socket in
+            socket.onDisconnect { _, _ in disconnects.update { $0 += 1 } }
+        }
+        for node in [one, two] {
+            node.io.on("whoami") { socket, _ in [.string(socket.id), .bool(socket.recovered), .array(socket.rooms.sorted().map { .string($0) })] }
+        }
+        let first = try await SocketIOTestClient.connect(to: one.io)
+        #expect(try await first.emitWithAck("join", "lobby", as: Bool.self))
+        two.io.to("lobby").emit("news", 0)
+        #expect(try await first.next("news").args.first == 0)
+        let offset = try #require(first.lastOffset)
+        #expect(StreamID(offset) != nil)
+        first.dropConnection()
+        try await disconnects.wait { $0 == 1 }
+        // Missed while away, sent from the other server and from this one.
+        two.io.to("lobby").emit("news", 1)
+        one.io.to("lobby").emit("news", 2)
+        two.io.to(first.id!).emit("news", 3)
+        two.io.to("elsewhere").emit("news", 4)
+        try await Self.until { try await Self.ids(cluster).count == 5 }
+        let second = try await SocketIOTestClient.connect(to: two.io, recovering: first)
+        #expect(second.recovered)
+        #expect(second.id == first.id)
+        let whoami = try await second.emitWithAck("whoami")
+        #expect(whoami[1] == true)
+        #expect(whoami[2] == .array([first.id!, "lobby"].sorted().map { .string($0) }))
+        var missed: [SocketIOValue] = []
+        var offsets: [StreamID] = []
+        for _ in 0..<3 {
+            let args = try await second.next("news").args
+            missed.append(try #require(args.first))
+            offsets.append(try #require(args.last?.stringValue.flatMap { StreamID($0) }))
+        }
+        // 1, 2 and 3 once each, in the stream's order (the two servers' XADDs may interleave).
+        #expect(Set(missed) == [1, 2, 3] && missed.count == 3)
+        #expect(offsets == offsets.sorted() && Set(offsets).count == 3)
+        // Then live, once, with its offset.
+        two.io.to("lobby").emit("news", 5)
+        #expect(try await second.next("news").args.first == 5)
+        #expect(second.getReceived().isEmpty)
+        await second.disconnect()
+    }
+}
