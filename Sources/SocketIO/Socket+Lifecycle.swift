@@ -192,9 +192,15 @@ extension Socket {
         let rooms = self.namespace.adapter.rooms(of: self.id)
         self.userData.withLock { $0.roomsAtDisconnect = rooms }
         let wasConnected = self.loop.value.phase == .connected
-        // A disconnection a reconnect can follow keeps the session (Node's `_onclose`).
+        // A disconnection a reconnect can follow keeps the session (Node's `_onclose`). A
+        // recovered socket whose connection went before it had joined keeps the session it was
+        // given, for the next try (found by `socketio-bench reconnect`: clients that gave up
+        // on a slow server lost their sessions).
         if wasConnected, let pid = self.pid, reason.allowsRecovery {
             self.namespace.adapter.persistSession(PersistedSession(id: self.id, pid: pid, rooms: rooms, data: self.data))
+        } else if !wasConnected, let restoring = self.loop.value.restoring, reason.allowsRecovery {
+            self.loop.value.restoring = nil
+            self.namespace.adapter.persistSession(restoring.session)
         }
         self.setPhase(.disconnected)
         let (acks, handlers) = self.loop.withValue { state in

@@ -149,4 +149,27 @@ struct RecoveryStoreTests {
         store.persist(self.session("p1"), now: 9_999)
         #expect(self.names(store.restore(pid: "p1", offset: offsets[9_997], now: 9_999)) == ["e9998", "e9999"])
     }
+
+    @Test("events to rooms, to sockets' own rooms and to everyone expire together and are found by room")
+    func roomIndexesFollowExpiry() {
+        var store = self.store(ConnectionStateRecovery(maxDisconnectionDuration: .seconds(1), maxStoredBytes: 1 << 30))
+        var offsets: [String] = []
+        for index in 0..<3_000 {
+            // Each third event to everyone, to "lobby", or to one socket's own room.
+            let rooms: Set<Room> = index % 3 == 0 ? [] : index % 3 == 1 ? ["lobby"] : ["s\(index)"]
+            offsets.append(self.keep(&store, "e\(index)", rooms: rooms, at: Int64(index)))
+        }
+        store.persist(self.session("p1", rooms: ["s2996", "lobby"]), now: 2_999)
+        // 1,001 events are left (e1999 ... e2999). After e2990: e2991 (everyone), e2992
+        // (lobby), not e2993 (another socket's room), e2994, e2995, e2996 (its own room),
+        // e2997, e2998, not e2999.
+        #expect(store.packetCount == 1_001)
+        #expect(
+            self.names(store.restore(pid: "p1", offset: offsets[2_990], now: 2_999)) == [
+                "e2991", "e2992", "e2994", "e2995", "e2996", "e2997", "e2998",
+            ]
+        )
+        #expect(store.sweep(now: 10_000) == false)
+        #expect(store.isEmpty)
+    }
 }

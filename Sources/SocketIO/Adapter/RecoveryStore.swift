@@ -40,6 +40,12 @@ struct RecoveryStore {
     private var nextSequence: UInt64 = 1
     /// The encoded bytes of the live packets.
     private(set) var packetBytes = 0
+    /// The sequences of the live packets sent to everyone, and of those sent to each room, in
+    /// order: a restore looks at the events that could reach the session's few rooms, not at
+    /// every event kept. Without them, the `welcome` each of 5,000 sockets got in its own room
+    /// made each of their restores scan 5,000 events (found by `socketio-bench reconnect`).
+    private var toEveryone = SequenceList()
+    private var toRoom: [Room: SequenceList] = [:]
 
     private var sessions: [String: StoredSession] = [:]
     /// Pids in the order their sessions were kept; entries whose session is gone or newer are
@@ -81,17 +87,32 @@ struct RecoveryStore {
     mutating func append(_ packet: StoredPacket, now: Int64) {
         self.packets.append(packet)
         self.packetBytes += packet.bytes
+        if packet.rooms.isEmpty {
+            self.toEveryone.append(packet.sequence)
+        } else {
+            for room in packet.rooms { self.toRoom[room, default: SequenceList()].append(packet.sequence) }
+        }
         self.expirePackets(now: now)
     }
 
     /// The events after `sequence` that a socket in `rooms` would have received, in order.
     func packets(after sequence: UInt64, reaching rooms: Set<Room>) -> [[SocketIOValue]] {
         guard let first = self.packets[self.head...].first?.sequence, sequence + 1 >= first else { return [] }
-        let start = self.head + Int(sequence + 1 - first)
-        guard start < self.packets.count else { return [] }
-        return self.packets[start...].compactMap { packet in
-            Self.reaches(packet, rooms: rooms) ? packet.data : nil
+        // The candidates: sent to everyone, or to one of the rooms; a packet sent to two of
+        // them is a candidate twice.
+        var candidates = self.toEveryone.elements(after: sequence)
+        for room in rooms {
+            if let list = self.toRoom[room] { candidates += list.elements(after: sequence) }
         }
+        candidates.sort()
+        var missed: [[SocketIOValue]] = []
+        var previous: UInt64 = 0
+        for candidate in candidates where candidate != previous {
+            previous = candidate
+            let packet = self.packets[self.head + Int(candidate - first)]
+            if Self.reaches(packet, rooms: rooms) { missed.append(packet.data) }
+        }
+        return missed
     }
 
     /// Node's `shouldIncludePacket`: the event went to one of the rooms (or to everyone) and
@@ -113,7 +134,16 @@ struct RecoveryStore {
         while self.head < self.packets.count,
             self.packets[self.head].emittedAt < threshold || self.packetBytes > self.settings.maxStoredBytes
         {
-            self.packetBytes -= self.packets[self.head].bytes
+            let expired = self.packets[self.head]
+            self.packetBytes -= expired.bytes
+            if expired.rooms.isEmpty {
+                self.toEveryone.removeFirst()
+            } else {
+                for room in expired.rooms {
+                    self.toRoom[room]?.removeFirst()
+                    if self.toRoom[room]?.isEmpty == true { self.toRoom[room] = nil }
+                }
+            }
             self.head += 1
         }
         if self.head > 64, self.head * 2 > self.packets.count {
@@ -207,5 +237,39 @@ struct RecoveryStore {
         var attachments: [ByteBuffer] = []
         JSONWriter.write(session.data, into: &out, attachments: &attachments)
         return bytes + out.readableBytes + attachments.reduce(0) { $0 + $1.readableBytes }
+    }
+}
+
+/// Sequence numbers in ascending order, appended at the end and removed from the front
+/// (amortised O(1)), found by binary search.
+struct SequenceList {
+    private var items: [UInt64] = []
+    private var head = 0
+
+    var isEmpty: Bool { self.head == self.items.count }
+
+    mutating func append(_ sequence: UInt64) { self.items.append(sequence) }
+
+    mutating func removeFirst() {
+        guard self.head < self.items.count else { return }
+        self.head += 1
+        if self.head == self.items.count {
+            self.items = []
+            self.head = 0
+        } else if self.head > 32, self.head * 2 > self.items.count {
+            self.items.removeFirst(self.head)
+            self.head = 0
+        }
+    }
+
+    /// The sequences greater than `sequence`.
+    func elements(after sequence: UInt64) -> [UInt64] {
+        var low = self.head
+        var high = self.items.count
+        while low < high {
+            let middle = (low + high) / 2
+            if self.items[middle] <= sequence { low = middle + 1 } else { high = middle }
+        }
+        return Array(self.items[low...])
     }
 }
