@@ -60,3 +60,20 @@ struct OffsetSequenceTests {
         #expect(sequence.count == 0)
     }
 }
+
+/// Where the stream reader starts on a new connection.
+@Suite("StreamReader: where a connection starts reading")
+struct StreamReaderStartTests {
+    @Test func firstAfterTheEndThenAfterTheLastReadUnlessTheStreamWasMadeAgain() {
+        let (early, late) = (StreamID("5-0")!, StreamID("9-3")!)
+        // First connection: after the stream's end, or from the start of an empty one.
+        #expect(StreamReader.start(after: nil, tail: late) == late)
+        #expect(StreamReader.start(after: nil, tail: nil) == .zero)
+        // A reconnect: after the last entry read, however far the stream went meanwhile.
+        #expect(StreamReader.start(after: early, tail: late) == early)
+        #expect(StreamReader.start(after: late, tail: late) == late)
+        // The stream is gone, or ends before what we read: Redis lost it; all of it is new.
+        #expect(StreamReader.start(after: late, tail: nil) == .zero)
+        #expect(StreamReader.start(after: late, tail: early) == .zero)
+    }
+}

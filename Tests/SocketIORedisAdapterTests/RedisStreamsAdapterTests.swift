@@ -307,6 +307,33 @@ extension RedisStreamsAdapterTests {
     }
 }
 
+extension RedisStreamsAdapterTests {
+    @Test func aStreamRedisLostAndMadeAgainIsReadFromItsStart() async throws {
+        let logged = Watched<[String]>([])
+        let logger = Logger(label: "test") { _ in LogRecorder(messages: logged) }
+        let cluster = try await Self.cluster(2, logger: logger)
+        defer { Task { await cluster.stop() } }
+        let (one, two) = (cluster.nodes[0], cluster.nodes[1])
+        let b = try await SocketIOTestClient.connect(to: two.io)
+        one.io.emit("n", "before")
+        #expect(try await b.next("n").args == ["before"])
+        // As after a Redis restart without persistence, with a clock behind: the stream is gone,
+        // and made again with ids smaller than the last one read.
+        let list = try await cluster.redis.send(["CLIENT", "LIST"]).string ?? ""
+        let reader = try #require(
+            list.split(separator: "\n").first { $0.contains("name=socketio-streams-\(two.cluster.uid)-read ") }?
+                .split(separator: " ").first { $0.hasPrefix("id=") }.map { String($0.dropFirst(3)) }
+        )
+        _ = try await cluster.redis.send(["DEL", .string(cluster.stream)])
+        let data = #"{"packet":{"type":2,"data":["n","made again"]},"opts":{"rooms":[],"except":[],"flags":{}}}"#
+        _ = try await cluster.redis.send(["XADD", .string(cluster.stream), "1-1", "uid", "x", "nsp", "/", "type", "3", "data", .string(data)])
+        _ = try await cluster.redis.send(["CLIENT", "KILL", "ID", .string(reader)])
+        #expect(try await b.next("n").args == ["made again"])
+        #expect(logged.value.contains { $0.hasPrefix("the stream was reset") })
+        await b.disconnect()
+    }
+}
+
 /// Connection state recovery on the adapter's side: offsets, persisted sessions, restores.
 extension RedisStreamsAdapterTests {
     /// The stream ids of the entries, in order.
