@@ -194,3 +194,15 @@ struct RedisStreamsLinearTimeTests {
         #expect(growth < Complexity.linearLimit, "4× the entries took \(growth)× as long")
     }
 }
+
+extension RedisStreamsReplyTests {
+    @Test func theAdaptersReadersSkipAnArrayOfAnyLengthInsteadOfClosing() throws {
+        // An entry of more fields than any bound: the reader must step over it, not close its
+        // connection and read it again forever.
+        var parser = RedisStreamsAdapter.Configuration().normalized.readerParser
+        var buffer = ByteBuffer(string: "*2\r\n$3\r\n1-0\r\n*100000000\r\n")
+        for _ in 0..<1_000 { buffer.writeString(":1\r\n") }
+        #expect(try parser.parse(&buffer) == nil)  // still reading it, not refused
+        #expect(buffer.readableBytes == 0)
+    }
+}

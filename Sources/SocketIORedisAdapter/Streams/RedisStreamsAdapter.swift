@@ -153,6 +153,14 @@ public final class RedisStreamsAdapter: SocketIOAdapterFactory, Service, Sendabl
             return settings
         }
 
+        /// A parser for replies that carry other servers' data: past the keep limits a part is
+        /// read and dropped, so the hard array bound can be off (a hostile entry of more
+        /// fields than it would allow must be skipped too, not close the connection: the
+        /// reader would read it again after reconnecting, forever).
+        var readerParser: RESPParser {
+            RESPParser(maxArrayCount: .max, keepLimits: self.keepLimits)
+        }
+
         /// What one reply may keep (``RESPParser/KeepLimits``).
         var keepLimits: RESPParser.KeepLimits {
             RESPParser.KeepLimits(

@@ -23,7 +23,7 @@ struct StreamReader: Sendable {
             eventLoopGroup: self.node.eventLoopGroup,
             clientName: "socketio-streams-\(self.node.uid)-read",
             role: "stream reader \(self.stream)",
-            parser: RESPParser(keepLimits: configuration.keepLimits),
+            parser: configuration.readerParser,
             logger: self.node.logger
         )
         var last: StreamID?

@@ -26,13 +26,12 @@ final class StreamsNode: Sendable {
         // Replies and pushes that carry other servers' data keep what the limits allow; past
         // them a part is dropped, never the connection (RESPParser.keepLimits). The
         // connections are named after the node in CLIENT LIST: socketio-streams-<uid>-pub, -sub.
-        let limits = configuration.keepLimits
         self.redis = RedisPubSubClient(
             url: url,
             eventLoopGroup: eventLoopGroup,
             clientName: "socketio-streams-\(self.uid)",
-            commandParser: RESPParser(keepLimits: limits),
-            subscriberParser: RESPParser(keepLimits: limits),
+            commandParser: configuration.readerParser,
+            subscriberParser: configuration.readerParser,
             logger: logger
         )
         self.publisher = StreamPublisher(
