@@ -73,9 +73,8 @@ extension Socket {
         rooms.insert(self.id)
         var missed = restored.missedPackets
         let adapter = self.namespace.adapter
-        let memory = (adapter as? InMemoryAdapter) ?? (adapter as? any ClusterAdapter)?.local
-        if let memory, memory.keepsEvents, let offset = missed.last?.last?.stringValue ?? self.handshake.auth["offset"]?.stringValue {
-            missed += memory.joinRecovered(self.id, rooms: rooms, after: offset)
+        if let offset = missed.last?.last?.stringValue ?? self.handshake.auth["offset"]?.stringValue {
+            missed += adapter.joinRecovered(self.id, rooms: rooms, after: offset)
         } else {
             adapter.addAll(self.id, rooms: rooms)
         }

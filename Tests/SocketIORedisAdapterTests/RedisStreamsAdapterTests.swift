@@ -516,3 +516,43 @@ extension RedisStreamsAdapterTests {
         await second.disconnect()
     }
 }
+
+extension RedisStreamsAdapterTests {
+    /// Events that reach a session's rooms after the restore read the stream, and before its
+    /// socket joins them, are given at the join, in stream order (Node's adapter loses them).
+    @Test func whatArrivesBetweenTheRestoreAndTheJoinIsGivenAtTheJoin() async throws {
+        let cluster = try await Self.cluster(2, recovery: ConnectionStateRecovery(maxDisconnectionDuration: .seconds(60)))
+        defer { Task { await cluster.stop() } }
+        let (one, two) = (cluster.nodes[0], cluster.nodes[1])
+        let witness = try await SocketIOTestClient.connect(to: two.io)
+        #expect(try await witness.emitWithAck("join", "room1", as: Bool.self))
+        one.io.emit("init")
+        let offset = try #require(try await witness.next("init").args.last?.stringValue)
+        let session = PersistedSession(id: "s9", pid: "p9", rooms: ["s9", "room1"], data: .null)
+        one.adapter.persistSession(session)
+        try await Self.until { try await cluster.redis.send(["EXISTS", .string("\(cluster.prefix):session:p9")]) == .integer(1) }
+        let restored = try #require(try await two.adapter.restoreSession(pid: "p9", offset: offset))
+        #expect(restored.missedPackets.isEmpty)
+        // Sent now, from both servers; the witness shows the second server delivered them.
+        one.io.to("room1").emit("late", 1)
+        two.io.to("room1").emit("late", 2)
+        one.io.except("room1").emit("late", 3)
+        var seen: [SocketIOValue] = []
+        for _ in 0..<2 { seen.append(try await witness.next("late").args.first ?? .null) }
+        #expect(Set(seen) == [1, 2])
+        let given = two.adapter.joinRecovered("s9", rooms: ["s9", "room1"], after: offset)
+        #expect(given.count == 2)
+        #expect(Set(given.compactMap { $0.dropFirst().first }) == [1, 2])
+        let offsets = given.compactMap { $0.last?.stringValue.flatMap { StreamID($0) } }
+        #expect(offsets == offsets.sorted() && offsets.count == 2)
+        #expect(two.local(has: "s9", in: "room1"))
+        await witness.disconnect()
+    }
+}
+
+extension RedisStreamsAdapterTests.Node {
+    /// Whether socket `id` is in `room` on this server.
+    func local(has id: SocketID, in room: Room) -> Bool {
+        self.adapter.local.rooms(of: id).contains(room)
+    }
+}

@@ -1,3 +1,5 @@
+public import SocketIOProtocol
+
 /// The seam for an adapter that spans several servers (Redis pub/sub, or any other transport).
 ///
 /// Room membership is always about this server's sockets, so a cluster adapter keeps it in an
@@ -47,5 +49,9 @@ extension ClusterAdapter {
     /// Finds a session kept on this server (forwarded to ``ClusterAdapter/local``).
     public func restoreSession(pid: String, offset: String) async throws -> RecoveredSession? {
         try await self.local.restoreSession(pid: pid, offset: offset)
+    }
+    /// Joins a recovered socket on this server (forwarded to ``ClusterAdapter/local``).
+    public func joinRecovered(_ id: SocketID, rooms: Set<Room>, after offset: String) -> [[SocketIOValue]] {
+        self.local.joinRecovered(id, rooms: rooms, after: offset)
     }
 }

@@ -263,11 +263,12 @@ public final class InMemoryAdapter: SocketIOAdapter {
     }
 
     /// Joins a recovered socket to its rooms and returns the events kept after `offset` (the
-    /// last one it was replayed) that reached those rooms meanwhile, under the lock
-    /// ``broadcastKept(_:options:)`` holds: each later event reaches the socket live, each
+    /// last one it was replayed) that reached those rooms meanwhile, under the lock that
+    /// broadcasts kept for replay hold: each later event reaches the socket live, each
     /// earlier one is in the result, none both. Called on the socket's loop, which then sends
-    /// the result before any live event (those reach the loop in later jobs).
-    func joinRecovered(_ id: SocketID, rooms: Set<Room>, after offset: String) -> [[SocketIOValue]] {
+    /// the result before any live event (those reach the loop in later jobs). Without recovery
+    /// on, it joins and returns nothing.
+    public func joinRecovered(_ id: SocketID, rooms: Set<Room>, after offset: String) -> [[SocketIOValue]] {
         self.state.withLock { state in
             var missed: [[SocketIOValue]] = []
             if let store = state.recovery, let sequence = store.sequence(of: offset) {

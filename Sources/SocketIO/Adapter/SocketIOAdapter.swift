@@ -71,6 +71,12 @@ public protocol SocketIOAdapter: AnyObject, Sendable {
     /// (Node's `restoreSession`). `nil` when the session expired or was never kept, or when
     /// `offset` is no longer known: the client then connects as a new socket.
     func restoreSession(pid: String, offset: String) async throws -> RecoveredSession?
+    /// Puts a socket recovered by ``restoreSession(pid:offset:)`` back in `rooms`, and returns the
+    /// events that reached those rooms after `offset` (the last one replayed) while it was being
+    /// restored, in order: each event reaches the socket once, in the result or live. Called on
+    /// the socket's event loop, which sends the result right after the replay, before any live
+    /// event. The default joins and returns nothing.
+    func joinRecovered(_ id: SocketID, rooms: Set<Room>, after offset: String) -> [[SocketIOValue]]
 }
 
 extension SocketIOAdapter {
@@ -78,6 +84,11 @@ extension SocketIOAdapter {
     public func persistSession(_ session: PersistedSession) {}
     /// Finds nothing: an adapter without recovery support.
     public func restoreSession(pid: String, offset: String) async throws -> RecoveredSession? { nil }
+    /// Joins the rooms and returns nothing: an adapter that delivers nothing during a restore.
+    public func joinRecovered(_ id: SocketID, rooms: Set<Room>, after offset: String) -> [[SocketIOValue]] {
+        self.addAll(id, rooms: rooms)
+        return []
+    }
 }
 
 /// The narrow view of a namespace on this server that its adapter gets: deliver to, move and

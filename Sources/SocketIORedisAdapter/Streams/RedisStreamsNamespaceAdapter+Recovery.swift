@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import SocketIO
 import SocketIOProtocol
+import Synchronization
 
 /// Connection state recovery across servers, as Node's streams adapter does it: the session in
 /// Redis under `sessionKeyPrefix + pid` for `maxDisconnectionDuration`, and the missed events
@@ -50,12 +51,22 @@ extension RedisStreamsNamespaceAdapter {
         } catch {
             return self.restoreFailed(pid, "the session does not decode: \(error)")
         }
+        // From now until the socket joins, what reaches its rooms is kept for it
+        // (joinRecovered): an event the reads below do not see is not lost.
+        self.recovering.withLock { $0.start(session.id, rooms: session.rooms, now: .now) }
+        var restored = false
+        defer {
+            if !restored { self.recovering.withLock { $0.cancel(session.id) } }
+        }
         var missed: [[SocketIOValue]] = []
         var missedBytes = 0
         var cursor = start
         for _ in 0..<configuration.maxRestoreReads {
             try Task.checkCancellation()
-            guard let next = cursor.next else { return RecoveredSession(session: session, missedPackets: missed) }
+            guard let next = cursor.next else {
+                restored = true
+                return RecoveredSession(session: session, missedPackets: missed)
+            }
             let reply = try await self.node.redis.send(
                 RedisStreamCommand.range(self.streamName, from: next.description, to: "+", count: configuration.restorePageSize)
             )
@@ -85,10 +96,21 @@ extension RedisStreamsNamespaceAdapter {
                 missed.append(arguments)
             }
             if complete, batch.entries.count < configuration.restorePageSize {
+                restored = true
                 return RecoveredSession(session: session, missedPackets: missed)
             }
         }
         return self.restoreFailed(pid, "more missed entries than \(configuration.maxRestoreReads) reads")
+    }
+
+    /// Puts a recovered socket in its rooms, and returns what reached them while it was being
+    /// restored, after `offset` (the last event replayed), in stream order: atomically with the
+    /// deliveries' choice of targets, so each event reaches it once, in this result or live.
+    func joinRecovered(_ id: SocketID, rooms: Set<Room>, after offset: String) -> [[SocketIOValue]] {
+        self.recovering.withLock { state in
+            self.local.addAll(id, rooms: rooms)
+            return state.join(id, after: StreamID(offset), now: .now)
+        }
     }
 
     /// Whether an entry is a broadcast of `namespace` (Node keeps `nsp === name && type === "3"`);

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import SocketIO
 import SocketIOProtocol
+import Synchronization
 
 /// One namespace's adapter in a cluster that speaks Node's `@socket.io/redis-streams-adapter`
 /// 0.3.x: local membership in an ``InMemoryAdapter``; broadcasts, joins, leaves and disconnects
@@ -21,6 +22,12 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
     let pending: PendingRequests
     /// The stream of this namespace (Node's `computeStreamName`).
     let streamName: String
+    /// With recovery on, the sockets being recovered here. Behind a `Mutex`, not on a loop:
+    /// deliveries come from the stream reader's task and the publisher's loop, joins from each
+    /// socket's loop, and a delivery's choice of targets must not interleave with a join. Taken
+    /// only with recovery on; each critical section is a few dictionary operations and one
+    /// hand-over of frames to the sessions' loops, as the in-memory adapter's kept broadcasts.
+    let recovering: Mutex<RecoveringSockets>
 
     init(namespace: any LocalNamespace, node: StreamsNode) {
         // Sessions and events are kept in Redis, not in memory.
@@ -33,6 +40,7 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
             name: node.configuration.streamName,
             count: node.configuration.streamCount
         )
+        self.recovering = Mutex(RecoveringSockets(maxBytes: node.configuration.maxMissedBytes))
     }
 
     /// The channels this adapter listens on: the namespace's and its own (Node's).
@@ -153,16 +161,41 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
     /// without an ack id and not volatile carries `offset` as its last argument (Node's
     /// `addOffsetIfNecessary`).
     private func deliver(_ packet: SocketIOPacket, options: BroadcastOptions, offset: String?) {
-        let targets = self.local.sockets(matching: options)
-        guard !targets.isEmpty else { return }
+        guard self.recovery != nil else {
+            let targets = self.local.sockets(matching: options)
+            guard !targets.isEmpty else { return }
+            self.namespace.deliver(packet.encode(), to: targets, volatile: options.flags.volatile)
+            return
+        }
         var packet = packet
-        if let offset, self.recovery != nil, packet.type == .event || packet.type == .binaryEvent, packet.id == nil,
+        var replayable: (id: StreamID, data: [SocketIOValue])?
+        if let offset, let id = StreamID(offset), packet.type == .event || packet.type == .binaryEvent, packet.id == nil,
             !options.flags.volatile, case .array(var data)? = packet.data
         {
             data.append(.string(offset))
             packet.data = .array(data)
+            replayable = (id, data)
         }
-        self.namespace.deliver(packet.encode(), to: targets, volatile: options.flags.volatile)
+        let frames = packet.encode()
+        let overflowed = self.recovering.withLock { state -> [SocketID] in
+            var targets = self.local.sockets(matching: options)
+            var overflowed: [SocketID] = []
+            if let replayable, !state.isEmpty {
+                state.prune(now: .now)
+                overflowed = state.deliver(replayable.data, offset: replayable.id, options: options)
+                for id in state.replayedSockets where targets.contains(id) && state.skipsAsReplayed(id, offset: replayable.id) {
+                    targets.remove(id)
+                }
+            }
+            if !targets.isEmpty { self.namespace.deliver(frames, to: targets, volatile: options.flags.volatile) }
+            return overflowed
+        }
+        for id in overflowed {
+            self.node.logger.warning(
+                "a socket being recovered misses events: more than maxMissedBytes reached its rooms meanwhile",
+                metadata: ["sio.sid": "\(id)", "sio.nsp": "\(self.namespace.name)"]
+            )
+        }
     }
 
     // MARK: - Asking other servers

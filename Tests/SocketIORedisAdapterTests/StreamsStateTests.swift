@@ -1,3 +1,5 @@
+import SocketIO
+import SocketIOProtocol
 import TestSupport
 import Testing
 
@@ -75,5 +77,58 @@ struct StreamReaderStartTests {
         // The stream is gone, or ends before what we read: Redis lost it; all of it is new.
         #expect(StreamReader.start(after: late, tail: nil) == .zero)
         #expect(StreamReader.start(after: late, tail: early) == .zero)
+    }
+}
+
+/// The sockets being recovered: what reaches their rooms between the restore and the join.
+@Suite("RecoveringSockets: each event once, in order, across a restore and a join")
+struct RecoveringSocketsTests {
+    static func event(_ n: Int, _ id: String) -> (StreamID, [SocketIOValue]) {
+        (StreamID(id)!, ["news", .int(n), .string(id)])
+    }
+
+    @Test func whatArrivesBeforeTheJoinIsGivenAtTheJoinInStreamOrderOnce() {
+        let now = ContinuousClock.now
+        var state = RecoveringSockets(maxBytes: 1 << 20)
+        #expect(state.isEmpty)
+        state.start("s1", rooms: ["room1"], now: now)
+        // Out of stream order (the reader and this server's own XADDs race), twice for one,
+        // one for another room, one excepting the room.
+        for (n, id) in [(3, "1-3"), (2, "1-2"), (3, "1-3"), (4, "1-4")] {
+            let (offset, data) = Self.event(n, id)
+            #expect(state.deliver(data, offset: offset, options: BroadcastOptions(rooms: ["room1"])).isEmpty)
+        }
+        let (other, otherData) = Self.event(9, "1-9")
+        _ = state.deliver(otherData, offset: other, options: BroadcastOptions(rooms: ["room2"]))
+        _ = state.deliver(otherData, offset: other, options: BroadcastOptions(except: ["room1"]))
+        // The restore replayed up to 1-2: the join gives 3 and 4, once each, in order.
+        let given = state.join("s1", after: StreamID("1-2"), now: now)
+        #expect(given.map { $0[1] } == [3, 4])
+        // Later deliveries of what it was given are skipped; newer ones are not.
+        #expect(state.skipsAsReplayed("s1", offset: StreamID("1-4")!))
+        #expect(state.skipsAsReplayed("s1", offset: StreamID("1-1")!))
+        #expect(!state.skipsAsReplayed("s1", offset: StreamID("1-5")!))
+        #expect(!state.skipsAsReplayed("s2", offset: StreamID("1-1")!))
+        // A second join finds nothing.
+        #expect(state.join("s1", after: nil, now: now).isEmpty)
+    }
+
+    @Test func aCancelledOrAbandonedRestoreKeepsNothingAndTheBoundHolds() {
+        let now = ContinuousClock.now
+        var state = RecoveringSockets(maxBytes: 100)
+        state.start("gone", rooms: [], now: now)
+        state.cancel("gone")
+        #expect(state.isEmpty)
+        state.start("slow", rooms: [], now: now)
+        let (offset, data) = Self.event(1, "2-0")
+        let big: [SocketIOValue] = ["news", .string(String(repeating: "x", count: 200)), "2-1"]
+        #expect(state.deliver(data, offset: offset, options: BroadcastOptions()).isEmpty)
+        #expect(state.deliver(big, offset: StreamID("2-1")!, options: BroadcastOptions()) == ["slow"])
+        // A restore whose socket never joins is forgotten after a minute; a join's skipping
+        // after half a minute.
+        _ = state.join("slow", after: nil, now: now)
+        state.start("never", rooms: [], now: now)
+        state.prune(now: now.advanced(by: .seconds(61)))
+        #expect(state.isEmpty)
     }
 }
