@@ -430,6 +430,8 @@ extension RedisStreamsAdapterTests {
             $0.maxMissedBytes = 4_000
             $0.maxRestoreReads = 2
             $0.restorePageSize = 10
+            // No cache to speak of: the restores below read Redis (the cache has its own test).
+            $0.maxCachedBytes = 1
         }
         defer { Task { await cluster.stop() } }
         let one = cluster.nodes[0]
@@ -554,5 +556,29 @@ extension RedisStreamsAdapterTests.Node {
     /// Whether socket `id` is in `room` on this server.
     func local(has id: SocketID, in room: Room) -> Bool {
         self.adapter.local.rooms(of: id).contains(room)
+    }
+}
+
+extension RedisStreamsAdapterTests {
+    /// A restore reads what this server's reader already read from its cache, decoded once,
+    /// not again from Redis: entries deleted from the stream after they were read are still
+    /// replayed (and bounded by maxMissedBytes there too).
+    @Test func aRestoreScansWhatTheReaderAlreadyRead() async throws {
+        let cluster = try await Self.cluster(2, recovery: ConnectionStateRecovery(maxDisconnectionDuration: .seconds(60)))
+        defer { Task { await cluster.stop() } }
+        let (one, two) = (cluster.nodes[0], cluster.nodes[1])
+        let witness = try await SocketIOTestClient.connect(to: two.io)
+        one.io.emit("init")
+        let offset = try #require(try await witness.next("init").args.last?.stringValue)
+        one.adapter.persistSession(PersistedSession(id: "s7", pid: "p7", rooms: ["s7"], data: .null))
+        try await Self.until { try await cluster.redis.send(["EXISTS", .string("\(cluster.prefix):session:p7")]) == .integer(1) }
+        for n in 1...3 { one.io.emit("news", .int(n)) }
+        var ids: [String] = []
+        for _ in 1...3 { ids.append(try #require(try await witness.next("news").args.last?.stringValue)) }
+        // Gone from Redis; the second server's reader read them.
+        _ = try await cluster.redis.send(["XDEL", .string(cluster.stream)] + ids.map { .string($0) })
+        let restored = try #require(try await two.adapter.restoreSession(pid: "p7", offset: offset))
+        #expect(restored.missedPackets == (1...3).map { ["news", .int($0), .string(ids[$0 - 1])] })
+        await witness.disconnect()
     }
 }

@@ -132,3 +132,48 @@ struct RecoveringSocketsTests {
         #expect(state.isEmpty)
     }
 }
+
+/// What the stream reader keeps decoded for restores.
+@Suite("StreamCache: restores scan what the reader read")
+struct StreamCacheTests {
+    static func broadcast(
+        _ n: Int,
+        rooms: Set<Room> = [],
+        except: Set<Room> = [],
+        namespace: String = "/",
+        replayable: Bool = true
+    ) -> StreamCache.Payload {
+        .broadcast(namespace: namespace, data: ["news", .int(n)], options: BroadcastOptions(rooms: rooms, except: except), replayable: replayable)
+    }
+
+    @Test func afterTheOffsetWhatReachesTheSessionInOrderWithOffsets() {
+        var cache = StreamCache(maxEntries: 100, maxBytes: 1 << 20)
+        let payloads: [StreamCache.Payload] = [
+            Self.broadcast(0), Self.broadcast(1), Self.broadcast(2, rooms: ["room1"]), .other, Self.broadcast(3, rooms: ["room2"]),
+            Self.broadcast(4, except: ["room1"]), Self.broadcast(5, namespace: "/admin"), Self.broadcast(6, replayable: false),
+            Self.broadcast(7, rooms: ["s"]), .tooLarge(namespace: "/admin"),
+        ]
+        for (index, payload) in payloads.enumerated() { cache.append(StreamID(milliseconds: 10, sequence: UInt64(index)), payload, bytes: 10) }
+        let lookup = cache.missed(after: StreamID("10-0")!, namespace: "/", rooms: ["s", "room1"])
+        #expect(lookup == .found(missed: [["news", 1, "10-1"], ["news", 2, "10-2"], ["news", 7, "10-8"]], bytes: 30, last: StreamID("10-9")!))
+        // An offset past everything kept: nothing missed, read on from it.
+        #expect(cache.missed(after: StreamID("11-0")!, namespace: "/", rooms: []) == .found(missed: [], bytes: 0, last: StreamID("11-0")!))
+        // Before the first entry kept: Redis.
+        #expect(cache.missed(after: StreamID("9-0")!, namespace: "/", rooms: []) == .notCached)
+        // A dropped entry that may be the namespace's: the restore cannot be complete.
+        cache.append(StreamID("12-0")!, .tooLarge(namespace: nil), bytes: 64)
+        #expect(cache.missed(after: StreamID("10-0")!, namespace: "/", rooms: []) == .tooLarge(StreamID("12-0")!))
+    }
+
+    @Test func boundedInEntriesAndBytesOldestFirstAndResetWhenOutOfOrder() {
+        var cache = StreamCache(maxEntries: 3, maxBytes: 100)
+        for index in 0..<5 { cache.append(StreamID(milliseconds: 1, sequence: UInt64(index)), .other, bytes: 10) }
+        #expect(cache.count == 3)
+        #expect(cache.missed(after: StreamID("1-1")!, namespace: "/", rooms: []) == .notCached)
+        cache.append(StreamID("2-0")!, .other, bytes: 95)
+        #expect(cache.count == 1 && cache.bytes == 95)
+        // Ids that go back (a stream made again): what was kept no longer applies.
+        cache.append(StreamID("1-0")!, .other, bytes: 1)
+        #expect(cache.count == 1 && cache.bytes == 1)
+    }
+}

@@ -82,6 +82,10 @@ public final class RedisStreamsAdapter: SocketIOAdapterFactory, Service, Sendabl
         /// With recovery on, how many local deliveries may wait for their `XADD`; past it they
         /// go out at once, without offsets (logged): 10,000. Ours.
         public var maxPendingPublishes: Int
+        /// The most bytes of entries each server keeps decoded, as its reader read them, for
+        /// restores to scan instead of reading them again from Redis (the last ``maxLength``
+        /// entries at most): 64 MiB. Ours.
+        public var maxCachedBytes: Int
         /// How many entries one `XRANGE` of a restore asks for. Node asks for all of them at
         /// once; pages keep each reply small, and the keep limits bound each page's bytes.
         var restorePageSize = 1_000
@@ -103,6 +107,7 @@ public final class RedisStreamsAdapter: SocketIOAdapterFactory, Service, Sendabl
         ///   - maxMissedBytes: the most bytes of missed events one restore gathers.
         ///   - publishTimeout: how long a local delivery waits for its `XADD`.
         ///   - maxPendingPublishes: how many local deliveries may wait for their `XADD`.
+        ///   - maxCachedBytes: the most bytes of entries kept decoded for restores.
         public init(
             streamName: String = "socket.io",
             streamCount: Int = 1,
@@ -117,7 +122,8 @@ public final class RedisStreamsAdapter: SocketIOAdapterFactory, Service, Sendabl
             maxReplyBytes: Int = 64 << 20,
             maxMissedBytes: Int = 64 << 20,
             publishTimeout: Duration = .seconds(5),
-            maxPendingPublishes: Int = 10_000
+            maxPendingPublishes: Int = 10_000,
+            maxCachedBytes: Int = 64 << 20
         ) {
             self.streamName = streamName
             self.streamCount = streamCount
@@ -133,6 +139,13 @@ public final class RedisStreamsAdapter: SocketIOAdapterFactory, Service, Sendabl
             self.maxMissedBytes = maxMissedBytes
             self.publishTimeout = publishTimeout
             self.maxPendingPublishes = maxPendingPublishes
+            self.maxCachedBytes = maxCachedBytes
+        }
+
+        /// The streams of the group (Node's `createReadOnlyClients`): `streamName`, or
+        /// `streamName-0` … with more than one.
+        var streamNames: [String] {
+            self.streamCount == 1 ? [self.streamName] : (0..<self.streamCount).map { "\(self.streamName)-\($0)" }
         }
 
         /// The settings with every number brought into a range that works: at least one
@@ -150,6 +163,7 @@ public final class RedisStreamsAdapter: SocketIOAdapterFactory, Service, Sendabl
             let headers = (max(settings.readCount, settings.restorePageSize) + 16) * 4 * RESPParser.KeepLimits.elementCost
             settings.maxReplyBytes = max(settings.maxReplyBytes, settings.maxMessageBytes + headers + 65_536)
             settings.maxPendingPublishes = max(1, settings.maxPendingPublishes)
+            settings.maxCachedBytes = max(0, settings.maxCachedBytes)
             return settings
         }
 
@@ -205,11 +219,7 @@ public final class RedisStreamsAdapter: SocketIOAdapterFactory, Service, Sendabl
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.node.redis.run() }
                 // Node reads every stream of the group, whatever namespaces this server has.
-                let configuration = self.node.configuration
-                let names =
-                    configuration.streamCount == 1
-                    ? [configuration.streamName] : (0..<configuration.streamCount).map { "\(configuration.streamName)-\($0)" }
-                for name in names {
+                for name in self.node.configuration.streamNames {
                     group.addTask { await StreamReader(stream: name, node: self.node).run() }
                 }
                 await self.node.subscriptions.hold(on: self.node.redis, logger: self.node.logger)

@@ -61,6 +61,21 @@ extension RedisStreamsNamespaceAdapter {
         var missed: [[SocketIOValue]] = []
         var missedBytes = 0
         var cursor = start
+        // What this server's reader already read, decoded; then Redis for what it has not.
+        let cached = self.node.caches[self.streamName]?.state.withLock {
+            $0.missed(after: start, namespace: self.namespace.name, rooms: session.rooms)
+        }
+        switch cached {
+        case .found(let events, let bytes, let last):
+            guard bytes <= configuration.maxMissedBytes else {
+                return self.restoreFailed(pid, "the missed events are more than \(configuration.maxMissedBytes) bytes")
+            }
+            (missed, missedBytes, cursor) = (events, bytes, last)
+        case .tooLarge(let id):
+            return self.restoreFailed(pid, "a missed entry is too large to read (\(id))")
+        case .notCached, nil:
+            break
+        }
         for _ in 0..<configuration.maxRestoreReads {
             try Task.checkCancellation()
             guard let next = cursor.next else {

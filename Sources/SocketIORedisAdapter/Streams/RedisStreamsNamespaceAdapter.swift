@@ -249,10 +249,10 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
     /// A message from the stream (with its entry's id as `offset`) or from pub/sub, as Node's
     /// `ClusterAdapter.onMessage` takes it. Ours come back and are ignored; one whose data
     /// does not fit its type is logged and dropped.
-    func receive(_ message: StreamsWire.Message, offset: String?) {
+    func receive(_ message: StreamsWire.Message, offset: String?, broadcast: StreamsWire.Broadcast? = nil) {
         guard message.uid != self.node.uid, message.namespace == self.namespace.name else { return }
         do throws(ClusterMessageError) {
-            try self.handle(message, offset: offset)
+            try self.handle(message, offset: offset, broadcast: broadcast)
         } catch {
             self.node.logger.info(
                 "ignoring a cluster message that does not fit its type",
@@ -261,13 +261,19 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
         }
     }
 
-    private func handle(_ message: StreamsWire.Message, offset: String?) throws(ClusterMessageError) {
+    private func handle(_ message: StreamsWire.Message, offset: String?, broadcast: StreamsWire.Broadcast?) throws(ClusterMessageError) {
         let data = message.data ?? .null
         let options = data["opts"].map(NodeAdapterWire.options(from:)) ?? BroadcastOptions()
         let requestID = data["requestId"]?.stringValue
         switch message.knownType {
         case .broadcast:
-            let (packet, options, requestID) = try StreamsWire.broadcast(from: message.data, namespace: self.namespace.name)
+            let decoded: StreamsWire.Broadcast
+            if let broadcast {
+                decoded = broadcast
+            } else {
+                decoded = try StreamsWire.broadcast(from: message.data, namespace: self.namespace.name)
+            }
+            let (packet, options, requestID) = decoded
             guard let requestID else { return self.deliver(packet, options: options, offset: offset) }
             let requester = message.uid
             self.local.broadcastWithAck(

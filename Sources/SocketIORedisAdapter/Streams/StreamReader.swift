@@ -1,4 +1,6 @@
 import Logging
+import NIOCore
+import Synchronization
 
 /// Reads one stream for a node, on a connection of its own (`XREAD … BLOCK` holds it), and
 /// hands every entry to the adapter of its namespace, in order (Node's `startPolling`).
@@ -31,6 +33,7 @@ struct StreamReader: Sendable {
             let tail = try RedisStreamCommand.entries(ofRange: try await connection.send(RedisStreamCommand.last(self.stream))).entries.last?.id
             let start = Self.start(after: last, tail: tail)
             if let last, start != last {
+                self.node.caches[self.stream]?.state.withLock { $0.reset() }
                 self.node.logger.info(
                     "the stream was reset (Redis lost it); reading it from its start",
                     metadata: [
@@ -62,9 +65,11 @@ struct StreamReader: Sendable {
         return last
     }
 
-    /// Dispatches a batch in order; returns the id to read after next.
+    /// Dispatches a batch in order, and keeps what restores need of it (``StreamCache``);
+    /// returns the id to read after next.
     func take(_ batch: StreamBatch, after: StreamID) -> StreamID {
         var last = after
+        var read: [(StreamID, StreamCache.Payload, Int)] = []
         for (index, entry) in batch.entries.enumerated() {
             if entry.skipped {
                 // Past the keep limits alone: dropped. Later in a page: read it again next time.
@@ -73,11 +78,17 @@ struct StreamReader: Sendable {
                     "dropping a stream entry larger than the limits",
                     metadata: ["stream": "\(self.stream)", "entry": "\(entry.id)", "maxMessageBytes": "\(self.node.configuration.maxMessageBytes)"]
                 )
+                read.append((entry.id, .tooLarge(namespace: entry.fields["nsp"].map { String(buffer: $0) }), 64))
                 last = entry.id
                 continue
             }
-            self.node.dispatch(entry)
+            read.append((entry.id, self.node.dispatch(entry), 64 + (entry.fields["data"]?.readableBytes ?? 0)))
             last = entry.id
+        }
+        if !read.isEmpty, let cache = self.node.caches[self.stream] {
+            cache.state.withLock { cache in
+                for (id, payload, bytes) in read { cache.append(id, payload, bytes: bytes) }
+            }
         }
         return last
     }

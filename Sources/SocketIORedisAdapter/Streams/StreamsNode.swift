@@ -1,6 +1,8 @@
 import Logging
 import NIOCore
 import SocketIO
+import SocketIOProtocol
+import Synchronization
 
 /// What every namespace adapter of one Redis Streams node shares: the node's uid, its
 /// settings, the Redis client, the stream publisher, the subscriptions, and the adapters by
@@ -17,10 +19,17 @@ final class StreamsNode: Sendable {
     /// One subscription scope per namespace adapter: its public and its private channel.
     let subscriptions = SubscriptionScopes()
     let adapters = NamespaceAdapters<RedisStreamsNamespaceAdapter>()
+    /// What each stream's reader read, decoded, for restores (``StreamCache``), by stream name.
+    let caches: [String: LockedStreamCache]
 
     init(url: RedisURL, configuration: RedisStreamsAdapter.Configuration, eventLoopGroup: any EventLoopGroup, logger: Logger) {
         self.uid = StreamsWire.makeUID()
         self.configuration = configuration
+        self.caches = Dictionary(
+            uniqueKeysWithValues: configuration.streamNames.map { name in
+                (name, LockedStreamCache(StreamCache(maxEntries: configuration.maxLength, maxBytes: configuration.maxCachedBytes)))
+            }
+        )
         self.logger = logger
         self.eventLoopGroup = eventLoopGroup
         // Replies and pushes that carry other servers' data keep what the limits allow; past
@@ -61,17 +70,37 @@ final class StreamsNode: Sendable {
         self.publisher.failAll()
     }
 
-    /// An entry read from stream `stream`: to the adapter of its namespace. One that does not
-    /// decode is logged and dropped: any client of the Redis server can write to the stream.
-    func dispatch(_ entry: StreamEntry) {
+    /// An entry read from a stream: to the adapter of its namespace, decoded once. Returns what
+    /// a restore needs of it (``StreamCache``). One that does not decode is logged and dropped:
+    /// any client of the Redis server can write to the stream.
+    func dispatch(_ entry: StreamEntry) -> StreamCache.Payload {
         let message: StreamsWire.Message?
         do {
             message = try StreamsWire.message(fromStream: entry.fields)
         } catch {
             self.logger.info("ignoring a stream entry that does not decode", metadata: ["entry": "\(entry.id)", "error": "\(error)"])
-            return
+            return .other
         }
-        guard let message, let adapter = self.adapters.adapter(namespace: message.namespace) else { return }
-        adapter.receive(message, offset: entry.id.description)
+        guard let message else { return .other }
+        var payload = StreamCache.Payload.other
+        var broadcast: StreamsWire.Broadcast?
+        if message.knownType == .broadcast, let decoded = try? StreamsWire.broadcast(from: message.data, namespace: message.namespace),
+            let data = decoded.packet.data?.arrayValue
+        {
+            broadcast = decoded
+            let replayable = decoded.requestID == nil && decoded.packet.id == nil && !decoded.options.flags.volatile
+            payload = .broadcast(namespace: message.namespace, data: data, options: decoded.options, replayable: replayable)
+        }
+        self.adapters.adapter(namespace: message.namespace)?.receive(message, offset: entry.id.description, broadcast: broadcast)
+        return payload
+    }
+}
+
+/// A ``StreamCache`` behind a lock: the stream's reader appends, restores on any thread read.
+final class LockedStreamCache: Sendable {
+    let state: Mutex<StreamCache>
+
+    init(_ cache: StreamCache) {
+        self.state = Mutex(cache)
     }
 }

@@ -169,12 +169,12 @@ enum StreamsWire {
         return .object(object)
     }
 
+    /// A broadcast's packet, options and request id (set when it waits for acks).
+    typealias Broadcast = (packet: SocketIOPacket, options: BroadcastOptions, requestID: String?)
+
     /// The packet (in `namespace`: Node sets it on receipt), options and request id of a
     /// broadcast's `data`.
-    static func broadcast(
-        from data: SocketIOValue?,
-        namespace: String
-    ) throws(ClusterMessageError) -> (packet: SocketIOPacket, options: BroadcastOptions, requestID: String?) {
+    static func broadcast(from data: SocketIOValue?, namespace: String) throws(ClusterMessageError) -> Broadcast {
         guard let data, let object = data["packet"], var packet = NodeAdapterWire.packet(from: object, namespace: namespace) else {
             throw .notABroadcast()
         }
