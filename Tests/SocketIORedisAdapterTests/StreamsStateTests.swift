@@ -109,6 +109,14 @@ struct RecoveringSocketsTests {
         #expect(state.skipsAsReplayed("s1", offset: StreamID("1-1")!))
         #expect(!state.skipsAsReplayed("s1", offset: StreamID("1-5")!))
         #expect(!state.skipsAsReplayed("s2", offset: StreamID("1-1")!))
+        for targets: Set<SocketID> in [["s1", "s2"], ["s1", "s2", "s3", "s4"]] {
+            var kept = targets
+            state.removeReplayed(from: &kept, offset: StreamID("1-4")!)
+            #expect(kept == targets.subtracting(["s1"]))
+            kept = targets
+            state.removeReplayed(from: &kept, offset: StreamID("1-5")!)
+            #expect(kept == targets)
+        }
         // A second join finds nothing.
         #expect(state.join("s1", after: nil, now: now).isEmpty)
     }

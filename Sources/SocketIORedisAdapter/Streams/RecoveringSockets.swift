@@ -28,6 +28,9 @@ struct RecoveringSockets: Sendable {
     }
 
     private var pending: [SocketID: Pending] = [:]
+    /// The pending sockets by room: a delivery to rooms looks at their sockets only (a wave of
+    /// restores meets a wave of events to single sockets, each socket's own `emit`s).
+    private var pendingByRoom: [Room: Set<SocketID>] = [:]
     /// Sockets that joined, and the last entry they were given, until `expiresAt`.
     private var replayed: [SocketID: (upTo: StreamID, expiresAt: ContinuousClock.Instant)] = [:]
     private var nextPrune: ContinuousClock.Instant?
@@ -51,22 +54,38 @@ struct RecoveringSockets: Sendable {
     /// A restore of socket `id`, in `rooms`, starts: keep what reaches them from now on.
     mutating func start(_ id: SocketID, rooms: Set<Room>, now: ContinuousClock.Instant) {
         self.prune(now: now)
+        self.cancel(id)
         var rooms = rooms
         rooms.insert(id)
         self.pending[id] = Pending(rooms: rooms, since: now)
+        for room in rooms { self.pendingByRoom[room, default: []].insert(id) }
     }
 
     /// The restore of `id` gave up: nothing to keep for it.
     mutating func cancel(_ id: SocketID) {
-        self.pending[id] = nil
+        _ = self.removePending(id)
+    }
+
+    private mutating func removePending(_ id: SocketID) -> Pending? {
+        guard let entry = self.pending.removeValue(forKey: id) else { return nil }
+        for room in entry.rooms {
+            self.pendingByRoom[room]?.remove(id)
+            if self.pendingByRoom[room]?.isEmpty == true { self.pendingByRoom[room] = nil }
+        }
+        return entry
     }
 
     /// A replayable event (its data already ending with `offset`) is delivered: kept for the
     /// sockets being restored that it reaches. Returns the ids of those whose bound it passed.
     mutating func deliver(_ data: [SocketIOValue], offset: StreamID, options: BroadcastOptions) -> [SocketID] {
+        guard !self.pending.isEmpty else { return [] }
         var overflowed: [SocketID] = []
         let size = data.reduce(0) { $0 + Self.estimate($1) }
-        for (id, entry) in self.pending where StreamsWire.reaches(options, sessionRooms: entry.rooms) {
+        let candidates: [SocketID] =
+            options.rooms.isEmpty
+            ? Array(self.pending.keys) : Array(options.rooms.reduce(into: Set<SocketID>()) { $0.formUnion(self.pendingByRoom[$1] ?? []) })
+        for id in candidates {
+            guard let entry = self.pending[id], StreamsWire.reaches(options, sessionRooms: entry.rooms) else { continue }
             guard entry.bytes + size <= self.maxBytes else {
                 overflowed.append(id)
                 continue
@@ -80,7 +99,7 @@ struct RecoveringSockets: Sendable {
     /// Socket `id` joins its rooms, having been replayed up to `last` (`nil`: nothing). Returns
     /// the events kept for it after `last`, in stream order, each once.
     mutating func join(_ id: SocketID, after last: StreamID?, now: ContinuousClock.Instant) -> [[SocketIOValue]] {
-        guard let entry = self.pending.removeValue(forKey: id) else { return [] }
+        guard let entry = self.removePending(id) else { return [] }
         var seen = Set<StreamID>()
         let events = entry.events
             .filter { event in last.map { event.id > $0 } ?? true }
@@ -99,14 +118,24 @@ struct RecoveringSockets: Sendable {
         return offset <= replayed.upTo
     }
 
-    /// The sockets whose deliveries are to be checked with ``skipsAsReplayed(_:offset:)``.
-    var replayedSockets: Dictionary<SocketID, (upTo: StreamID, expiresAt: ContinuousClock.Instant)>.Keys { self.replayed.keys }
+    /// Takes out of `targets` the sockets that were given entry `offset` when they joined;
+    /// looks at the smaller of the two sets.
+    func removeReplayed(from targets: inout Set<SocketID>, offset: StreamID) {
+        guard !self.replayed.isEmpty else { return }
+        if targets.count <= self.replayed.count {
+            targets = targets.filter { !self.skipsAsReplayed($0, offset: offset) }
+        } else {
+            for (id, entry) in self.replayed where offset <= entry.upTo { targets.remove(id) }
+        }
+    }
 
     /// Forgets restores whose socket never joined, and joins long past; at most once a second.
     mutating func prune(now: ContinuousClock.Instant) {
         if let next = self.nextPrune, now < next { return }
         self.nextPrune = now.advanced(by: .seconds(1))
-        self.pending = self.pending.filter { now < $0.value.since.advanced(by: Self.pendingLifetime) }
+        for (id, entry) in self.pending where now >= entry.since.advanced(by: Self.pendingLifetime) {
+            _ = self.removePending(id)
+        }
         self.replayed = self.replayed.filter { now < $0.value.expiresAt }
     }
 

@@ -183,9 +183,7 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
             if let replayable, !state.isEmpty {
                 state.prune(now: .now)
                 overflowed = state.deliver(replayable.data, offset: replayable.id, options: options)
-                for id in state.replayedSockets where targets.contains(id) && state.skipsAsReplayed(id, offset: replayable.id) {
-                    targets.remove(id)
-                }
+                state.removeReplayed(from: &targets, offset: replayable.id)
             }
             if !targets.isEmpty { self.namespace.deliver(frames, to: targets, volatile: options.flags.volatile) }
             return overflowed
