@@ -392,9 +392,16 @@ extension RedisStreamsAdapterTests {
         one.io.except("room1").emit("myEvent", 5)
         one.io.of("/foo").emit("myEvent", 6)
         one.io.volatile.emit("myEvent", 7)
-        try await Self.until { try await Self.ids(cluster).count == 8 }
+        // The second server's reader has read everything once it delivers a marker sent last.
+        let witness = try await SocketIOTestClient.connect(to: two.io)
+        #expect(try await witness.emitWithAck("join", "witnesses", as: Bool.self))
+        one.io.to("witnesses").emit("marker")
+        _ = try await witness.next("marker")
         let ids = try await Self.ids(cluster)
+        #expect(ids.count == 9)
         let restored = try #require(try await two.adapter.restoreSession(pid: "pid1", offset: offset))
+        #expect(two.adapter.joinRecovered("gone1", rooms: session.rooms, after: offset).isEmpty)
+        await witness.disconnect()
         #expect(restored.session == session)
         // In the stream's order (the two servers' XADDs interleave there), each with its id.
         let entries = try RedisStreamCommand.entries(

@@ -1,5 +1,7 @@
+import NIOCore
 import SocketIO
 import SocketIOProtocol
+import Synchronization
 import TestSupport
 import Testing
 
@@ -121,6 +123,21 @@ struct RecoveringSocketsTests {
         #expect(state.join("s1", after: nil, now: now).isEmpty)
     }
 
+    @Test func anEntryTheRestoreDidNotReadAndThatWasNotKeptStillReachesTheSocketLate() {
+        let now = ContinuousClock.now
+        var state = RecoveringSockets(maxBytes: 1 << 20)
+        state.start("s1", rooms: [], now: now)
+        state.restored("s1", through: StreamID("1-2")!)
+        // This server's own broadcast comes first; another server's earlier one (1-5) is still
+        // on its way through the reader when the socket joins.
+        let (own, ownData) = Self.event(9, "1-9")
+        _ = state.deliver(ownData, offset: own, options: BroadcastOptions())
+        #expect(state.join("s1", after: StreamID("1-1"), now: now).map { $0[1] } == [9])
+        #expect(!state.skipsAsReplayed("s1", offset: StreamID("1-5")!))  // late, not lost
+        #expect(state.skipsAsReplayed("s1", offset: StreamID("1-9")!))
+        #expect(state.skipsAsReplayed("s1", offset: StreamID("1-2")!))
+    }
+
     @Test func aCancelledOrAbandonedRestoreKeepsNothingAndTheBoundHolds() {
         let now = ContinuousClock.now
         var state = RecoveringSockets(maxBytes: 100)
@@ -183,5 +200,33 @@ struct StreamCacheTests {
         // Ids that go back (a stream made again): what was kept no longer applies.
         cache.append(StreamID("1-0")!, .other, bytes: 1)
         #expect(cache.count == 1 && cache.bytes == 1)
+    }
+}
+
+/// The reader's dispatch feeds the restores in progress, this server's own entries included.
+@Suite("StreamsNode.dispatch: restores in progress get what the reader reads")
+struct StreamsDispatchTests {
+    @Test func ownEntriesReadBackReachARestoreInProgressOthersTooAndTheCacheIsFed() throws {
+        let cluster = RedisStreamsAdapter(url: RedisURL(host: "127.0.0.1", port: 1))
+        let io = SocketIOServer(configuration: SocketIOConfiguration(adapter: cluster, connectionStateRecovery: ConnectionStateRecovery()))
+        let adapter = try #require(io.sockets.adapter as? RedisStreamsNamespaceAdapter)
+        adapter.recovering.withLock { $0.start("s1", rooms: ["room1"], now: .now) }
+        func entry(_ id: String, uid: String, room: String, _ n: Int) -> StreamEntry {
+            let data = #"{"packet":{"type":2,"data":["news",\#(n)]},"opts":{"rooms":["\#(room)"],"except":[],"flags":{}}}"#
+            return StreamEntry(
+                id: StreamID(id)!,
+                fields: [
+                    "uid": ByteBuffer(string: uid), "nsp": ByteBuffer(string: "/"), "type": ByteBuffer(string: "3"), "data": ByteBuffer(string: data),
+                ]
+            )
+        }
+        // Ours (delivered here when its XADD answered, before the restore began), another
+        // server's, and one for a room the session is not in.
+        let own = cluster.node.dispatch(entry("5-1", uid: cluster.uid, room: "room1", 1))
+        _ = cluster.node.dispatch(entry("5-2", uid: "other", room: "room1", 2))
+        _ = cluster.node.dispatch(entry("5-3", uid: "other", room: "room2", 3))
+        #expect(own == .broadcast(namespace: "/", data: ["news", 1], options: BroadcastOptions(rooms: ["room1"]), replayable: true))
+        let given = adapter.joinRecovered("s1", rooms: ["s1", "room1"], after: "5-0")
+        #expect(given == [["news", 1, "5-1"], ["news", 2, "5-2"]])
     }
 }

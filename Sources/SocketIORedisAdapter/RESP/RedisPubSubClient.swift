@@ -218,7 +218,7 @@ package final class RedisPubSubClient: Sendable {
             onMessage: subscribing ? self.dispatcher : nil,
             logger: self.logger
         )
-        await loop.run { connection in
+        await loop.run { connection, ready in
             defer {
                 self.state.withLock { state in
                     if subscribing { state.subscriber = nil } else { state.publisher = nil }
@@ -239,6 +239,7 @@ package final class RedisPubSubClient: Sendable {
                 }
                 return (subscribing ? (state.channels.subtracting(channels), state.patterns.subtracting(patterns)) : ([], []), waiters)
             }
+            ready()
             for waiter in waiters { waiter.resume() }
             if subscribing {
                 for channel in missed.0 { connection.sendFuture(["SUBSCRIBE", .string(channel)]).whenFailure { _ in } }

@@ -41,10 +41,11 @@ package struct RedisReconnectLoop: Sendable {
         self.logger = logger
     }
 
-    /// Runs until the task is cancelled. `use` gets each new connection and returns when it is
-    /// done with it; the connection is closed after, whatever `use` did. An error `use` throws
-    /// counts as an outage.
-    package func run(_ use: (RedisConnection) async throws -> Void) async {
+    /// Runs until the task is cancelled. `use` gets each new connection, calls `ready` once it
+    /// has set it up (subscribed, registered: the outage is over then, and logged as such), and
+    /// returns when it is done with it; the connection is closed after, whatever `use` did. An
+    /// error `use` throws counts as an outage.
+    package func run(_ use: (_ connection: RedisConnection, _ ready: () -> Void) async throws -> Void) async {
         var backoff = Self.firstBackoff
         var reportedOutage = false
         while !Task.isCancelled {
@@ -56,14 +57,16 @@ package struct RedisReconnectLoop: Sendable {
                     parser: self.parser,
                     onMessage: self.onMessage
                 )
-                if reportedOutage {
-                    self.logger.info("redis connection restored", metadata: ["redis": "\(self.url)", "role": "\(self.role)"])
+                let ready = {
+                    if reportedOutage {
+                        self.logger.info("redis connection restored", metadata: ["redis": "\(self.url)", "role": "\(self.role)"])
+                    }
+                    reportedOutage = false
+                    backoff = Self.firstBackoff
                 }
-                reportedOutage = false
-                backoff = Self.firstBackoff
                 do {
                     try await withTaskCancellationHandler {
-                        try await use(connection)
+                        try await use(connection, ready)
                     } onCancel: {
                         connection.channel.close(promise: nil)
                     }

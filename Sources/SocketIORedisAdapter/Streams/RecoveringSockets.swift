@@ -9,12 +9,16 @@ import SocketIOProtocol
 /// on its own event loop a little later. Meanwhile this server goes on delivering entries, from
 /// its stream reader and from its own `XADD`s, in neither order nor step with the restore. So:
 ///
-/// - from the moment the session is known (before the first `XRANGE`) until the socket joins,
-///   every replayable event that reaches its rooms is kept here (``deliver(_:offset:options:)``);
-/// - when it joins (``join(_:after:)``, atomically with the delivery's choice of targets), it
-///   gets those after the last one replayed, in stream order;
-/// - for a while after, a delivery of an entry at or before the last one it was given skips it
-///   (``skipsAsReplayed(_:offset:)``): the reader can lag behind the restore.
+/// - from the moment the session is known (before the restore reads anything) until the socket
+///   joins, every replayable event that reaches its rooms is kept here
+///   (``deliver(_:offset:options:)``);
+/// - the restore says how far it read the stream (``restored(_:through:)``): everything up to
+///   there that reaches the session is in its replay;
+/// - when the socket joins (``join(_:after:now:)``, atomically with the deliveries' choice of
+///   targets), it gets the events kept past that point, in stream order, each once;
+/// - for a while after, a delivery of an entry it was given (up to that point, or kept) skips
+///   it (``skipsAsReplayed(_:offset:)``): the reader can lag behind the restore. An entry it
+///   was not given still reaches it, late rather than never.
 ///
 /// Node's streams adapter has neither: an event added after the restore's last read and
 /// delivered before the join is lost, one delivered late comes twice. A plain value: the
@@ -25,14 +29,25 @@ struct RecoveringSockets: Sendable {
         var events: [(id: StreamID, data: [SocketIOValue])] = []
         var bytes = 0
         var since: ContinuousClock.Instant
+        /// How far the restore read the stream, once it has.
+        var readThrough: StreamID?
+    }
+
+    /// A socket that joined: what it was given.
+    private struct Replayed: Sendable {
+        /// Every entry up to here that reached it.
+        var through: StreamID
+        /// And these, past it.
+        var beyond: Set<StreamID>
+        var expiresAt: ContinuousClock.Instant
     }
 
     private var pending: [SocketID: Pending] = [:]
     /// The pending sockets by room: a delivery to rooms looks at their sockets only (a wave of
     /// restores meets a wave of events to single sockets, each socket's own `emit`s).
     private var pendingByRoom: [Room: Set<SocketID>] = [:]
-    /// Sockets that joined, and the last entry they were given, until `expiresAt`.
-    private var replayed: [SocketID: (upTo: StreamID, expiresAt: ContinuousClock.Instant)] = [:]
+    /// Sockets that joined, and what they were given, for a while.
+    private var replayed: [SocketID: Replayed] = [:]
     private var nextPrune: ContinuousClock.Instant?
 
     /// How long a restore may wait for its socket to join before it is forgotten: a connection
@@ -96,17 +111,25 @@ struct RecoveringSockets: Sendable {
         return overflowed
     }
 
-    /// Socket `id` joins its rooms, having been replayed up to `last` (`nil`: nothing). Returns
-    /// the events kept for it after `last`, in stream order, each once.
+    /// The restore of `id` read the stream through entry `through`: every event up to there
+    /// that reaches the session is in its replay.
+    mutating func restored(_ id: SocketID, through: StreamID) {
+        self.pending[id]?.readThrough = through
+    }
+
+    /// Socket `id` joins its rooms, replayed up to `last` (the last event replayed, or the
+    /// client's offset; `nil`: nothing). Returns the events kept for it past what the restore
+    /// read, in stream order, each once.
     mutating func join(_ id: SocketID, after last: StreamID?, now: ContinuousClock.Instant) -> [[SocketIOValue]] {
         guard let entry = self.removePending(id) else { return [] }
+        let through = [last, entry.readThrough].compactMap { $0 }.max()
         var seen = Set<StreamID>()
         let events = entry.events
-            .filter { event in last.map { event.id > $0 } ?? true }
+            .filter { event in through.map { event.id > $0 } ?? true }
             .sorted { $0.id < $1.id }
             .filter { seen.insert($0.id).inserted }
-        if let upTo = events.last?.id ?? last {
-            self.replayed[id] = (upTo, now.advanced(by: Self.replayedLifetime))
+        if let through {
+            self.replayed[id] = Replayed(through: through, beyond: seen, expiresAt: now.advanced(by: Self.replayedLifetime))
         }
         return events.map { $0.data }
     }
@@ -115,7 +138,7 @@ struct RecoveringSockets: Sendable {
     /// when it joined.
     func skipsAsReplayed(_ id: SocketID, offset: StreamID) -> Bool {
         guard let replayed = self.replayed[id] else { return false }
-        return offset <= replayed.upTo
+        return offset <= replayed.through || replayed.beyond.contains(offset)
     }
 
     /// Takes out of `targets` the sockets that were given entry `offset` when they joined;
@@ -125,7 +148,7 @@ struct RecoveringSockets: Sendable {
         if targets.count <= self.replayed.count {
             targets = targets.filter { !self.skipsAsReplayed($0, offset: offset) }
         } else {
-            for (id, entry) in self.replayed where offset <= entry.upTo { targets.remove(id) }
+            for id in self.replayed.keys where self.skipsAsReplayed(id, offset: offset) { targets.remove(id) }
         }
     }
 

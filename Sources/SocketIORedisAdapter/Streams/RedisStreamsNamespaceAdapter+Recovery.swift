@@ -37,14 +37,23 @@ extension RedisStreamsNamespaceAdapter {
     func restoreSession(pid: String, offset: String) async throws -> RecoveredSession? {
         guard let start = StreamID(offset) else { return nil }
         let configuration = self.node.configuration
-        // Both at once, pipelined on one connection (Node: Promise.all).
-        async let taken = self.node.redis.send(RedisStreamCommand.getDelete(configuration.sessionKeyPrefix + pid))
-        async let known = self.node.redis.send(RedisStreamCommand.range(self.streamName, from: offset, to: offset))
-        let (rawSession, offsetEntries) = try await (taken, known)
-        guard let bytes = rawSession.bytes else { return self.restoreFailed(pid, rawSession == .skipped ? "the session is too large" : nil) }
-        guard try !RedisStreamCommand.entries(ofRange: offsetEntries).entries.isEmpty else {
-            return self.restoreFailed(pid, "offset \(offset) is no longer in the stream")
+        let cache = self.node.caches[self.streamName]
+        let getDelete = RedisStreamCommand.getDelete(configuration.sessionKeyPrefix + pid)
+        let rawSession: RESPValue
+        if cache?.state.withLock({ $0.contains(start) }) == true {
+            // This server's reader read the offset's entry: it was in the stream.
+            rawSession = try await self.node.redis.send(getDelete)
+        } else {
+            // Both at once, pipelined on one connection (Node: Promise.all).
+            async let taken = self.node.redis.send(getDelete)
+            async let known = self.node.redis.send(RedisStreamCommand.range(self.streamName, from: offset, to: offset))
+            let (session, offsetEntries) = try await (taken, known)
+            guard try !RedisStreamCommand.entries(ofRange: offsetEntries).entries.isEmpty else {
+                return self.restoreFailed(pid, "offset \(offset) is no longer in the stream")
+            }
+            rawSession = session
         }
+        guard let bytes = rawSession.bytes else { return self.restoreFailed(pid, rawSession == .skipped ? "the session is too large" : nil) }
         let session: PersistedSession
         do {
             session = try StreamsWire.session(from: bytes)
@@ -61,8 +70,11 @@ extension RedisStreamsNamespaceAdapter {
         var missed: [[SocketIOValue]] = []
         var missedBytes = 0
         var cursor = start
-        // What this server's reader already read, decoded; then Redis for what it has not.
-        let cached = self.node.caches[self.streamName]?.state.withLock {
+        // What this server's reader already read, decoded. What it has not read yet it will
+        // deliver (its own entries included), after the registration above: kept for the
+        // socket until it joins, or live after. Redis is asked only when the cache does not
+        // reach back to the offset.
+        let cached = cache?.state.withLock {
             $0.missed(after: start, namespace: self.namespace.name, rooms: session.rooms)
         }
         switch cached {
@@ -70,7 +82,9 @@ extension RedisStreamsNamespaceAdapter {
             guard bytes <= configuration.maxMissedBytes else {
                 return self.restoreFailed(pid, "the missed events are more than \(configuration.maxMissedBytes) bytes")
             }
-            (missed, missedBytes, cursor) = (events, bytes, last)
+            restored = true
+            self.recovering.withLock { $0.restored(session.id, through: last) }
+            return RecoveredSession(session: session, missedPackets: events)
         case .tooLarge(let id):
             return self.restoreFailed(pid, "a missed entry is too large to read (\(id))")
         case .notCached, nil:
@@ -80,6 +94,7 @@ extension RedisStreamsNamespaceAdapter {
             try Task.checkCancellation()
             guard let next = cursor.next else {
                 restored = true
+                self.recovering.withLock { [cursor] in $0.restored(session.id, through: cursor) }
                 return RecoveredSession(session: session, missedPackets: missed)
             }
             let reply = try await self.node.redis.send(
@@ -112,6 +127,7 @@ extension RedisStreamsNamespaceAdapter {
             }
             if complete, batch.entries.count < configuration.restorePageSize {
                 restored = true
+                self.recovering.withLock { [cursor] in $0.restored(session.id, through: cursor) }
                 return RecoveredSession(session: session, missedPackets: missed)
             }
         }

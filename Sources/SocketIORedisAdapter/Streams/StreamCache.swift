@@ -74,22 +74,34 @@ struct StreamCache: Sendable {
         self.bytes = 0
     }
 
-    /// The broadcasts of `namespace` after `offset` that reach a session in `rooms` and that
-    /// carried an offset, each ending with its entry's id.
-    func missed(after offset: StreamID, namespace: String, rooms: Set<Room>) -> Lookup {
-        guard let first = self.entries.first, first.id <= offset else { return .notCached }
-        let last = self.entries.last!.id
-        // The first entry after the offset: ids only grow.
+    /// Whether entry `id` is kept: the reader read it, so it was in the stream.
+    func contains(_ id: StreamID) -> Bool {
+        let index = self.firstIndex(after: id)
+        guard index != self.entries.startIndex else { return false }
+        return self.entries[self.entries.index(before: index)].id == id
+    }
+
+    /// The index of the first entry after `id` (ids only grow): a binary search.
+    private func firstIndex(after id: StreamID) -> CircularBuffer<Entry>.Index {
         var low = self.entries.startIndex
         var high = self.entries.endIndex
         while low < high {
             let middle = self.entries.index(low, offsetBy: self.entries.distance(from: low, to: high) / 2)
-            if self.entries[middle].id <= offset {
+            if self.entries[middle].id <= id {
                 low = self.entries.index(after: middle)
             } else {
                 high = middle
             }
         }
+        return low
+    }
+
+    /// The broadcasts of `namespace` after `offset` that reach a session in `rooms` and that
+    /// carried an offset, each ending with its entry's id.
+    func missed(after offset: StreamID, namespace: String, rooms: Set<Room>) -> Lookup {
+        guard let first = self.entries.first, first.id <= offset else { return .notCached }
+        let last = self.entries.last!.id
+        let low = self.firstIndex(after: offset)
         var missed: [[SocketIOValue]] = []
         var bytes = 0
         for entry in self.entries[low...] {

@@ -29,7 +29,7 @@ struct StreamReader: Sendable {
             logger: self.node.logger
         )
         var last: StreamID?
-        await loop.run { connection in
+        await loop.run { connection, ready in
             let tail = try RedisStreamCommand.entries(ofRange: try await connection.send(RedisStreamCommand.last(self.stream))).entries.last?.id
             let start = Self.start(after: last, tail: tail)
             if let last, start != last {
@@ -42,6 +42,7 @@ struct StreamReader: Sendable {
                 )
             }
             last = start
+            ready()
             while !Task.isCancelled, let after = last {
                 let reply = try await connection.send(
                     RedisStreamCommand.read(self.stream, after: after, count: configuration.readCount, block: configuration.blockTime)

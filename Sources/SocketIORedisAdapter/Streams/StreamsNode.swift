@@ -91,7 +91,14 @@ final class StreamsNode: Sendable {
             let replayable = decoded.requestID == nil && decoded.packet.id == nil && !decoded.options.flags.volatile
             payload = .broadcast(namespace: message.namespace, data: data, options: decoded.options, replayable: replayable)
         }
-        self.adapters.adapter(namespace: message.namespace)?.receive(message, offset: entry.id.description, broadcast: broadcast)
+        let adapter = self.adapters.adapter(namespace: message.namespace)
+        if message.uid == self.uid, let broadcast {
+            // Ours, delivered here when its XADD answered; a restore that started since may
+            // not have it yet (restoreSession).
+            adapter?.keepForRecovering(broadcast, offset: entry.id)
+        } else {
+            adapter?.receive(message, offset: entry.id.description, broadcast: broadcast)
+        }
         return payload
     }
 }
