@@ -70,10 +70,11 @@ extension RedisStreamsNamespaceAdapter {
         var missed: [[SocketIOValue]] = []
         var missedBytes = 0
         var cursor = start
-        // What this server's reader already read, decoded. What it has not read yet it will
-        // deliver (its own entries included), after the registration above: kept for the
-        // socket until it joins, or live after. Redis is asked only when the cache does not
-        // reach back to the offset.
+        // What this server's reader already read, decoded; then Redis for what it has not read
+        // yet. (Not the reader: this server's own broadcasts were delivered here when their
+        // XADD answered, before the registration above, and its reader may read them back only
+        // after the socket joined. What is added after the read below reaches the socket as it
+        // is delivered: kept for it until it joins, or live after.)
         let cached = cache?.state.withLock {
             $0.missed(after: start, namespace: self.namespace.name, rooms: session.rooms)
         }
@@ -82,9 +83,7 @@ extension RedisStreamsNamespaceAdapter {
             guard bytes <= configuration.maxMissedBytes else {
                 return self.restoreFailed(pid, "the missed events are more than \(configuration.maxMissedBytes) bytes")
             }
-            restored = true
-            self.recovering.withLock { $0.restored(session.id, through: last) }
-            return RecoveredSession(session: session, missedPackets: events)
+            (missed, missedBytes, cursor) = (events, bytes, last)
         case .tooLarge(let id):
             return self.restoreFailed(pid, "a missed entry is too large to read (\(id))")
         case .notCached, nil:

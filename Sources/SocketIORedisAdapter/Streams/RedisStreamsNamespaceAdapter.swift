@@ -191,19 +191,6 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
         self.logOverflow(overflowed)
     }
 
-    /// One of this server's own broadcasts, read back from the stream: delivered here already,
-    /// it is only kept for the sockets being restored that it reaches.
-    func keepForRecovering(_ broadcast: StreamsWire.Broadcast, offset: StreamID) {
-        guard self.recovery != nil, broadcast.requestID == nil, broadcast.packet.id == nil, !broadcast.options.flags.volatile,
-            case .array(let data)? = broadcast.packet.data
-        else { return }
-        let overflowed = self.recovering.withLock { state -> [SocketID] in
-            guard !state.isEmpty else { return [] }
-            return state.deliver(data + [.string(offset.description)], offset: offset, options: broadcast.options)
-        }
-        self.logOverflow(overflowed)
-    }
-
     private func logOverflow(_ overflowed: [SocketID]) {
         for id in overflowed {
             self.node.logger.warning(

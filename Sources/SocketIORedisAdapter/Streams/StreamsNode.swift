@@ -92,13 +92,7 @@ final class StreamsNode: Sendable {
             payload = .broadcast(namespace: message.namespace, data: data, options: decoded.options, replayable: replayable)
         }
         let adapter = self.adapters.adapter(namespace: message.namespace)
-        if message.uid == self.uid, let broadcast {
-            // Ours, delivered here when its XADD answered; a restore that started since may
-            // not have it yet (restoreSession).
-            adapter?.keepForRecovering(broadcast, offset: entry.id)
-        } else {
-            adapter?.receive(message, offset: entry.id.description, broadcast: broadcast)
-        }
+        adapter?.receive(message, offset: entry.id.description, broadcast: broadcast)
         return payload
     }
 }
