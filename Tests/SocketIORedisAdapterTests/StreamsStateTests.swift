@@ -229,3 +229,46 @@ struct StreamsDispatchTests {
         #expect(adapter.joinRecovered("s1", rooms: ["s1", "room1"], after: "5-0") == [["news", 2, "5-2"]])
     }
 }
+
+extension StreamCacheTests {
+    /// The room index gives what a scan of every entry gives, through evictions.
+    @Test func theRoomIndexAgreesWithAScanOfEveryEntry() {
+        var generator = SystemRandomNumberGenerator()
+        let rooms: [Room] = ["a", "b", "c", "s1", "s2"]
+        var cache = StreamCache(maxEntries: 200, maxBytes: 1 << 20)
+        var all: [(StreamID, StreamCache.Payload)] = []
+        for index in 0..<1_000 {
+            let id = StreamID(milliseconds: 7, sequence: UInt64(index))
+            let payload: StreamCache.Payload
+            switch Int.random(in: 0..<10, using: &generator) {
+            case 0: payload = .other
+            case 1: payload = .tooLarge(namespace: "/elsewhere")
+            default:
+                let to = Set(rooms.filter { _ in Bool.random(using: &generator) }.prefix(Int.random(in: 0...2, using: &generator)))
+                let except = Set(rooms.filter { _ in Int.random(in: 0..<5, using: &generator) == 0 })
+                payload = .broadcast(
+                    namespace: Bool.random(using: &generator) ? "/" : "/other",
+                    data: ["e", .int(index)],
+                    options: BroadcastOptions(rooms: to, except: except),
+                    replayable: Int.random(in: 0..<8, using: &generator) != 0
+                )
+            }
+            cache.append(id, payload, bytes: 1)
+            all.append((id, payload))
+            guard index % 50 == 49 else { continue }
+            let kept = all.suffix(200)
+            for _ in 0..<5 {
+                let offset = kept[kept.startIndex + Int.random(in: 0..<kept.count, using: &generator)].0
+                let session = Set(rooms.filter { _ in Bool.random(using: &generator) })
+                var expected: [[SocketIOValue]] = []
+                for (id, payload) in kept where id > offset {
+                    if case .broadcast("/", let data, let options, true) = payload, StreamsWire.reaches(options, sessionRooms: session) {
+                        expected.append(data + [.string(id.description)])
+                    }
+                }
+                let lookup = cache.missed(after: offset, namespace: "/", rooms: session)
+                #expect(lookup == .found(missed: expected, bytes: expected.count, last: kept.last!.0))
+            }
+        }
+    }
+}
