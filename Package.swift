@@ -215,6 +215,7 @@ let package = Package(
             name: "EngineIOTests",
             dependencies: [
                 "EngineIO", "EngineIOProtocol", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
