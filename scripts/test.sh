@@ -14,7 +14,8 @@
 #      and in an empty root (scripts/portability-test.sh; debootstrap from apt, roots cached);
 #   5. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
 #      socket.io-client bundle in Node and in headless Chromium (apt) against
-#      `socketio-server e2e`, and the official
+#      `socketio-server e2e --cookie io` (a cross-origin page, and a same-origin one for the
+#      header hooks and cookies), and the official
 #      Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`;
 #   6. the libFuzzer targets (scripts/fuzz.sh), 20 s each (FUZZ_SECONDS to change it);
 #   and, around `swift test`, `swift format` (layout, and a `///` on every public symbol) and
@@ -107,9 +108,9 @@ if [ -z "$MIRROR" ] && [ -d /work/.mirror/socketio+socket.io/repo ]; then
   MIRROR=/work/.mirror/socketio+socket.io/repo
 fi
 CHECK="$ROOT/../shared/conformance/check.sh"
-# Starts `socketio-server MODE --port 0` and sets PORT from its "listening on" line.
+# Starts `socketio-server MODE --port 0 [OPTIONS...]` and sets PORT from its "listening on" line.
 start_server() {
-  exec 3< <("$ROOT/.build/debug/socketio-server" "$1" --port 0 --log-level error)
+  exec 3< <("$ROOT/.build/debug/socketio-server" "$1" --port 0 --log-level error "${@:2}")
   SERVER_PIDS+=($!)
   read -r line <&3
   PORT="${line##*:}"
@@ -119,7 +120,14 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   step "end-to-end: the official socket.io-client 4.x bundle in Node"
   BUNDLE="$(mktemp -t socket.io.XXXXXX.js)"
   git --git-dir="$MIRROR" show HEAD:packages/socket.io/client-dist/socket.io.js >"$BUNDLE"
-  start_server e2e
+  # The pages and the bundle, served cross-origin by python (browser-client.html) and
+  # same-origin by the server itself (--static-dir; browser-cookies.html needs its cookies).
+  WWW="$(mktemp -d -t socketio-www.XXXXXX)"
+  cp "$BUNDLE" "$WWW/socket.io.js"
+  cp Tests/js/browser-client.html Tests/js/browser-cookies.html "$WWW/"
+  # --cookie io: the sticky cookie, and the e2e app's header hooks (issue 13) that the Node
+  # client's `headers` mode and the cookie page check.
+  start_server e2e --cookie io --static-dir "$WWW"
   node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$BUNDLE" "http://127.0.0.1:$PORT"
 
   if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -129,15 +137,15 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   fi
   if command -v chromium >/dev/null; then
     step "end-to-end: the official socket.io-client 4.x bundle in headless Chromium"
-    WWW="$(mktemp -d -t socketio-www.XXXXXX)"
-    cp "$BUNDLE" "$WWW/socket.io.js"
-    cp Tests/js/browser-client.html "$WWW/"
     exec 4< <(python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$WWW" 2>/dev/null)
     SERVER_PIDS+=($!)
     read -r line <&4
     WWW_PORT="$(echo "$line" | sed -E 's/.* port ([0-9]+).*/\1/')"
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$WWW_PORT/browser-client.html?server=http://127.0.0.1:$PORT" "$WWW/screenshot.png" | tail -n 1
+    step "header hooks and cookies in headless Chromium (a same-origin page, the browser's cookie jar)"
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$PORT/static/browser-cookies.html" "$WWW/cookies.png" "browser-cookies:" "browser-cookies: \d+ passed, 0 failed" | tail -n 1
     step "the demo page in headless Chromium (client served with --client-js)"
     exec 6< <("$ROOT/.build/debug/socketio-server" demo --port 0 --log-level error --client-js "$BUNDLE")
     SERVER_PIDS+=($!)

@@ -52,8 +52,11 @@ enum AppFactory {
             if let cluster { configuration.adapter = cluster }
             // The e2e app lets any origin in, whatever --cors-origin says (issue #2).
             configuration.engine.cors = CORSConfiguration(origins: .any)
+            // With --cookie, the header hooks the tests of issue 13 look for.
+            let headerHooks = configuration.engine.cookie == nil ? nil : E2EHeaderHooks()
+            headerHooks?.install(on: &configuration.engine)
             let io = SocketIOServer(configuration: configuration)
-            E2EApplication.install(on: io)
+            E2EApplication.install(on: io, headerHooks: headerHooks)
             let files = self.staticFiles(settings)
             return App(engines: [io.engine], cluster: cluster) { request in
                 if request.path == "/health" { return health() }
