@@ -108,7 +108,7 @@ struct OptionSpec: Sendable {
             kind: .text,
             defaultValue: "",
             valueName: "name",
-            help: "Set a sticky-session cookie with this name on the handshake (e.g. io). Empty: none."
+            help: "Set a sticky-session cookie with this name on the handshake (e.g. io). Empty: none. In e2e, also the test header hooks."
         ),
         OptionSpec(
             name: "max-buffered-packets",
