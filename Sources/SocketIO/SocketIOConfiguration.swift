@@ -5,7 +5,9 @@ public import NIOCore
 public struct SocketIOConfiguration: Sendable {
     /// The endpoint path. Node: `/socket.io/`.
     public var path: String
-    /// The Engine.IO settings: heartbeat, payload size, CORS, cookie, transports.
+    /// The Engine.IO settings: heartbeat, payload size, CORS, cookie, transports, and the
+    /// header hooks (`engine.initialHeaders`, `engine.headers`: Node's
+    /// `io.engine.on("initial_headers")` and `io.engine.on("headers")`).
     public var engine: EngineIOConfiguration
     /// How long a new connection may take to join a namespace before it is closed. Node: 45 s.
     public var connectTimeout: Duration
@@ -24,6 +26,7 @@ public struct SocketIOConfiguration: Sendable {
     /// ```swift
     /// var engine = EngineIOConfiguration()
     /// engine.cors = CORSConfiguration(origins: .list(["https://app.example.com"]))
+    /// engine.initialHeaders = { headers, _ in headers.add(name: "set-cookie", value: "seen=1; Path=/") }
     /// let io = SocketIOServer(configuration: SocketIOConfiguration(engine: engine))
     /// ```
     ///
