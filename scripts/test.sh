@@ -108,9 +108,9 @@ if [ -z "$MIRROR" ] && [ -d /work/.mirror/socketio+socket.io/repo ]; then
   MIRROR=/work/.mirror/socketio+socket.io/repo
 fi
 CHECK="$ROOT/../shared/conformance/check.sh"
-# Starts `socketio-server MODE --port 0 [OPTIONS...]` and sets PORT from its "listening on" line.
+# Starts `socketio-server MODE [OPTIONS] --port 0` and sets PORT from its "listening on" line.
 start_server() {
-  exec 3< <("$ROOT/.build/debug/socketio-server" "$1" --port 0 --log-level error "${@:2}")
+  exec 3< <("$ROOT/.build/debug/socketio-server" "$@" --port 0 --log-level error)
   SERVER_PIDS+=($!)
   read -r line <&3
   PORT="${line##*:}"
@@ -129,6 +129,12 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   # client's `headers` mode and the cookie page check.
   start_server e2e --cookie io --static-dir "$WWW"
   node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$BUNDLE" "http://127.0.0.1:$PORT"
+  E2E_PORT="$PORT"
+  step "end-to-end: connection state recovery with the official client in Node"
+  start_server e2e --connection-state-recovery 60000
+  RECOVERY_PORT="$PORT"
+  node --no-warnings --experimental-websocket Tests/js/recovery-e2e.cjs "$BUNDLE" "http://127.0.0.1:$RECOVERY_PORT"
+  PORT="$E2E_PORT"
 
   if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     step "installing chromium (apt) for the browser test"
@@ -146,6 +152,11 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
     step "header hooks and cookies in headless Chromium (a same-origin page, the browser's cookie jar)"
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$PORT/static/browser-cookies.html" "$WWW/cookies.png" "browser-cookies:" "browser-cookies: \d+ passed, 0 failed" | tail -n 1
+    step "connection state recovery with the official client in headless Chromium"
+    cp Tests/js/recovery-client.js Tests/js/recovery-client.html "$WWW/"
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$WWW_PORT/recovery-client.html?server=http://127.0.0.1:$RECOVERY_PORT" "$WWW/recovery.png" \
+      "recovery-browser:" "recovery-browser: [1-9][0-9]* passed, 0 failed" | tail -n 1
     step "the demo page in headless Chromium (client served with --client-js)"
     exec 6< <("$ROOT/.build/debug/socketio-server" demo --port 0 --log-level error --client-js "$BUNDLE")
     SERVER_PIDS+=($!)

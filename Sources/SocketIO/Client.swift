@@ -16,6 +16,10 @@ final class Client: EngineIOSocketHandler {
     private let baseLogger: Logger
     private var decoder: SocketIOPacketDecoder
     private var sockets: [String: Socket] = [:]
+    /// Namespaces whose CONNECT waits for the adapter to restore a session.
+    private var restoring: Set<String> = []
+    /// Set when the session closes: a restore that finishes later starts no socket.
+    private var closed = false
     private var connectTimer: Scheduled<Void>?
     private var everConnected = false
     /// Inbound backpressure: events dispatched to handlers and not finished, bounded like the
@@ -109,22 +113,71 @@ final class Client: EngineIOSocketHandler {
             try? self.engine.send(error.encode())
             return
         }
-        guard self.sockets[namespace.name] == nil else {
+        guard self.sockets[namespace.name] == nil, !self.restoring.contains(namespace.name) else {
             self.logger.debug("second CONNECT to a joined namespace ignored", metadata: ["sio.nsp": "\(namespace.name)"])
             return
         }
+        // Connecting runs middleware, which may take a while: it counts like an event.
+        self.apply(self.backlog.dispatched(bytes: bytes))
+        let auth = packet.data ?? .object([:])
+        // A client that had a session sends its private id and the last offset it saw
+        // (Node's `Namespace._createSocket`): both strings, or no recovery.
+        guard namespace.registry.connectionStateRecovery != nil,
+            case .string(let pid)? = auth["pid"], case .string(let offset)? = auth["offset"],
+            pid.utf8.count <= 64, offset.utf8.count <= 64
+        else {
+            return self.startSocket(in: namespace, auth: auth, restoring: nil, bytes: bytes)
+        }
+        // The adapter may ask Redis: the namespace stays reserved meanwhile, so a second
+        // CONNECT is ignored and any other packet for it closes the connection, as in Node
+        // (whose client sends nothing else before the CONNECT reply).
+        self.restoring.insert(namespace.name)
+        let client = NIOLoopBound(self, eventLoop: self.engine.eventLoop)
+        let adapter = namespace.adapter
+        Task(executorPreference: EventLoopTaskExecutor.for(self.engine.eventLoop)) {
+            let restored: RecoveredSession?
+            do {
+                restored = try await adapter.restoreSession(pid: pid, offset: offset)
+            } catch {
+                client.value.logger.debug("session not restored", metadata: ["error": "\(error)"])
+                restored = nil
+            }
+            client.value.finishRestoring(in: namespace, auth: auth, restored: restored, bytes: bytes)
+        }
+    }
+
+    /// The adapter answered a recovery: the socket starts, with its old session or as new. On
+    /// the loop.
+    private func finishRestoring(in namespace: Namespace, auth: SocketIOValue, restored: RecoveredSession?, bytes: Int) {
+        self.restoring.remove(namespace.name)
+        guard !self.closed else {
+            // The connection went while the adapter looked: keep the session for the next try.
+            if let restored { namespace.adapter.persistSession(restored.session) }
+            return self.finished(bytes: bytes)
+        }
+        self.startSocket(in: namespace, auth: auth, restoring: restored, bytes: bytes)
+    }
+
+    private func startSocket(in namespace: Namespace, auth: SocketIOValue, restoring restored: RecoveredSession?, bytes: Int) {
         let request = self.engine.request
         let handshake = Handshake(
-            auth: packet.data ?? .object([:]),
+            auth: auth,
             headers: request.headers,
             address: request.remoteAddress?.ipAddress,
             url: request.uri,
             issued: WallClock.milliseconds()
         )
-        let socket = Socket(id: EngineIOServer.generateID(), namespace: namespace, handshake: handshake, engine: self.engine)
+        let recovery = namespace.registry.connectionStateRecovery
+        let socket = Socket(
+            id: restored?.session.id ?? EngineIOServer.generateID(),
+            // The private id: only with recovery on, as Node (never the public one).
+            pid: restored?.session.pid ?? (recovery != nil ? EngineIOServer.generateID() : nil),
+            namespace: namespace,
+            handshake: handshake,
+            engine: self.engine,
+            restoring: restored
+        )
         self.sockets[namespace.name] = socket
-        // Connecting runs middleware, which may take a while: it counts like an event.
-        self.apply(self.backlog.dispatched(bytes: bytes))
         let client = NIOLoopBound(self, eventLoop: self.engine.eventLoop)
         socket.startConnecting { client.value.finished(bytes: bytes) }
     }
@@ -153,6 +206,7 @@ final class Client: EngineIOSocketHandler {
     }
 
     func socket(_ socket: EngineIOSocket, didCloseWith reason: EngineIOCloseReason) {
+        self.closed = true
         self.connectTimer?.cancel()
         self.connectTimer = nil
         self.decoder.reset()

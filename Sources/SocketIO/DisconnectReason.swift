@@ -30,4 +30,14 @@ public enum DisconnectReason: String, Sendable, Hashable {
         case .serverShutdown: self = .serverShuttingDown
         }
     }
+
+    /// Whether a socket that left for this reason keeps its session for connection state
+    /// recovery: the reasons a reconnect can follow (Node's `RECOVERABLE_DISCONNECT_REASONS`).
+    /// Leaving on purpose (either side's DISCONNECT) or sending garbage does not.
+    public var allowsRecovery: Bool {
+        switch self {
+        case .transportError, .transportClose, .pingTimeout, .serverShuttingDown, .forcedServerClose: true
+        case .serverNamespaceDisconnect, .clientNamespaceDisconnect, .parseError: false
+        }
+    }
 }

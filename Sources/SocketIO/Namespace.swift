@@ -33,6 +33,7 @@ public final class Namespace: Sendable {
     private struct Handlers {
         var middlewares: [Middleware] = []
         var connection: [ConnectionHandler] = []
+        var recovery: [ConnectionHandler] = []
         var events: [String: EventHandlerBody] = [:]
         var disconnect: [Socket.DisconnectHandler] = []
         var errors: [ErrorHandler] = []
@@ -114,6 +115,20 @@ public final class Namespace: Sendable {
         self.updateHandlers { $0.connection.append(handler) }
     }
 
+    /// Adds a handler that runs for each socket recovered after a short disconnection (see
+    /// ``ConnectionStateRecovery``), once its missed events have been sent and before the
+    /// ``onConnection(_:)`` handlers, which run for recovered sockets too (Node's `connection`
+    /// event, where `socket.recovered` tells them apart).
+    ///
+    /// ```swift
+    /// io.onRecovered { socket in
+    ///     logger.info("\(socket.id) is back in \(socket.rooms)")
+    /// }
+    /// ```
+    public func onRecovered(_ handler: @escaping ConnectionHandler) {
+        self.updateHandlers { $0.recovery.append(handler) }
+    }
+
     /// Handles `event` for every socket of this namespace. Return the ack's arguments, or `nil`
     /// for no ack.
     public func on(_ event: String, _ handler: @escaping Socket.EventHandler) {
@@ -157,6 +172,7 @@ public final class Namespace: Sendable {
     // A namespace made by a dynamic one also runs the dynamic one's middleware and handlers.
     var errorHandlers: [ErrorHandler] { (self.parent?.errorHandlers ?? []) + self.handlers.withLock { $0.errors } }
     var middlewares: [Middleware] { (self.parent?.middlewares ?? []) + self.handlers.withLock { $0.middlewares } }
+    var recoveryHandlers: [ConnectionHandler] { (self.parent?.recoveryHandlers ?? []) + self.handlers.withLock { $0.recovery } }
     var connectionHandlers: [ConnectionHandler] { (self.parent?.connectionHandlers ?? []) + self.handlers.withLock { $0.connection } }
     var disconnectHandlers: [Socket.DisconnectHandler] { (self.parent?.disconnectHandlers ?? []) + self.handlers.withLock { $0.disconnect } }
 

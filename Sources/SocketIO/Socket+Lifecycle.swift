@@ -25,24 +25,61 @@ extension Socket {
         // A client that sent DISCONNECT (or went away) before its turn came: no middleware runs
         // for it (found by the review of issue 11: CONNECT + DISCONNECT floods ran every one).
         guard self.loop.value.phase == .connecting else { return }
-        for middleware in self.namespace.middlewares {
-            do {
-                try await middleware(self, self.handshake.auth)
-            } catch {
-                self.refuseConnection(error)
-                return
+        // A recovered socket skips middleware when so configured (Node's `skipMiddlewares`).
+        let skipMiddlewares = self.recovered && self.namespace.registry.connectionStateRecovery?.skipMiddlewares == true
+        if !skipMiddlewares {
+            for middleware in self.namespace.middlewares {
+                do {
+                    try await middleware(self, self.handshake.auth)
+                } catch {
+                    self.refuseConnection(error)
+                    return
+                }
             }
         }
         guard self.loop.value.phase == .connecting else { return }  // the connection closed meanwhile
         self.setPhase(.connected)
         self.namespace.registry.add(self)
-        self.namespace.adapter.addAll(self.id, rooms: [self.id])
+        // From here to the CONNECT reply and the replay, nothing suspends: events broadcast
+        // after the socket joins its rooms reach this loop in later jobs, so the missed events
+        // go out first, in order.
+        let missed = self.joinRooms()
         self.client?.socketDidConnect()
-        self.logger.debug("socket connected")
-        try? self.send(SocketIOPacket(type: .connect, namespace: self.namespace.name, data: ["sid": .string(self.id)]))
+        self.logger.debug("socket connected", metadata: self.recovered ? ["recovered": "\(missed.count) missed events"] : [:])
+        var reply: SocketIOObject = ["sid": .string(self.id)]
+        if let pid = self.pid { reply["pid"] = .string(pid) }
+        try? self.send(SocketIOPacket(type: .connect, namespace: self.namespace.name, data: .object(reply)))
+        for data in missed {
+            try? self.send(SocketIOPacket(type: .event, namespace: self.namespace.name, data: .array(data)))
+        }
+        if self.recovered {
+            for handler in self.namespace.recoveryHandlers { await handler(self) }
+        }
         for handler in self.namespace.connectionHandlers {
             await handler(self)
         }
+    }
+
+    /// Puts the socket in its own room, and a recovered one back in its rooms too. Returns the
+    /// events to replay: those the adapter found missed, then those that reached the rooms
+    /// while the adapter looked (the in-memory adapter finds them as it joins).
+    private func joinRooms() -> [[SocketIOValue]] {
+        guard let restored = self.loop.value.restoring else {
+            self.namespace.adapter.addAll(self.id, rooms: [self.id])
+            return []
+        }
+        self.loop.value.restoring = nil
+        var rooms = restored.session.rooms
+        rooms.insert(self.id)
+        var missed = restored.missedPackets
+        let adapter = self.namespace.adapter
+        let memory = (adapter as? InMemoryAdapter) ?? (adapter as? any ClusterAdapter)?.local
+        if let memory, memory.keepsEvents, let offset = missed.last?.last?.stringValue ?? self.handshake.auth["offset"]?.stringValue {
+            missed += memory.joinRecovered(self.id, rooms: rooms, after: offset)
+        } else {
+            adapter.addAll(self.id, rooms: rooms)
+        }
+        return missed
     }
 
     /// Middleware refused: CONNECT_ERROR `{message, data}` and the socket is dropped.
@@ -155,6 +192,16 @@ extension Socket {
         let rooms = self.namespace.adapter.rooms(of: self.id)
         self.userData.withLock { $0.roomsAtDisconnect = rooms }
         let wasConnected = self.loop.value.phase == .connected
+        // A disconnection a reconnect can follow keeps the session (Node's `_onclose`). A
+        // recovered socket whose connection went before it had joined keeps the session it was
+        // given, for the next try (found by `socketio-bench reconnect`: clients that gave up
+        // on a slow server lost their sessions).
+        if wasConnected, let pid = self.pid, reason.allowsRecovery {
+            self.namespace.adapter.persistSession(PersistedSession(id: self.id, pid: pid, rooms: rooms, data: self.data))
+        } else if !wasConnected, let restoring = self.loop.value.restoring, reason.allowsRecovery {
+            self.loop.value.restoring = nil
+            self.namespace.adapter.persistSession(restoring.session)
+        }
         self.setPhase(.disconnected)
         let (acks, handlers) = self.loop.withValue { state in
             let taken = (Array(state.pendingAcks.values), state.disconnectingHandlers + state.disconnectHandlers)

@@ -31,8 +31,16 @@ public final class Socket: Sendable {
     /// Runs when the socket disconnects.
     public typealias DisconnectHandler = @Sendable (_ socket: Socket, _ reason: DisconnectReason) async -> Void
 
-    /// The public id sent in the CONNECT reply; distinct from the Engine.IO session id.
+    /// The public id sent in the CONNECT reply; distinct from the Engine.IO session id. A
+    /// recovered socket keeps the id it had.
     public let id: SocketID
+    /// The private session id of connection state recovery (Node's `socket.pid`), sent to this
+    /// client only; `nil` when recovery is off.
+    let pid: String?
+    /// Whether this socket is a session recovered after a short disconnection (Node's
+    /// `socket.recovered`): it has its old ``id``, rooms and ``data``, and the events it missed
+    /// were sent to it before anything new. See ``ConnectionStateRecovery``.
+    public let recovered: Bool
     /// The namespace the socket belongs to.
     public let namespace: Namespace
     /// What the client sent when it connected.
@@ -84,6 +92,8 @@ public final class Socket: Sendable {
         /// The namespace's handlers as last seen, and the version they had: an event looks its
         /// handler up here, without the namespace's lock, unless a handler was added since.
         var namespaceHandlers: Namespace.HandlerSnapshot?
+        /// The session being recovered, until the socket has joined its rooms.
+        var restoring: RecoveredSession?
     }
 
     let loop: NIOLoopBoundBox<LoopState>
@@ -108,14 +118,19 @@ public final class Socket: Sendable {
     /// to read back what they wrote at once, which a hop to the loop cannot give.
     let userData = Mutex(UserData())
 
-    /// Made by the connection, on its loop.
-    init(id: SocketID, namespace: Namespace, handshake: Handshake, engine: EngineIOSocket) {
+    /// Made by the connection, on its loop; `restoring` is the session it recovers, if any.
+    init(id: SocketID, pid: String? = nil, namespace: Namespace, handshake: Handshake, engine: EngineIOSocket, restoring: RecoveredSession? = nil) {
         self.id = id
+        self.pid = pid
+        self.recovered = restoring != nil
         self.namespace = namespace
         self.handshake = handshake
         self.engine = engine
         self.executor = EventLoopTaskExecutor.for(engine.eventLoop)
-        self.loop = NIOLoopBoundBox(LoopState(), eventLoop: engine.eventLoop)
+        var state = LoopState()
+        state.restoring = restoring
+        self.loop = NIOLoopBoundBox(state, eventLoop: engine.eventLoop)
+        if let restoring { self.userData.withLock { $0.sharedData = restoring.session.data } }
     }
 
     /// Runs `work` on the socket's loop: at once when called there, otherwise in a loop job.
@@ -219,7 +234,16 @@ public final class Socket: Sendable {
         // The socket may have left its namespace while its connection stays open.
         guard self.connected else { throw .disconnected }
         self.notifyOutgoing(event, arguments)
-        try self.send(SocketIOPacket.event(event, arguments, namespace: self.namespace.name))
+        let packet = SocketIOPacket.event(event, arguments, namespace: self.namespace.name)
+        if self.pid != nil {
+            // With recovery on, as Node: through the adapter to the socket's own room, so the
+            // event gets an offset and is kept for replay (and, with a cluster adapter that
+            // replays, reaches the stream other servers replay from). A full queue then counts
+            // as a skipped broadcast instead of throwing.
+            self.namespace.adapter.broadcast(packet, options: BroadcastOptions(rooms: [self.id]))
+            return
+        }
+        try self.send(packet)
     }
 
     /// Sends an event and waits for the client's ack.

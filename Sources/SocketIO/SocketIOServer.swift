@@ -84,6 +84,9 @@ public final class SocketIOServer: Sendable {
     /// Registers a connection handler on `/`. See ``Namespace/onConnection(_:)``.
     public func onConnection(_ handler: @escaping Namespace.ConnectionHandler) { self.sockets.onConnection(handler) }
 
+    /// Registers a handler for recovered sockets on `/`. See ``Namespace/onRecovered(_:)``.
+    public func onRecovered(_ handler: @escaping Namespace.ConnectionHandler) { self.sockets.onRecovered(handler) }
+
     /// Registers an event handler for every socket of `/`. See ``Namespace/on(_:_:)-(_,Socket.EventHandler)``.
     public func on(_ event: String, _ handler: @escaping Socket.EventHandler) { self.sockets.on(event, handler) }
 

@@ -47,6 +47,11 @@ public final class SocketIOTestClient: Sendable {
     private struct State {
         var decoder = SocketIOPacketDecoder()
         var socketID: String?
+        /// Connection state recovery, as the official client keeps it: the private session id
+        /// of the CONNECT reply, and the last string argument of the events since.
+        var pid: String?
+        var lastOffset: String?
+        var recovered = false
         var refusal: ConnectionError?
         var connected = false
         var closed = false
@@ -89,6 +94,9 @@ public final class SocketIOTestClient: Sendable {
     ///   - query: the request's query parameters.
     ///   - timeout: how long to wait for the server's answer.
     ///   - mode: in process (the default) or live over a loopback WebSocket.
+    ///   - previous: a client whose connection dropped (``dropConnection()``): this one asks to
+    ///     recover its session, as the official client does when it reconnects (its `pid` and
+    ///     last offset go in the CONNECT payload); ``recovered`` tells whether it did.
     /// - Returns: the connected client.
     /// - Throws: ``ConnectionError/refused(message:data:)`` when the server refuses.
     public static func connect(
@@ -98,9 +106,18 @@ public final class SocketIOTestClient: Sendable {
         headers: [(String, String)] = [],
         query: [String: String] = [:],
         timeout: Duration = .seconds(5),
-        over mode: TestTransportMode = .inProcess
+        over mode: TestTransportMode = .inProcess,
+        recovering previous: SocketIOTestClient? = nil
     ) async throws -> SocketIOTestClient {
         let client = SocketIOTestClient(namespace: namespace.hasPrefix("/") ? namespace : "/" + namespace)
+        var auth = auth
+        if let previous, let (pid, offset) = previous.state.withLock({ state in state.pid.map { ($0, state.lastOffset) } }) {
+            client.state.withLock { $0.pid = pid }
+            var object = auth?.objectValue ?? SocketIOObject()
+            object["pid"] = .string(pid)
+            if let offset { object["offset"] = .string(offset) }
+            auth = .object(object)
+        }
         var uri = io.engine.path + "?EIO=4&transport=websocket"
         for (key, value) in query.sorted(by: { $0.key < $1.key }) { uri += "&\(key)=\(value)" }
         let request = EngineIORequest(
@@ -156,6 +173,22 @@ public final class SocketIOTestClient: Sendable {
 
     /// Whether the socket is connected to its namespace.
     public var isConnected: Bool { self.state.withLock { $0.connected } }
+
+    /// Whether the server recovered the session this client asked for (`recovering:`), as
+    /// the official client's `socket.recovered`.
+    public var recovered: Bool { self.state.withLock { $0.recovered } }
+
+    /// The last offset received, which a reconnect presents to recover (the official
+    /// client's `_lastOffset`); `nil` without connection state recovery.
+    public var lastOffset: String? { self.state.withLock { $0.lastOffset } }
+
+    /// Drops the connection without leaving the namespace, as a network failure does: the
+    /// server sees the transport close and, with recovery on, keeps the session for a
+    /// ``connect(to:namespace:auth:headers:query:timeout:over:recovering:)`` to recover.
+    public func dropConnection() {
+        self.connection.withLock { $0 }?.close()
+        self.transportClosed()
+    }
 
     /// The socket's id, as the server gave it.
     public var id: String? { self.state.withLock { $0.socketID } }
@@ -292,6 +325,9 @@ public final class SocketIOTestClient: Sendable {
 
     /// A frame from the server (on the session's event loop).
     private func receive(_ frame: EngineIOFrame) {
+        // A dropped connection hears nothing more, as after a real network failure (frames
+        // already on their way must not count as received).
+        guard !self.state.withLock({ $0.closed }) else { return }
         let packet: EngineIOPacket
         do { packet = try EngineIOPacket(frame: frame) } catch { return }
         switch packet.type {
@@ -325,6 +361,9 @@ public final class SocketIOTestClient: Sendable {
             self.state.withLock { state in
                 state.connected = true
                 state.socketID = packet.data?["sid"]?.stringValue
+                let pid = packet.data?["pid"]?.stringValue
+                state.recovered = pid != nil && pid == state.pid
+                state.pid = pid
             }
         case .connectError:
             let message = packet.data?["message"]?.stringValue ?? packet.data?.stringValue ?? ""
@@ -337,6 +376,8 @@ public final class SocketIOTestClient: Sendable {
             let handler = self.state.withLock { state -> AckHandler? in
                 state.received.append(ReceivedEvent(name: name, args: args))
                 state.unread += 1
+                // The official client's rule: with a session, the last string argument.
+                if state.pid != nil, case .string(let offset)? = args.last { state.lastOffset = offset }
                 return state.ackHandlers[name]
             }
             if let id = packet.id, let handler {

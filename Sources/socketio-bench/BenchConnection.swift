@@ -57,12 +57,7 @@ final class BenchConnection: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelActive(context: ChannelHandlerContext) {
-        var key = [UInt8](repeating: 0, count: 16)
-        for index in key.indices { key[index] = .random(in: 0...255) }
-        let request =
-            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: \(Base64.encode(key))\r\n\r\n"
-        context.writeAndFlush(NIOAny(ByteBuffer(string: request)), promise: nil)
+        context.writeAndFlush(NIOAny(ClientHandshake.upgradeRequest()), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -99,16 +99,7 @@ struct Clients {
             }
             .bind(to: source)
             .connect(host: self.host, port: self.port).get()
-        let timeout = loop.scheduleTask(in: Self.handshakeTimeout) {
-            connected.fail(BenchError("no CONNECT reply in \(Self.handshakeTimeout.nanoseconds / 1_000_000_000) s"))
-        }
-        do {
-            try await connected.futureResult.get()
-            timeout.cancel()
-        } catch {
-            channel.close(promise: nil)
-            throw error
-        }
+        try await ClientHandshake.wait(for: connected, on: channel, timeout: Self.handshakeTimeout)
         return [channel]
     }
 

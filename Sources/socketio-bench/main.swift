@@ -20,6 +20,11 @@ import NIOPosix
 //       as echo, with long-polling-only clients (two keep-alive HTTP connections each).
 //   socketio-bench connect-storm --port P --pid PID [-n 5000]
 //       connections per second, handshake (TCP connect to CONNECT reply) p50/p99.
+//   socketio-bench reconnect --port P --pid PID [--port2 Q] [-n 5000] [--rate 20] [--duration 5]
+//       connection state recovery (a server with --connection-state-recovery): n clients drop
+//       their transports at once while a client keeps broadcasting (`rate` per second), stay
+//       away `duration` s, and reconnect at once (to the other server with --port2); the share
+//       recovered, gaps and repeats, the replay, time to recover, memory per away session.
 //   socketio-bench decode-json [--payload 100000] [--events 20]
 //       no server: ms to decode the hostile packet of issue 11 (an object of --payload keys).
 //
@@ -32,6 +37,7 @@ struct Options {
     var scenario = ""
     var host = "127.0.0.1"
     var port = 3000
+    var port2 = 0
     var pid: Int32 = 0
     var count = 1000
     var rate = 1000.0
@@ -45,10 +51,10 @@ struct Options {
         var options = Options()
         var rest = arguments[...]
         guard let scenario = rest.popFirst(),
-            ["idle", "echo", "polling", "throughput", "broadcast", "connect-storm", "slow-consumer", "hostile-json"].contains(scenario)
+            ["idle", "echo", "polling", "throughput", "broadcast", "connect-storm", "slow-consumer", "hostile-json", "reconnect"].contains(scenario)
         else {
             throw BenchError(
-                "usage: socketio-bench idle|echo|polling|throughput|broadcast|connect-storm|slow-consumer|hostile-json --port P --pid PID [-n N] [--rate R] [--senders K] [--duration S] [--payload B] [--events E]"
+                "usage: socketio-bench idle|echo|polling|throughput|broadcast|connect-storm|slow-consumer|hostile-json|reconnect --port P --pid PID [--port2 Q] [-n N] [--rate R] [--senders K] [--duration S] [--payload B] [--events E]"
             )
         }
         options.scenario = scenario
@@ -57,6 +63,7 @@ struct Options {
             switch flag {
             case "--host": options.host = value
             case "--port": options.port = Int(value) ?? 0
+            case "--port2": options.port2 = Int(value) ?? 0
             case "--pid": options.pid = Int32(value) ?? 0
             case "-n": options.count = Int(value) ?? 0
             case "--rate": options.rate = Double(value) ?? 0
@@ -164,6 +171,8 @@ func serverStats() -> ProcessStats {
 }
 
 switch options.scenario {
+case "reconnect":
+    try await ReconnectScenario.run(options: options, group: group, recorder: recorder, serverStats: serverStats)
 case "idle":
     let before = serverStats()
     var with = before

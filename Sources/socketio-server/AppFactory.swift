@@ -148,7 +148,13 @@ enum AppFactory {
             maxSessions: settings.int("max-sessions"),
             maxPacketsPerPoll: settings.int("max-packets-per-poll")
         )
-        return SocketIOConfiguration(engine: engine, connectTimeout: .milliseconds(Int64(settings.int("connect-timeout"))))
+        let recoveryWindow = settings.int("connection-state-recovery")
+        return SocketIOConfiguration(
+            engine: engine,
+            connectTimeout: .milliseconds(Int64(settings.int("connect-timeout"))),
+            connectionStateRecovery: recoveryWindow > 0
+                ? ConnectionStateRecovery(maxDisconnectionDuration: .milliseconds(Int64(recoveryWindow))) : nil
+        )
     }
 
     /// The HTTP server's limits from `--max-connections`, `--headers-timeout` and the others.

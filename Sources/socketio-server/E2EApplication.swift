@@ -6,8 +6,9 @@ import SocketIOProtocol
 ///
 /// `/` greets with `welcome`, and both `/` and `/admin` (token `secret` only) answer `echo`,
 /// `nsp`, `join`, `leave`, `to_room`, `room_size` (cluster-wide), `sockets_join` (any server's
-/// sockets), `server_count` and `broadcast`; `/` also has `ask_me` and `kick`, and with
-/// `--cookie` `cookies_seen` (the requests ``E2EHeaderHooks`` recorded for an Engine.IO sid).
+/// sockets), `server_count`, `broadcast`, and for connection state recovery `whoami`, `set_data`
+/// and `drop_transport`; `/` also has `ask_me` and `kick`, and with `--cookie` `cookies_seen`
+/// (the requests ``E2EHeaderHooks`` recorded for an Engine.IO sid).
 enum E2EApplication {
     static func install(on io: SocketIOServer, headerHooks: E2EHeaderHooks? = nil) {
         let main = io.of("/")
@@ -89,6 +90,24 @@ enum E2EApplication {
         }
         namespace.on("server_count") { socket, _ in
             [.int(try await socket.namespace.serverCount())]
+        }
+        // Connection state recovery (issue 13): what the socket has now, and a way to drop its
+        // connection the way a network failure does (no DISCONNECT packet), from the server.
+        namespace.on("whoami") { socket, _ in
+            [
+                [
+                    "id": .string(socket.id), "recovered": .bool(socket.recovered), "rooms": .array(socket.rooms.sorted().map { .string($0) }),
+                    "data": socket.data,
+                ]
+            ]
+        }
+        namespace.on("set_data") { socket, args in
+            socket.data = args.first ?? .null
+            return [true]
+        }
+        namespace.on("drop_transport") { socket, _ in
+            socket.engine.close()
+            return nil
         }
         namespace.on("broadcast") { socket, args in
             socket.namespace.emit("bcast", arguments: args)

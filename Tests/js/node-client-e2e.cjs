@@ -12,65 +12,23 @@ const net = require("net");
 const xhrLog = [];
 const wsLog = [];
 
-// Node 20 has WebSocket (with --experimental-websocket) but no XMLHttpRequest, which the
-// bundle's polling transport uses: a minimal one on top of fetch.
-class XMLHttpRequestShim {
-  constructor() {
-    this.readyState = 0;
-    this.status = 0;
-    this.responseText = "";
-    this.withCredentials = false;
-    this.headers = {};
-  }
-  open(method, url) {
-    this.method = method;
-    this.url = url;
-    this.readyState = 1;
-  }
-  setRequestHeader(name, value) {
-    this.headers[name] = value;
-  }
-  getResponseHeader(name) {
-    return this.responseHeaders ? this.responseHeaders.get(name) : null;
-  }
+// Node 20 lacks XMLHttpRequest and FileReader, which the bundle uses: node-shims.cjs. Its
+// XMLHttpRequest is extended here to log each polling request and its answer.
+require("./node-shims.cjs");
+class LoggedXMLHttpRequest extends globalThis.XMLHttpRequest {
   send(body) {
-    this.controller = new AbortController();
-    const entry = { method: this.method, url: this.url, sentAt: Date.now() };
-    xhrLog.push(entry);
-    fetch(this.url, { method: this.method, headers: this.headers, body: body ?? undefined, signal: this.controller.signal })
-      .then(async (response) => {
-        this.status = response.status;
-        this.responseHeaders = response.headers;
-        this.responseText = await response.text();
-        Object.assign(entry, { status: response.status, headers: response.headers, body: this.responseText, doneAt: Date.now() });
-        this.finish();
-      })
-      .catch(() => {
-        this.status = 0;
-        this.finish();
-      });
+    this.entry = { method: this.method, url: this.url, sentAt: Date.now() };
+    xhrLog.push(this.entry);
+    super.send(body);
   }
   finish() {
-    this.readyState = 4;
-    if (this.onreadystatechange) this.onreadystatechange();
-    if (this.status === 200 && this.onload) this.onload();
-  }
-  abort() {
-    if (this.controller) this.controller.abort();
+    if (this.status !== 0) {
+      Object.assign(this.entry, { status: this.status, headers: this.responseHeaders, body: this.responseText, doneAt: Date.now() });
+    }
+    super.finish();
   }
 }
-globalThis.XMLHttpRequest = XMLHttpRequestShim;
-
-// The bundle's polling encoder turns binary into base64 with FileReader.readAsDataURL.
-class FileReaderShim {
-  readAsDataURL(blob) {
-    blob.arrayBuffer().then((buffer) => {
-      this.result = `data:${blob.type || "application/octet-stream"};base64,${Buffer.from(buffer).toString("base64")}`;
-      if (this.onload) this.onload();
-    });
-  }
-}
-globalThis.FileReader = FileReaderShim;
+globalThis.XMLHttpRequest = LoggedXMLHttpRequest;
 
 // Node's WebSocket, wrapped to log what arrives (the time of `3probe`) and, when a mode asks,
 // to open an upgrade probe (a WebSocket with a sid) late: a slow WebSocket handshake, so the

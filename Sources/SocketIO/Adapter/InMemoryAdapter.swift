@@ -1,4 +1,7 @@
+import EngineIO
 import EngineIOProtocol
+import NIOCore
+import NIOPosix
 public import SocketIOProtocol
 import Synchronization
 
@@ -13,6 +16,9 @@ public final class InMemoryAdapter: SocketIOAdapter {
     private struct State: ~Copyable {
         var rooms: [Room: Set<SocketID>] = [:]
         var sids: [SocketID: Set<Room>] = [:]
+        /// With connection state recovery: the sessions and events kept.
+        var recovery: RecoveryStore?
+        var sweepScheduled = false
     }
 
     /// Behind a `Mutex`, not in an actor: joins, leaves and broadcasts are called from event-loop
@@ -22,9 +28,22 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// The namespace this adapter serves.
     public let namespace: any LocalNamespace
 
-    /// The adapter of `namespace`, whose sockets it delivers to.
-    public init(namespace: any LocalNamespace) {
+    /// The adapter of `namespace`, whose sockets it delivers to. With the namespace's
+    /// ``LocalNamespace/connectionStateRecovery`` set, it keeps sessions and events for
+    /// recovery, as Node's `SessionAwareAdapter` does.
+    public convenience init(namespace: any LocalNamespace) {
+        self.init(namespace: namespace, connectionStateRecovery: namespace.connectionStateRecovery)
+    }
+
+    /// The adapter of `namespace`, keeping sessions and events for recovery with these
+    /// settings, or none with `nil` (for a cluster adapter that keeps them elsewhere, such as
+    /// in Redis).
+    public init(namespace: any LocalNamespace, connectionStateRecovery: ConnectionStateRecovery?) {
         self.namespace = namespace
+        if let settings = connectionStateRecovery {
+            let prefix = String(UInt32.random(in: .min ... .max), radix: 36) + "-"
+            self.state.withLock { $0.recovery = RecoveryStore(settings: settings, offsetPrefix: prefix) }
+        }
     }
 
     /// Makes an ``InMemoryAdapter`` for each namespace (the default).
@@ -39,12 +58,14 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     /// Adds socket `id` to `rooms`.
     public func addAll(_ id: SocketID, rooms: Set<Room>) {
-        self.state.withLock { state in
-            var rooms = rooms
-            rooms.remove(id)
-            state.sids[id, default: []].formUnion(rooms)
-            for room in rooms { state.rooms[room, default: []].insert(id) }
-        }
+        self.state.withLock { Self.add(id, rooms: rooms, in: &$0) }
+    }
+
+    private static func add(_ id: SocketID, rooms: Set<Room>, in state: inout State) {
+        var rooms = rooms
+        rooms.remove(id)
+        state.sids[id, default: []].formUnion(rooms)
+        for room in rooms { state.rooms[room, default: []].insert(id) }
     }
 
     /// Removes socket `id` from `room`.
@@ -82,7 +103,11 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     /// The ids of the sockets in `options.rooms` (all when empty), minus those in `options.except`.
     public func sockets(matching options: BroadcastOptions) -> Set<SocketID> {
-        self.state.withLock { state in
+        self.state.withLock { Self.match(options, in: $0) }
+    }
+
+    private static func match(_ options: BroadcastOptions, in state: borrowing State) -> Set<SocketID> {
+        do {
             var targets: Set<SocketID>
             if options.rooms.isEmpty {
                 targets = Set(state.sids.keys)
@@ -108,8 +133,12 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     // MARK: - The cluster: this server
 
-    /// Encodes `packet` once and delivers it to the matching sockets.
+    /// Encodes `packet` once and delivers it to the matching sockets. With recovery on, an
+    /// event without an ack id and not volatile gets an offset and is kept for replay.
     public func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) {
+        if self.keepsEvents, Self.isReplayable(packet, options: options), case .array = packet.data {
+            return self.broadcastKept(packet, options: options)
+        }
         let targets = self.sockets(matching: options)
         guard !targets.isEmpty else { return }
         // Encoded once; every target gets the same buffers.
@@ -164,4 +193,119 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     /// One: this server.
     public func serverCount() async throws -> Int { 1 }
+
+    // MARK: - Connection state recovery
+
+    /// Whether this adapter keeps sessions and events (recovery is on).
+    var keepsEvents: Bool { self.state.withLock { $0.recovery != nil } }
+
+    /// Node's rule: events only, without an ack (an ack callback cannot be replayed), not volatile.
+    static func isReplayable(_ packet: SocketIOPacket, options: BroadcastOptions) -> Bool {
+        (packet.type == .event || packet.type == .binaryEvent) && packet.id == nil && !options.flags.volatile
+    }
+
+    /// A broadcast that is kept for replay. The offset is taken, the event kept, its
+    /// targets found and the frames handed to their loops under one lock: so every socket
+    /// gets kept events in offset order (a client that saw offset N has seen every earlier
+    /// event for it, so a replay from N sends nothing twice), and a recovering socket that
+    /// joins (``joinRecovered(_:rooms:after:)``) gets each event exactly once, either live or
+    /// in its catch-up. Node's single thread gives the same order for free.
+    private func broadcastKept(_ packet: SocketIOPacket, options: BroadcastOptions) {
+        let now = Self.now()
+        var scheduleSweep = false
+        self.state.withLock { state in
+            guard var store = state.recovery.take() else { return }
+            defer { state.recovery = store }
+            let sequence = store.takeSequence()
+            var packet = packet
+            guard case .array(var data) = packet.data else { return }
+            data.append(.string(store.offset(of: sequence)))
+            packet.data = .array(data)
+            let frames = packet.encode()
+            let bytes = frames.reduce(0) { $0 + $1.byteCount }
+            store.append(
+                RecoveryStore.StoredPacket(
+                    sequence: sequence,
+                    rooms: options.rooms,
+                    except: options.except,
+                    data: data,
+                    emittedAt: now,
+                    bytes: bytes
+                ),
+                now: now
+            )
+            if !state.sweepScheduled {
+                state.sweepScheduled = true
+                scheduleSweep = true
+            }
+            let targets = Self.match(options, in: state)
+            if !targets.isEmpty { self.namespace.deliver(frames, to: targets, volatile: false) }
+        }
+        if scheduleSweep { self.scheduleSweep() }
+    }
+
+    /// Keeps the session of a socket that left for a reason a reconnect can follow.
+    public func persistSession(_ session: PersistedSession) {
+        let now = Self.now()
+        let scheduleSweep = self.state.withLock { state -> Bool in
+            guard state.recovery != nil else { return false }
+            state.recovery!.persist(session, now: now)
+            defer { state.sweepScheduled = true }
+            return !state.sweepScheduled
+        }
+        if scheduleSweep { self.scheduleSweep() }
+    }
+
+    /// Takes back the session `pid` and the events after `offset` that reach its rooms.
+    public func restoreSession(pid: String, offset: String) async throws -> RecoveredSession? {
+        let now = Self.now()
+        return self.state.withLock { $0.recovery?.restore(pid: pid, offset: offset, now: now) }
+    }
+
+    /// Joins a recovered socket to its rooms and returns the events kept after `offset` (the
+    /// last one it was replayed) that reached those rooms meanwhile, under the lock
+    /// ``broadcastKept(_:options:)`` holds: each later event reaches the socket live, each
+    /// earlier one is in the result, none both. Called on the socket's loop, which then sends
+    /// the result before any live event (those reach the loop in later jobs).
+    func joinRecovered(_ id: SocketID, rooms: Set<Room>, after offset: String) -> [[SocketIOValue]] {
+        self.state.withLock { state in
+            var missed: [[SocketIOValue]] = []
+            if let store = state.recovery, let sequence = store.sequence(of: offset) {
+                missed = store.packets(after: sequence, reaching: rooms)
+            }
+            Self.add(id, rooms: rooms, in: &state)
+            return missed
+        }
+    }
+
+    /// Sweeps expired sessions and events every minute (as Node), or within the window when
+    /// that is shorter, on an event loop; stops while there is nothing to sweep.
+    private func scheduleSweep() {
+        let interval = self.state.withLock { state -> Duration in
+            min(.seconds(60), state.recovery?.settings.maxDisconnectionDuration ?? .seconds(60))
+        }
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
+        loop.scheduleTask(in: TimeAmount(interval)) { [weak self] in
+            guard let self else { return }
+            let now = Self.now()
+            let again = self.state.withLock { state -> Bool in
+                let left = state.recovery?.sweep(now: now) ?? false
+                state.sweepScheduled = left
+                return left
+            }
+            if again { self.scheduleSweep() }
+        }
+    }
+
+    /// What the store holds now: events, their encoded bytes, sessions and their estimated
+    /// bytes (for tests and the `reconnect` bench).
+    var recoveryFootprint: (events: Int, eventBytes: Int, sessions: Int, sessionBytes: Int) {
+        self.state.withLock { state in
+            guard let store = state.recovery else { return (0, 0, 0, 0) }
+            return (store.packetCount, store.packetBytes, store.sessionCount, store.sessionBytes)
+        }
+    }
+
+    /// Monotonic milliseconds: the window does not jump with the wall clock.
+    private static func now() -> Int64 { Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000) }
 }

@@ -79,6 +79,15 @@ struct OptionSpec: Sendable {
             help: "A connection that joins no namespace within this time is closed."
         ),
         OptionSpec(
+            name: "connection-state-recovery",
+            aliases: [],
+            kind: .integer(minimum: 0),
+            defaultValue: "0",
+            valueName: "ms",
+            help:
+                "Connection state recovery: a client that drops comes back within this window with the same id, rooms and data, and gets the events it missed (Node's maxDisconnectionDuration; 0 = off)."
+        ),
+        OptionSpec(
             name: "upgrade-timeout",
             aliases: [],
             kind: .integer(minimum: 1),
