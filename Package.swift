@@ -120,6 +120,7 @@ let package = Package(
             name: "SocketIORedisAdapter",
             dependencies: [
                 "SocketIO",
+                "EngineIO",
                 "SocketIOProtocol",
                 "EngineIOProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -244,7 +245,7 @@ let package = Package(
         .testTarget(
             name: "SocketIORedisAdapterTests",
             dependencies: [
-                "SocketIORedisAdapter", "SocketIOProtocol", "SocketIO", "SocketIOTesting", "TestSupport",
+                "SocketIORedisAdapter", "SocketIOProtocol", "SocketIO", "SocketIOTesting", "TestSupport", "EngineIOProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -255,7 +256,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SocketIOServerCommandTests",
-            dependencies: ["socketio-server", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["socketio-server", "SocketIORedisAdapter", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -11,6 +11,7 @@ let targets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzBinaryReassembly", [.product(name: "SocketIOProtocol", package: "swift-socketio")]),
     ("FuzzMessagePack", [.product(name: "SocketIORedisAdapter", package: "swift-socketio")]),
     ("FuzzRESP", [.product(name: "SocketIORedisAdapter", package: "swift-socketio")]),
+    ("FuzzStreams", [.product(name: "SocketIORedisAdapter", package: "swift-socketio")]),
     (
         "FuzzHTTPPipeline",
         [

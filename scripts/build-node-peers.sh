@@ -5,6 +5,9 @@
 #   @socket.io/redis-adapter 8.x                                     (socketio/socket.io-redis-adapter)
 #   @socket.io/redis-emitter 5.x                                     (socketio/socket.io-redis-emitter)
 #   notepack.io                                                      (darrachequesne/notepack)
+#   @socket.io/redis-streams-adapter 0.3.x, when its mirror is here  (socketio/socket.io-redis-streams-adapter)
+# The streams adapter's one dependency that is not mirrored, @msgpack/msgpack, is a shim of our
+# own over notepack.io with the `encode`/`decode` it calls (Tests/js/msgpack-shim.cjs).
 # TypeScript and the runtime dependencies (redis, ws, debug, cors, accepts, cookie, base64id,
 # socket.io-parser) come from Debian's packages; run with NODE_PATH=/usr/share/nodejs:DIR/node_modules.
 # There is no @types/node here, so tsc reports type errors and emits the JavaScript anyway.
@@ -16,6 +19,7 @@ MONO="${SOCKETIO_MONOREPO_GIT:-$MIRRORS/socketio+socket.io/repo}"
 ADAPTER="$MIRRORS/socketio+socket.io-redis-adapter/repo"
 EMITTER="$MIRRORS/socketio+socket.io-redis-emitter/repo"
 NOTEPACK="$MIRRORS/darrachequesne+notepack/repo"
+STREAMS="$MIRRORS/socketio+socket.io-redis-streams-adapter/repo"
 for git in "$MONO" "$ADAPTER" "$EMITTER" "$NOTEPACK"; do
   [ -d "$git" ] || { echo "missing mirror: $git"; exit 2; }
 done
@@ -62,3 +66,12 @@ const crypto = require("crypto");
 const CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 module.exports = (length) => Array.from(crypto.randomBytes(length), (byte) => CHARS[byte % CHARS.length]).join("");
 JS
+
+if [ -d "$STREAMS" ]; then
+  mkdir -p "$OUT/node_modules/@msgpack/msgpack"
+  cp "$(dirname "$0")/../Tests/js/msgpack-shim.cjs" "$OUT/node_modules/@msgpack/msgpack/index.js"
+  printf '{ "name": "@msgpack/msgpack", "version": "0.0.0-notepack-shim", "main": "index.js" }\n' >"$OUT/node_modules/@msgpack/msgpack/package.json"
+  build @socket.io/redis-streams-adapter "$STREAMS" "" dist/index.js
+else
+  echo "@socket.io/redis-streams-adapter: skipped (no mirror at $STREAMS)"
+fi

@@ -9,7 +9,9 @@
 #      two `socketio-server e2e --redis` nodes on a redis-server of their own, with a
 #      Flask-SocketIO message-queue writer and Redis restarted mid-test; and, when the mirrors are
 #      here, a Node socket.io 4.8 server with @socket.io/redis-adapter in the same cluster and
-#      @socket.io/redis-emitter (scripts/build-node-peers.sh);
+#      @socket.io/redis-emitter (scripts/build-node-peers.sh); and a Redis Streams cluster of two
+#      `--redis-adapter streams` nodes and Node's @socket.io/redis-streams-adapter, where the
+#      official client recovers its connection on another server;
 #   4. as root: the static release binary (scripts/release.sh) under chroot in Debian bullseye
 #      and in an empty root (scripts/portability-test.sh; debootstrap from apt, roots cached);
 #   5. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
@@ -71,7 +73,8 @@ step "documentation: every DocC catalog, warnings as errors (scripts/check-docs.
 ./scripts/check-docs.sh
 
 # The official Node peers of the Redis cluster tests (socket.io 4.8 with @socket.io/redis-adapter,
-# @socket.io/redis-emitter), built from mirrors of their repositories when they are here.
+# @socket.io/redis-emitter, @socket.io/redis-streams-adapter), built from mirrors of their
+# repositories when they are here.
 if [ -d "${SOCKETIO_MIRRORS:-/work/.mirror}/socketio+socket.io-redis-adapter/repo" ] && command -v node >/dev/null && [ "$(id -u)" = 0 ]; then
   step "Node peers for the cluster tests (scripts/build-node-peers.sh)"
   ./scripts/build-node-peers.sh "$ROOT/.build-node-peers"

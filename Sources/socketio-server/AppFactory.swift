@@ -9,14 +9,26 @@ import SocketIORedisAdapter
 /// connection to keep up while it runs.
 struct App {
     var engines: [EngineIOServer]
-    var cluster: RedisClusterAdapter? = nil
+    var cluster: ClusterNode? = nil
     var responder: HTTPResponder
 
-    init(engines: [EngineIOServer], cluster: RedisClusterAdapter? = nil, responder: @escaping HTTPResponder) {
+    init(engines: [EngineIOServer], cluster: ClusterNode? = nil, responder: @escaping HTTPResponder) {
         self.engines = engines
         self.cluster = cluster
         self.responder = responder
     }
+}
+
+/// A cluster adapter and the service that keeps it connected: Node's redis-adapter (pub/sub) or
+/// redis-streams-adapter wire.
+struct ClusterNode: Sendable {
+    let adapter: any SocketIOAdapterFactory
+    /// The node's id in the cluster, for the log.
+    let uid: String
+    /// `pubsub` or `streams`.
+    let kind: String
+    /// Keeps the Redis connections up until cancelled.
+    let run: @Sendable () async throws -> Void
 }
 
 enum AppFactory {
@@ -28,7 +40,7 @@ enum AppFactory {
         case .demo:
             let cluster = try self.cluster(settings)
             var configuration = try self.socketIOConfiguration(settings)
-            if let cluster { configuration.adapter = cluster }
+            if let cluster { configuration.adapter = cluster.adapter }
             let io = SocketIOServer(configuration: configuration)
             DemoApplication.install(on: io)
             let clientJS = try self.clientBundle(settings)
@@ -49,7 +61,7 @@ enum AppFactory {
         case .e2e:
             let cluster = try self.cluster(settings)
             var configuration = try self.socketIOConfiguration(settings)
-            if let cluster { configuration.adapter = cluster }
+            if let cluster { configuration.adapter = cluster.adapter }
             // The e2e app lets any origin in, whatever --cors-origin says (issue #2).
             configuration.engine.cors = CORSConfiguration(origins: .any)
             // With --cookie, the header hooks the tests of issue 13 look for.
@@ -81,8 +93,9 @@ enum AppFactory {
         }
     }
 
-    /// `--redis`, `--redis-key`, `--python-queue`: the cluster adapter, or `nil` to run alone.
-    static func cluster(_ settings: Settings) throws -> RedisClusterAdapter? {
+    /// `--redis`, `--redis-adapter`, `--redis-key`, `--python-queue`: the cluster adapter, or
+    /// `nil` to run alone.
+    static func cluster(_ settings: Settings) throws -> ClusterNode? {
         let text = settings.string("redis").trimmed
         let pythonQueue = settings.string("python-queue").trimmed
         guard !text.isEmpty else {
@@ -97,11 +110,22 @@ enum AppFactory {
         }
         let key = settings.string("redis-key").trimmed
         guard !key.isEmpty else { throw CommandLineError("--redis-key: must not be empty") }
-        return RedisClusterAdapter(
+        if settings.string("redis-adapter") == "streams" {
+            guard pythonQueue.isEmpty else { throw CommandLineError("--python-queue needs --redis-adapter pubsub") }
+            // Node's streamName and channelPrefix are both `socket.io` by default: one key for both.
+            let streams = RedisStreamsAdapter(
+                url: url,
+                configuration: .init(streamName: key, channelPrefix: key),
+                logger: Logger(label: "socketio.redis")
+            )
+            return ClusterNode(adapter: streams, uid: streams.uid, kind: "streams") { try await streams.run() }
+        }
+        let pubsub = RedisClusterAdapter(
             url: url,
             configuration: .init(key: key, pythonQueue: pythonQueue.isEmpty ? nil : pythonQueue),
             logger: Logger(label: "socketio.redis")
         )
+        return ClusterNode(adapter: pubsub, uid: pubsub.uid, kind: "pubsub") { try await pubsub.run() }
     }
 
     /// `--static-dir`, served at /static/.

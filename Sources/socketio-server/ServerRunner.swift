@@ -53,7 +53,7 @@ struct HTTPService: Service {
         if let redis = app.cluster {
             self.logger.notice(
                 "joining the Redis cluster",
-                metadata: ["node": "\(redis.uid)", "python-queue": "\(self.settings.string("python-queue"))"]
+                metadata: ["node": "\(redis.uid)", "adapter": "\(redis.kind)", "python-queue": "\(self.settings.string("python-queue"))"]
             )
         }
         let server = try await HTTPServer.bind(

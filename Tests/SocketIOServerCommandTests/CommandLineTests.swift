@@ -1,4 +1,5 @@
 import NIOCore
+import SocketIORedisAdapter
 import Testing
 
 @testable import socketio_server
@@ -106,5 +107,28 @@ struct DemoPageTests {
     @Test func staticDirAndClientJSAreOptions() {
         #expect(OptionSpec.named("static-dir")?.environmentName == "SOCKETIO_STATIC_DIR")
         #expect(OptionSpec.named("client-js")?.environmentName == "SOCKETIO_CLIENT_JS")
+    }
+}
+
+extension CommandLineTests {
+    @Test func theRedisAdapterIsChosenByFlagEnvironmentOrFile() throws {
+        func node(_ flags: [String: String], environment: [String: String] = [:], file: String = "") throws -> ClusterNode? {
+            let settings = try Settings.resolve(flags: flags, environment: environment, readFile: { _ in file })
+            return try AppFactory.cluster(settings)
+        }
+        #expect(try node([:]) == nil)
+        #expect(try node(["redis": "redis://127.0.0.1:6379/0"])?.kind == "pubsub")
+        let streams = try #require(try node(["redis": "redis://127.0.0.1:6379/0", "redis-adapter": "streams", "redis-key": "app"]))
+        #expect(streams.kind == "streams")
+        #expect(streams.uid.count == 16)
+        #expect((streams.adapter as? RedisStreamsAdapter)?.configuration.streamName == "app")
+        #expect((streams.adapter as? RedisStreamsAdapter)?.configuration.channelPrefix == "app")
+        #expect(try node(["redis": "redis://h:1/0"], environment: ["SOCKETIO_REDIS_ADAPTER": "streams"])?.kind == "streams")
+        #expect(try node(["redis": "redis://h:1/0", "config": "f"], file: "redis-adapter = streams\n")?.kind == "streams")
+        // Unknown kinds, and the Python queue (a pub/sub bridge) with streams, are refused.
+        #expect(throws: CommandLineError.self) { try node(["redis": "redis://h:1/0", "redis-adapter": "kafka"]) }
+        #expect(throws: CommandLineError.self) {
+            try node(["redis": "redis://h:1/0", "redis-adapter": "streams", "python-queue": "flask-socketio"])
+        }
     }
 }

@@ -1,11 +1,11 @@
-// A Node socket.io 4.8 server with @socket.io/redis-adapter 8.x: the same handlers as
-// `socketio-server e2e` (join, to_room, room_size, sockets_join, server_count, echo), plus the
-// cluster calls the interop test makes from Node's side. Prints "listening on 127.0.0.1:PORT".
+// A Node socket.io 4.8 server with @socket.io/redis-adapter 8.x and the handlers of
+// `socketio-server e2e` (node-e2e-handlers.cjs). Prints "listening on 127.0.0.1:PORT".
 // usage: node node-cluster-node.cjs REDIS_URL KEY
 const http = require("http");
 const { Server } = require("socket.io");
 const { createAdapter } = require("@socket.io/redis-adapter");
 const { createClient } = require("redis");
+const installHandlers = require("./node-e2e-handlers.cjs");
 
 (async () => {
   const [redisURL, key] = process.argv.slice(2);
@@ -18,19 +18,7 @@ const { createClient } = require("redis");
     client.sSubscribe ??= () => { throw new Error("sharded pub/sub is not used here"); };
   }
   const io = new Server({ adapter: createAdapter(pub, sub, { key, requestsTimeout: 3000 }) });
-  io.on("ping", (arg, callback) => callback(`node pong ${arg}`));
-  io.on("connection", (socket) => {
-    socket.on("echo", (arg, callback) => callback(arg));
-    socket.on("join", ({ room }, callback) => { socket.join(room); callback(room); });
-    socket.on("to_room", ({ room, event, data }, callback) => { io.to(room).emit(event, data); callback(true); });
-    socket.on("room_size", async ({ room }, callback) => callback((await io.in(room).fetchSockets()).length));
-    socket.on("sockets_join", ({ target, room }, callback) => { io.in(target).socketsJoin(room); callback(true); });
-    // These take no argument: the ack callback is the only one.
-    socket.on("server_count", async (callback) => callback(await io.of("/").adapter.serverCount()));
-    socket.on("all_rooms", async (callback) => callback([...(await io.of("/").adapter.allRooms())].sort()));
-    socket.on("server_side_ping", async (callback) => callback(await io.serverSideEmitWithAck("ping", "from node")));
-    socket.on("vote_all", async (callback) => callback(await io.timeout(3000).emitWithAck("vote")));
-  });
+  installHandlers(io);
   const server = http.createServer();
   io.attach(server);
   server.listen(0, "127.0.0.1", () => console.log(`listening on 127.0.0.1:${server.address().port}`));

@@ -113,11 +113,13 @@ enum NodeAdapterWire {
 
     /// socket.io-parser's packet object: `{type, data, nsp, id?}`, binary inline. The type is
     /// always 2 (EVENT): the receiving node makes it BINARY_EVENT when it finds binary.
-    static func packetObject(_ packet: SocketIOPacket) -> SocketIOValue {
+    /// `withNamespace: false` leaves `nsp` out, as socket.io-adapter's `ClusterAdapter`
+    /// publishes a packet (the in-memory adapter sets it only later, when it encodes).
+    static func packetObject(_ packet: SocketIOPacket, withNamespace: Bool = true) -> SocketIOValue {
         var object: SocketIOObject = [
             "type": .int(packet.type == .binaryEvent ? 2 : Int(packet.type.rawValue)), "data": packet.data ?? .null,
-            "nsp": .string(packet.namespace),
         ]
+        if withNamespace { object["nsp"] = .string(packet.namespace) }
         if let id = packet.id { object["id"] = .int(id) }
         return .object(object)
     }
@@ -131,7 +133,8 @@ enum NodeAdapterWire {
     }
 
     /// `{rooms, except, flags}`; room names that arrive as numbers (JavaScript lets them) are
-    /// read as their text.
+    /// read as their text. `flags.timeout` (ms) bounds how long a broadcast with acks waits for
+    /// this server's clients.
     static func options(from value: SocketIOValue) -> BroadcastOptions {
         func rooms(_ key: String) -> Set<Room> {
             Set((value[key]?.arrayValue ?? []).compactMap { $0.stringValue ?? $0.intValue.map(String.init) })
@@ -139,6 +142,9 @@ enum NodeAdapterWire {
         var flags = BroadcastFlags()
         flags.volatile = value["flags"]?["volatile"]?.boolValue ?? false
         flags.compress = value["flags"]?["compress"]?.boolValue ?? true
+        if let milliseconds = value["flags"]?["timeout"]?.intValue, milliseconds >= 0, milliseconds <= 86_400_000 {
+            flags.timeout = .milliseconds(milliseconds)
+        }
         return BroadcastOptions(rooms: rooms("rooms"), except: rooms("except"), flags: flags)
     }
 

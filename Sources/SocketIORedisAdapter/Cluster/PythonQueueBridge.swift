@@ -15,14 +15,14 @@ final class PythonQueueBridge: Sendable {
     /// This node's id on the queue: 32 hex characters, like Python's `uuid4().hex`.
     let hostID: String
     private let pubsub: any ClusterPubSub
-    private let adapters: NamespaceAdapters
+    private let adapters: NamespaceAdapters<RedisNamespaceAdapter>
     private let logger: Logger
 
     /// Marks our own messages, so other Swift nodes (which also get Node-format broadcasts)
     /// do not deliver them twice. Python ignores keys it does not know.
     static let originKey = "swift_socketio"
 
-    init(channel: String, pubsub: any ClusterPubSub, adapters: NamespaceAdapters, logger: Logger) {
+    init(channel: String, pubsub: any ClusterPubSub, adapters: NamespaceAdapters<RedisNamespaceAdapter>, logger: Logger) {
         self.channel = channel
         self.pubsub = pubsub
         self.adapters = adapters

@@ -102,7 +102,7 @@ public final class RedisClusterAdapter: SocketIOAdapterFactory, Service, Sendabl
         self.context = ClusterContext(configuration: configuration, pubsub: pubsub, eventLoopGroup: eventLoopGroup, logger: logger)
         self.redis = redis
         if let bridge = self.context.pythonQueue {
-            self.context.open(.init(channels: [bridge.channel], patterns: []) { message in bridge.receive(message) })
+            self.context.subscriptions.open(.init(channels: [bridge.channel], patterns: []) { message in bridge.receive(message) })
         }
     }
 
@@ -116,31 +116,15 @@ public final class RedisClusterAdapter: SocketIOAdapterFactory, Service, Sendabl
                 if let redis = self.redis {
                     group.addTask { await redis.run() }
                 }
-                // Namespaces made before `run()` are waiting in the stream; later ones arrive.
-                // It ends on graceful shutdown (below) or when this task is cancelled.
-                for await scope in self.context.scopes {
-                    group.addTask { await self.hold(scope) }
-                }
+                // Namespaces made before `run()` are waiting; later ones arrive. Holding ends
+                // on graceful shutdown (below) or when this task is cancelled.
+                await self.context.subscriptions.hold(on: self.context.pubsub, logger: self.context.logger)
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            self.context.closeScopes()
+            self.context.subscriptions.close()
         }
         self.context.failPendingRequests(AdapterError.unavailable("the server is shutting down"))
-    }
-
-    /// One subscription scope, until the service stops.
-    private func hold(_ scope: ClusterContext.SubscriptionScope) async {
-        do {
-            try await self.context.pubsub.subscribe(to: scope.channels, patterns: scope.patterns) { messages in
-                for await message in messages { scope.receive(message) }
-            }
-        } catch {
-            self.context.logger.warning(
-                "a cluster subscription failed",
-                metadata: ["channels": "\(scope.channels.sorted())", "error": "\(error)"]
-            )
-        }
     }
 
     /// Broadcasts and requests not sent to other servers because Redis was away.
@@ -153,9 +137,11 @@ public final class RedisClusterAdapter: SocketIOAdapterFactory, Service, Sendabl
     /// The server calls this for each namespace; you do not.
     public func makeAdapter(for namespace: any LocalNamespace) -> any SocketIOAdapter {
         let adapter = RedisNamespaceAdapter(namespace: namespace, cluster: self.context)
-        self.context.adapters.add(adapter)
+        self.context.adapters.add(adapter, namespace: namespace.name)
         let (patterns, channels) = adapter.subscriptions
-        self.context.open(.init(channels: Set(channels), patterns: Set(patterns)) { [weak adapter] message in adapter?.receive(message) })
+        self.context.subscriptions.open(
+            .init(channels: Set(channels), patterns: Set(patterns)) { [weak adapter] message in adapter?.receive(message) }
+        )
         return adapter
     }
 }

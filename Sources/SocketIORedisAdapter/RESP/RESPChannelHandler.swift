@@ -25,8 +25,10 @@ final class RESPChannelHandler: ChannelDuplexHandler {
         self.buffer.writeBuffer(&chunk)
         do {
             while let value = try self.parser.parse(&self.buffer) {
-                if let onMessage = self.onMessage, let message = RedisMessage(value) {
-                    onMessage(message)
+                if let onMessage = self.onMessage, RedisMessage.isPush(value) {
+                    // A push whose payload the parser's keep limits dropped is dropped too;
+                    // it never answers a command.
+                    if let message = RedisMessage(value) { onMessage(message) }
                 } else if let promise = self.waiting.popFirst() {
                     if case .error(let text) = value {
                         promise.fail(RESPError.server(text))

@@ -16,6 +16,9 @@ public import NIOCore
     case bulkString(ByteBuffer?)
     /// An array; `nil` for RESP2's null array (`*-1`).
     case array([RESPValue]?)
+    /// A bulk string or an array read to its end and dropped, because it went past the
+    /// parser's ``RESPParser/keepLimits``. Never on the wire: the parser puts it in its place.
+    case skipped
 
     /// The text of a simple or bulk string.
     package var string: String? {

@@ -25,12 +25,14 @@ package final class RedisConnection: Sendable {
     ///     connection's event loop; keep it short.
     ///   - connectTimeout: how long the TCP connect may take.
     ///   - clientName: set with `CLIENT SETNAME` (no spaces).
+    ///   - parser: reads the replies; its limits bound what one reply may take.
     /// - Throws: a connect error, or ``RESPError/server(_:)`` when `AUTH` or `SELECT` is refused.
     package static func connect(
         to url: RedisURL,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         connectTimeout: Duration = .seconds(5),
         clientName: String? = nil,
+        parser: RESPParser = RESPParser(),
         onMessage: (@Sendable (RedisMessage) -> Void)? = nil
     ) async throws -> RedisConnection {
         let channel = try await ClientBootstrap(group: eventLoopGroup)
@@ -42,7 +44,7 @@ package final class RedisConnection: Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RESPChannelHandler(onMessage: onMessage))
+                    try channel.pipeline.syncOperations.addHandler(RESPChannelHandler(parser: parser, onMessage: onMessage))
                 }
             }
             .connect(host: url.host, port: url.port).get()

@@ -25,6 +25,12 @@ public struct RedisMessage: Sendable, Hashable {
         }
     }
 
+    /// Whether `value` is a pub/sub push (`message` or `pmessage`), which answers no command.
+    static func isPush(_ value: RESPValue) -> Bool {
+        guard let elements = value.array, let kind = elements.first?.string else { return false }
+        return (kind == "message" && elements.count == 3) || (kind == "pmessage" && elements.count == 4)
+    }
+
     /// A message published on `channel` (matched by `pattern`, for a pattern subscription).
     public init(channel: String, pattern: String?, payload: ByteBuffer) {
         self.channel = channel

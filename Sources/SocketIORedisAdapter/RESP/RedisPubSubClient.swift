@@ -10,7 +10,8 @@ import Synchronization
 /// - Subscriptions are scoped (``subscribe(to:patterns:process:)``): Redis is asked for a
 ///   channel while some scope wants it, and told `UNSUBSCRIBE` when the last one ends. When the
 ///   subscribing connection comes back, every channel and pattern still wanted is subscribed again.
-/// - Reconnects back off exponentially, from 50 ms to at most 5 s, and log once per outage.
+/// - Reconnects back off exponentially, from 50 ms to at most 5 s, and log once per outage
+///   (``RedisReconnectLoop``).
 ///
 /// ```swift
 /// let redis = RedisPubSubClient(url: try RedisURL("redis://127.0.0.1:6379/0"), eventLoopGroup: group)
@@ -54,18 +55,23 @@ package final class RedisPubSubClient: Sendable {
     /// event loop for every message and cannot `await`; no lock is held across a suspension.
     private let state = Mutex(State())
 
-    /// The first and the longest wait between two connection attempts.
-    static let firstBackoff: Duration = .milliseconds(50)
-    static let maxBackoff: Duration = .seconds(5)
+    /// Reads the publishing connection's replies (its limits bound what one reply may keep).
+    private let commandParser: RESPParser
+    /// Reads the subscribing connection's messages.
+    private let subscriberParser: RESPParser
 
     package init(
         url: RedisURL,
         eventLoopGroup: any EventLoopGroup,
         clientName: String = "socketio",
         subscribes: Bool = true,
+        commandParser: RESPParser = RESPParser(),
+        subscriberParser: RESPParser = RESPParser(),
         logger: Logger = Logger(label: "socketio.redis")
     ) {
         self.url = url
+        self.commandParser = commandParser
+        self.subscriberParser = subscriberParser
         self.clientName = clientName
         self.subscribes = subscribes
         self.eventLoopGroup = eventLoopGroup
@@ -126,6 +132,14 @@ package final class RedisPubSubClient: Sendable {
             logger.debug("publish failed", metadata: ["channel": "\(channel)", "error": "\(error)"])
         }
         return true
+    }
+
+    /// Sends any command on the publishing connection without waiting; the future fails with
+    /// ``RESPError/notConnected`` while it is down. Commands sent from one thread go out, and
+    /// are answered, in the order they were sent.
+    package func sendFuture(_ arguments: [RESPArgument], on eventLoop: any EventLoop) -> EventLoopFuture<RESPValue> {
+        guard let publisher = self.state.withLock({ $0.publisher }) else { return eventLoop.makeFailedFuture(RESPError.notConnected) }
+        return publisher.sendFuture(arguments)
     }
 
     /// Sends any command on the publishing connection; cancelling the task stops the wait.
@@ -195,66 +209,42 @@ package final class RedisPubSubClient: Sendable {
     // MARK: - Connection upkeep
 
     private func keepConnected(subscribing: Bool) async {
-        var backoff = Self.firstBackoff
-        var reportedOutage = false
-        while !Task.isCancelled {
-            do {
-                let connection = try await RedisConnection.connect(
-                    to: self.url,
-                    eventLoopGroup: self.eventLoopGroup,
-                    clientName: "\(self.clientName)-\(subscribing ? "sub" : "pub")",
-                    onMessage: subscribing ? self.dispatcher : nil
-                )
-                let (channels, patterns) = subscribing ? self.state.withLock { ($0.channels, $0.patterns) } : ([], [])
-                if subscribing {
-                    for channel in channels { _ = try await connection.send(["SUBSCRIBE", .string(channel)]) }
-                    for pattern in patterns { _ = try await connection.send(["PSUBSCRIBE", .string(pattern)]) }
-                }
-                // Subscriptions added while we were subscribing go out when the connection is set.
-                let (missed, waiters) = self.state.withLock { state -> ((Set<String>, Set<String>), [CheckedContinuation<Void, Never>]) in
-                    if subscribing { state.subscriber = connection } else { state.publisher = connection }
-                    var waiters: [CheckedContinuation<Void, Never>] = []
-                    if state.publisher != nil, state.subscriber != nil || !self.subscribes {
-                        waiters = Array(state.connectionWaiters.values)
-                        state.connectionWaiters = [:]
-                    }
-                    return (subscribing ? (state.channels.subtracting(channels), state.patterns.subtracting(patterns)) : ([], []), waiters)
-                }
-                for waiter in waiters { waiter.resume() }
-                if subscribing {
-                    for channel in missed.0 { connection.sendFuture(["SUBSCRIBE", .string(channel)]).whenFailure { _ in } }
-                    for pattern in missed.1 { connection.sendFuture(["PSUBSCRIBE", .string(pattern)]).whenFailure { _ in } }
-                }
-                if reportedOutage {
-                    self.logger.info(
-                        "redis connection restored",
-                        metadata: ["redis": "\(self.url)", "role": "\(subscribing ? "subscriber" : "publisher")"]
-                    )
-                }
-                reportedOutage = false
-                backoff = Self.firstBackoff
-                await withTaskCancellationHandler {
-                    try? await connection.closeFuture.get()
-                } onCancel: {
-                    connection.channel.close(promise: nil)
-                }
+        let loop = RedisReconnectLoop(
+            url: self.url,
+            eventLoopGroup: self.eventLoopGroup,
+            clientName: "\(self.clientName)-\(subscribing ? "sub" : "pub")",
+            role: subscribing ? "subscriber" : "publisher",
+            parser: subscribing ? self.subscriberParser : self.commandParser,
+            onMessage: subscribing ? self.dispatcher : nil,
+            logger: self.logger
+        )
+        await loop.run { connection in
+            defer {
                 self.state.withLock { state in
                     if subscribing { state.subscriber = nil } else { state.publisher = nil }
                 }
-                if Task.isCancelled { return }
-                self.logger.warning(
-                    "redis connection lost; reconnecting",
-                    metadata: ["redis": "\(self.url)", "role": "\(subscribing ? "subscriber" : "publisher")"]
-                )
-                reportedOutage = true
-            } catch {
-                if !reportedOutage {
-                    self.logger.warning("cannot reach redis; retrying", metadata: ["redis": "\(self.url)", "error": "\(error)"])
-                    reportedOutage = true
-                }
             }
-            try? await Task.sleep(for: backoff)
-            backoff = min(backoff * 2, Self.maxBackoff)
+            let (channels, patterns) = subscribing ? self.state.withLock { ($0.channels, $0.patterns) } : ([], [])
+            if subscribing {
+                for channel in channels { _ = try await connection.send(["SUBSCRIBE", .string(channel)]) }
+                for pattern in patterns { _ = try await connection.send(["PSUBSCRIBE", .string(pattern)]) }
+            }
+            // Subscriptions added while we were subscribing go out when the connection is set.
+            let (missed, waiters) = self.state.withLock { state -> ((Set<String>, Set<String>), [CheckedContinuation<Void, Never>]) in
+                if subscribing { state.subscriber = connection } else { state.publisher = connection }
+                var waiters: [CheckedContinuation<Void, Never>] = []
+                if state.publisher != nil, state.subscriber != nil || !self.subscribes {
+                    waiters = Array(state.connectionWaiters.values)
+                    state.connectionWaiters = [:]
+                }
+                return (subscribing ? (state.channels.subtracting(channels), state.patterns.subtracting(patterns)) : ([], []), waiters)
+            }
+            for waiter in waiters { waiter.resume() }
+            if subscribing {
+                for channel in missed.0 { connection.sendFuture(["SUBSCRIBE", .string(channel)]).whenFailure { _ in } }
+                for pattern in missed.1 { connection.sendFuture(["PSUBSCRIBE", .string(pattern)]).whenFailure { _ in } }
+            }
+            try? await connection.closeFuture.get()
         }
     }
 }

@@ -227,12 +227,21 @@ struct OptionSpec: Sendable {
                 "Join a cluster through Redis (redis://[:password@]host:port/db), in the protocol of Node's @socket.io/redis-adapter. Empty: this server alone."
         ),
         OptionSpec(
+            name: "redis-adapter",
+            aliases: [],
+            kind: .choice(["pubsub", "streams"]),
+            defaultValue: "pubsub",
+            valueName: "kind",
+            help:
+                "With --redis: `pubsub` speaks Node's @socket.io/redis-adapter; `streams` speaks @socket.io/redis-streams-adapter 0.3 (Redis Streams), which also recovers connections across servers with --connection-state-recovery."
+        ),
+        OptionSpec(
             name: "redis-key",
             aliases: [],
             kind: .text,
             defaultValue: "socket.io",
             valueName: "prefix",
-            help: "The channel prefix of the Redis cluster (Node's `key`)."
+            help: "The channel prefix of the Redis cluster (Node's `key`); with --redis-adapter streams, the stream name and channel prefix."
         ),
         OptionSpec(
             name: "python-queue",

@@ -1,0 +1,92 @@
+package import Logging
+package import NIOCore
+
+/// Keeps one Redis connection up for as long as the calling task runs: connects, hands the
+/// connection to `use`, and when `use` returns (the connection failed or closed) connects
+/// again, backing off exponentially from 50 ms to at most 5 s, and logging once per outage.
+///
+/// What the pub/sub client's two connections and the Redis Streams reader share. Cancelling
+/// the task ends the loop; `use` is expected to return when the task is cancelled (the
+/// connection is closed for it).
+package struct RedisReconnectLoop: Sendable {
+    /// The first and the longest wait between two connection attempts.
+    package static let firstBackoff: Duration = .milliseconds(50)
+    package static let maxBackoff: Duration = .seconds(5)
+
+    package var url: RedisURL
+    package var eventLoopGroup: any EventLoopGroup
+    /// The connection's name in `CLIENT LIST`.
+    package var clientName: String
+    /// What the connection is for, in the logs (`publisher`, `subscriber`, `stream reader`).
+    package var role: String
+    package var parser: RESPParser
+    package var onMessage: (@Sendable (RedisMessage) -> Void)?
+    package var logger: Logger
+
+    package init(
+        url: RedisURL,
+        eventLoopGroup: any EventLoopGroup,
+        clientName: String,
+        role: String,
+        parser: RESPParser = RESPParser(),
+        onMessage: (@Sendable (RedisMessage) -> Void)? = nil,
+        logger: Logger
+    ) {
+        self.url = url
+        self.eventLoopGroup = eventLoopGroup
+        self.clientName = clientName
+        self.role = role
+        self.parser = parser
+        self.onMessage = onMessage
+        self.logger = logger
+    }
+
+    /// Runs until the task is cancelled. `use` gets each new connection and returns when it is
+    /// done with it; the connection is closed after, whatever `use` did. An error `use` throws
+    /// counts as an outage.
+    package func run(_ use: (RedisConnection) async throws -> Void) async {
+        var backoff = Self.firstBackoff
+        var reportedOutage = false
+        while !Task.isCancelled {
+            do {
+                let connection = try await RedisConnection.connect(
+                    to: self.url,
+                    eventLoopGroup: self.eventLoopGroup,
+                    clientName: self.clientName,
+                    parser: self.parser,
+                    onMessage: self.onMessage
+                )
+                if reportedOutage {
+                    self.logger.info("redis connection restored", metadata: ["redis": "\(self.url)", "role": "\(self.role)"])
+                }
+                reportedOutage = false
+                backoff = Self.firstBackoff
+                do {
+                    try await withTaskCancellationHandler {
+                        try await use(connection)
+                    } onCancel: {
+                        connection.channel.close(promise: nil)
+                    }
+                } catch {
+                    connection.channel.close(promise: nil)
+                    throw error
+                }
+                connection.channel.close(promise: nil)
+                if Task.isCancelled { return }
+                self.logger.warning("redis connection lost; reconnecting", metadata: ["redis": "\(self.url)", "role": "\(self.role)"])
+                reportedOutage = true
+            } catch {
+                if Task.isCancelled { return }
+                if !reportedOutage {
+                    self.logger.warning(
+                        "cannot reach redis; retrying",
+                        metadata: ["redis": "\(self.url)", "role": "\(self.role)", "error": "\(error)"]
+                    )
+                    reportedOutage = true
+                }
+            }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, Self.maxBackoff)
+        }
+    }
+}
