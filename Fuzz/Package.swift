@@ -10,6 +10,10 @@ let targets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzSocketIOPacket", [.product(name: "SocketIOProtocol", package: "swift-socketio")]),
     ("FuzzBinaryReassembly", [.product(name: "SocketIOProtocol", package: "swift-socketio")]),
     ("FuzzMessagePack", [.product(name: "SocketIOProtocol", package: "swift-socketio")]),
+    (
+        "FuzzSocketIOMessagePack",
+        [.product(name: "SocketIOProtocol", package: "swift-socketio"), .product(name: "EngineIOProtocol", package: "swift-socketio")]
+    ),
     ("FuzzRESP", [.product(name: "SocketIORedisAdapter", package: "swift-socketio")]),
     (
         "FuzzHTTPPipeline",
