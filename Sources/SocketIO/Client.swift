@@ -15,6 +15,7 @@ final class Client: EngineIOSocketHandler {
     let registry: NamespaceRegistry
     private let baseLogger: Logger
     private var decoder: SocketIOPacketDecoder
+    private let parser: SocketIOParser
     private var sockets: [String: Socket] = [:]
     private var connectTimer: Scheduled<Void>?
     private var everConnected = false
@@ -28,12 +29,14 @@ final class Client: EngineIOSocketHandler {
         self.engine = engine
         self.registry = registry
         self.baseLogger = logger
+        self.parser = configuration.parser
         // The attachments of an unfinished binary event are held in the same bound as the
         // connection's other buffers (Node holds up to 10 × maxHttpBufferSize of them).
         self.decoder = SocketIOPacketDecoder(
             maxAttachments: configuration.maxAttachments,
             maxAttachmentBytes: configuration.engine.maxBufferedBytes,
-            maxDepth: configuration.maxJSONDepth
+            maxDepth: configuration.maxJSONDepth,
+            parser: configuration.parser
         )
         self.backlog = InboundBacklog(maxEvents: configuration.engine.maxBufferedPackets, maxBytes: configuration.engine.maxBufferedBytes)
         // A connection that joins no namespace in time is closed (Node's `connectTimeout`).
@@ -106,7 +109,7 @@ final class Client: EngineIOSocketHandler {
     private func connect(_ packet: SocketIOPacket, bytes: Int) {
         guard let namespace = self.registry.namespace(packet.namespace, create: false) else {
             let error = SocketIOPacket(type: .connectError, namespace: packet.namespace, data: ["message": "Invalid namespace"])
-            try? self.engine.send(error.encode())
+            try? self.engine.send(self.parser.encode(error))
             return
         }
         guard self.sockets[namespace.name] == nil else {

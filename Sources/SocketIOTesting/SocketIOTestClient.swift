@@ -9,7 +9,8 @@ import Synchronization
 
 /// An in-process Socket.IO client with no network, for testing a ``/SocketIO/SocketIOServer`` the way
 /// Flask-SocketIO's `test_client` does. It goes through the real engine session, packets,
-/// middleware, handlers, rooms and acks; only the socket is replaced.
+/// middleware, handlers, rooms and acks; only the socket is replaced. It speaks the server's
+/// wire (``/SocketIO/SocketIOConfiguration/parser``): JSON, or MessagePack.
 ///
 /// ```swift
 /// @Test func chatAcks() async throws {
@@ -45,7 +46,7 @@ public final class SocketIOTestClient: Sendable {
     public typealias AckHandler = @Sendable (_ args: [SocketIOValue]) async -> [SocketIOValue]
 
     private struct State {
-        var decoder = SocketIOPacketDecoder()
+        var decoder: SocketIOPacketDecoder
         var socketID: String?
         var refusal: ConnectionError?
         var connected = false
@@ -70,11 +71,14 @@ public final class SocketIOTestClient: Sendable {
 
     /// The namespace this client joined, with its leading slash.
     public let namespace: String
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let connection = Mutex<(any TestTransport)?>(nil)
+    private let parser: SocketIOParser
 
-    private init(namespace: String) {
+    private init(namespace: String, parser: SocketIOParser) {
         self.namespace = namespace
+        self.parser = parser
+        self.state = Mutex(State(decoder: SocketIOPacketDecoder(parser: parser)))
     }
 
     /// Connects to `namespace` of `io` with the CONNECT `auth` payload, request headers and
@@ -100,7 +104,7 @@ public final class SocketIOTestClient: Sendable {
         timeout: Duration = .seconds(5),
         over mode: TestTransportMode = .inProcess
     ) async throws -> SocketIOTestClient {
-        let client = SocketIOTestClient(namespace: namespace.hasPrefix("/") ? namespace : "/" + namespace)
+        let client = SocketIOTestClient(namespace: namespace.hasPrefix("/") ? namespace : "/" + namespace, parser: io.configuration.parser)
         var uri = io.engine.path + "?EIO=4&transport=websocket"
         for (key, value) in query.sorted(by: { $0.key < $1.key }) { uri += "&\(key)=\(value)" }
         let request = EngineIORequest(
@@ -272,7 +276,7 @@ public final class SocketIOTestClient: Sendable {
 
     private func send(_ packet: SocketIOPacket) {
         guard let connection = self.connection.withLock({ $0 }) else { return }
-        for frame in packet.encode() { connection.send(frame) }
+        for frame in self.parser.encode(packet) { connection.send(frame) }
     }
 
     private func failAck(_ id: Int, _ error: any Error) {

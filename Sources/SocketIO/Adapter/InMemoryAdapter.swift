@@ -112,8 +112,8 @@ public final class InMemoryAdapter: SocketIOAdapter {
     public func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) {
         let targets = self.sockets(matching: options)
         guard !targets.isEmpty else { return }
-        // Encoded once; every target gets the same buffers.
-        let frames = packet.encode()
+        // Encoded once, in the server's wire; every target gets the same buffers.
+        let frames = self.namespace.encode(packet)
         self.namespace.deliver(frames, to: targets, volatile: options.flags.volatile)
     }
 
