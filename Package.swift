@@ -254,7 +254,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SocketIOServerCommandTests",
-            dependencies: ["socketio-server", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["socketio-server", "SocketIO", "SocketIOProtocol", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
