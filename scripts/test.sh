@@ -14,7 +14,8 @@
 #      and in an empty root (scripts/portability-test.sh; debootstrap from apt, roots cached);
 #   5. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
 #      socket.io-client bundle in Node and in headless Chromium (apt) against
-#      `socketio-server e2e`, and the official
+#      `socketio-server e2e`, the same with its MessagePack build (socket.io.msgpack.min.js)
+#      against `socketio-server e2e --parser msgpack`, and the official
 #      Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`;
 #   6. the libFuzzer targets (scripts/fuzz.sh), 20 s each (FUZZ_SECONDS to change it);
 #   and, around `swift test`, `swift format` (layout, and a `///` on every public symbol) and
@@ -107,9 +108,9 @@ if [ -z "$MIRROR" ] && [ -d /work/.mirror/socketio+socket.io/repo ]; then
   MIRROR=/work/.mirror/socketio+socket.io/repo
 fi
 CHECK="$ROOT/../shared/conformance/check.sh"
-# Starts `socketio-server MODE --port 0` and sets PORT from its "listening on" line.
+# Starts `socketio-server MODE [FLAGS...] --port 0` and sets PORT from its "listening on" line.
 start_server() {
-  exec 3< <("$ROOT/.build/debug/socketio-server" "$1" --port 0 --log-level error)
+  exec 3< <("$ROOT/.build/debug/socketio-server" "$@" --port 0 --log-level error)
   SERVER_PIDS+=($!)
   read -r line <&3
   PORT="${line##*:}"
@@ -120,7 +121,17 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   BUNDLE="$(mktemp -t socket.io.XXXXXX.js)"
   git --git-dir="$MIRROR" show HEAD:packages/socket.io/client-dist/socket.io.js >"$BUNDLE"
   start_server e2e
-  node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$BUNDLE" "http://127.0.0.1:$PORT"
+  JSON_PORT="$PORT"
+  node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$BUNDLE" "http://127.0.0.1:$JSON_PORT"
+
+  # The same client built with socket.io-msgpack-parser (issue 13): every packet one binary
+  # message holding a MessagePack map.
+  step "end-to-end: the official socket.io.msgpack.min.js in Node, against e2e --parser msgpack"
+  MSGPACK_BUNDLE="$(mktemp -t socket.io.msgpack.XXXXXX.js)"
+  git --git-dir="$MIRROR" show HEAD:packages/socket.io/client-dist/socket.io.msgpack.min.js >"$MSGPACK_BUNDLE"
+  start_server e2e --parser msgpack
+  MSGPACK_PORT="$PORT"
+  node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$MSGPACK_BUNDLE" "http://127.0.0.1:$MSGPACK_PORT" msgpack
 
   if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     step "installing chromium (apt) for the browser test"
@@ -131,13 +142,18 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
     step "end-to-end: the official socket.io-client 4.x bundle in headless Chromium"
     WWW="$(mktemp -d -t socketio-www.XXXXXX)"
     cp "$BUNDLE" "$WWW/socket.io.js"
+    cp "$MSGPACK_BUNDLE" "$WWW/socket.io.msgpack.min.js"
     cp Tests/js/browser-client.html "$WWW/"
     exec 4< <(python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$WWW" 2>/dev/null)
     SERVER_PIDS+=($!)
     read -r line <&4
     WWW_PORT="$(echo "$line" | sed -E 's/.* port ([0-9]+).*/\1/')"
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
-      "http://127.0.0.1:$WWW_PORT/browser-client.html?server=http://127.0.0.1:$PORT" "$WWW/screenshot.png" | tail -n 1
+      "http://127.0.0.1:$WWW_PORT/browser-client.html?server=http://127.0.0.1:$JSON_PORT" "$WWW/screenshot.png" | tail -n 1
+    step "end-to-end: the official socket.io.msgpack.min.js in headless Chromium, against e2e --parser msgpack"
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$WWW_PORT/browser-client.html?server=http://127.0.0.1:$MSGPACK_PORT&client=socket.io.msgpack.min.js" \
+      "$WWW/screenshot-msgpack.png" | tail -n 1
     step "the demo page in headless Chromium (client served with --client-js)"
     exec 6< <("$ROOT/.build/debug/socketio-server" demo --port 0 --log-level error --client-js "$BUNDLE")
     SERVER_PIDS+=($!)
@@ -147,10 +163,18 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$DEMO_PORT/?selftest" "$WWW/demo.png" "demo:" "demo: delivered"
     echo "demo: chat message delivered and acknowledged in Chromium"
+    step "the demo page on the MessagePack wire (--parser msgpack, socket.io.msgpack.min.js)"
+    exec 7< <("$ROOT/.build/debug/socketio-server" demo --port 0 --log-level error --parser msgpack --client-js "$MSGPACK_BUNDLE")
+    SERVER_PIDS+=($!)
+    read -r line <&7
+    DEMO_PORT="${line##*:}"
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$DEMO_PORT/?selftest" "$WWW/demo-msgpack.png" "demo:" "demo: delivered"
+    echo "demo (msgpack): chat message delivered and acknowledged in Chromium"
   else
     step "browser test: skipped (chromium not installable here)"
   fi
-  rm -f "$BUNDLE"
+  rm -f "$BUNDLE" "$MSGPACK_BUNDLE"
 else
   step "official socket.io-client in Node: skipped (no socketio/socket.io mirror or no node)"
 fi

@@ -1,8 +1,10 @@
 // The official socket.io-client (the 4.x browser bundle, passed as an argument) in Node,
 // against `socketio-server e2e`, over websocket, polling and the upgrade.
 //
-// usage: node --experimental-websocket node-client-e2e.cjs BUNDLE URL
-// The bundle is not committed; scripts/test.sh reads it from a socket.io mirror.
+// usage: node --experimental-websocket node-client-e2e.cjs BUNDLE URL [json|msgpack]
+// The bundle is not committed; scripts/test.sh reads it from a socket.io mirror. With
+// `msgpack`, BUNDLE is socket.io.msgpack.min.js (the client built with socket.io-msgpack-parser)
+// and the server runs `e2e --parser msgpack`.
 "use strict";
 
 // Node 20 has WebSocket (with --experimental-websocket) but no XMLHttpRequest, which the
@@ -62,7 +64,8 @@ class FileReaderShim {
 }
 globalThis.FileReader = FileReaderShim;
 
-const [bundle, url] = process.argv.slice(2);
+const [bundle, url, wire = "json"] = process.argv.slice(2);
+const msgpack = wire === "msgpack";
 const { io } = require(bundle);
 
 let passed = 0;
@@ -96,6 +99,9 @@ function connect(transports, nsp = "/", auth = {}) {
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const bytes = (value) => Buffer.from(value instanceof ArrayBuffer ? new Uint8Array(value) : value).toString("hex");
+// The msgpack bundle's notepack writes an ArrayBuffer as `bin` (and a Uint8Array as a map of its
+// indices, as a plain object): binary goes as ArrayBuffer on that wire.
+const binary = (array) => (msgpack ? array.buffer : array);
 
 async function run(label, transports) {
   const a = connect(transports, "/", { user: "ada" });
@@ -107,7 +113,7 @@ async function run(label, transports) {
   check(`${label} echo ack`, same(echoed, { n: 1, list: ["x", null, true] }), JSON.stringify(echoed));
 
   const blob = Uint8Array.from([0, 1, 2, 254, 255]);
-  const [binaryBack] = await a.timeout(5000).emitWithAck("echo", { deep: [blob] }).then((value) => [value]);
+  const [binaryBack] = await a.timeout(5000).emitWithAck("echo", { deep: [binary(blob)] }).then((value) => [value]);
   check(`${label} binary at depth`, bytes(binaryBack.deep[0]) === bytes(blob), JSON.stringify(binaryBack));
 
   check(`${label} nsp`, (await a.timeout(5000).emitWithAck("nsp")) === "/");
@@ -177,5 +183,5 @@ async function run(label, transports) {
   }
   clearInterval(keepAlive);
   // Exit only once the line is written: on a pipe, process.exit() drops pending output.
-  process.stdout.write(`node-client: ${passed} passed, ${failed} failed\n`, () => process.exit(failed === 0 ? 0 : 1));
+  process.stdout.write(`node-client (${wire}): ${passed} passed, ${failed} failed\n`, () => process.exit(failed === 0 ? 0 : 1));
 })();
