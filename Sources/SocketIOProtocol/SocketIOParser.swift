@@ -79,8 +79,10 @@ public struct SocketIOParser: Sendable, Hashable, CustomStringConvertible {
         case .json:
             packet.encode(into: &frames)
         case .messagePack:
+            // One allocation, whatever the payload: a 64 KB binary would otherwise grow the
+            // buffer while it is written.
             var buffer = ByteBuffer()
-            buffer.reserveCapacity(32 + packet.namespace.utf8.count)
+            buffer.reserveCapacity(SocketIOMessagePackCodec.encodedSize(packet))
             SocketIOMessagePackCodec.encode(packet, into: &buffer)
             frames.append(.binary(buffer))
         }

@@ -87,6 +87,35 @@ struct MessagePackPacketTests {
         #expect(try Self.encoded(packet) == wire)
     }
 
+    @Test func theSizeComputedBeforehandIsTheSizeWritten() throws {
+        // Every header size at its boundaries: integers, numbers, strings, bin, arrays, maps.
+        let integers: [Int] = [
+            0, 127, 128, 255, 256, 65535, 65536, 4_294_967_295, 4_294_967_296, -1, -32, -33, -128, -129, -32768, -32769, -2_147_483_648,
+            -2_147_483_649, .max, .min,
+        ]
+        let lengths = [0, 31, 32, 255, 256, 65535, 65536]
+        var values: [SocketIOValue] = integers.map { .int($0) }
+        values += [0.5, 2.0, -0.0, .double(.nan), 1e300, -9.3e18, nil, true]
+        values += lengths.map { .string(String(repeating: "a", count: $0)) }
+        values += lengths.map { .binary(ByteBuffer(repeating: 1, count: $0)) }
+        values += [15, 16, 65535, 65536].map { .array(Array(repeating: nil, count: $0)) }
+        values += [15, 16, 65536].map { n in .object(SocketIOObject((0..<n).map { SocketIOObject.Entry(key: "k\($0)", value: .int($0)) })) }
+        values.append(["é": ["nested": [1, "two", .binary(ByteBuffer(bytes: [3]))]]])
+        for value in values {
+            var buffer = ByteBuffer()
+            SocketIOMessagePackCodec.write(value, into: &buffer)
+            #expect(SocketIOMessagePackCodec.size(of: value) == buffer.readableBytes, "\(value.description.prefix(60))")
+        }
+        for id in [nil, 0, 300, 9_007_199_254_740_991] {
+            for namespace in ["/", String(repeating: "n", count: 40)] {
+                let packet = SocketIOPacket(type: .ack, namespace: namespace, id: id, data: ["x"])
+                let written = Self.bytes(try Self.encoded(packet)).readableBytes
+                #expect(SocketIOMessagePackCodec.encodedSize(packet) == written)
+            }
+        }
+        #expect(SocketIOMessagePackCodec.encodedSize(SocketIOPacket(type: .disconnect)) == 13)
+    }
+
     @Test func aWholeNumberHeldAsADoubleIsWrittenAsAnInteger() throws {
         // JavaScript has one number type: notepack writes 2.0 as 02, and so do we.
         #expect(try Self.encoded(.event("n", [2.0, -0.0, 1.5])) == "83a47479706502a46461746194a16e0200cb3ff8000000000000a36e7370a12f")
@@ -355,6 +384,8 @@ struct MessagePackPacketTests {
                 Issue.record("not binary")
                 continue
             }
+            // Reserved once, at the size written.
+            #expect(SocketIOMessagePackCodec.encodedSize(packet) == bytes.readableBytes)
             var decoder = SocketIOPacketDecoder(parser: .messagePack)
             #expect(try decoder.decode(binary: bytes) == packet)
         }

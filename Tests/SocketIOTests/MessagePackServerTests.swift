@@ -81,6 +81,23 @@ struct MessagePackServerTests {
         await b.disconnect()
     }
 
+    @Test func eachPacketCountsAloneInTheInboundBacklog() async throws {
+        // Every packet is a binary message on this wire: the inbound backlog must count each
+        // one's own bytes, not a sum over the connection's life, or a steady client soon looks
+        // like a flood and reading pauses and resumes at every event.
+        let logged = Watched<[String]>([])
+        var configuration = SocketIOConfiguration(parser: .messagePack)
+        configuration.engine.maxBufferedBytes = 8_192
+        let io = SocketIOServer(configuration: configuration, logger: Logger(label: "socketio") { _ in LogRecorder(messages: logged) })
+        io.on("echo") { _, args in args }
+        let client = try await SocketIOTestClient.connect(to: io)
+        for n in 0..<1_000 {
+            #expect(try await client.emitWithAck("echo", .int(n), "0123456789abcdef") == [.int(n), "0123456789abcdef"])
+        }
+        #expect(!logged.value.contains("handlers behind; reading paused"))
+        await client.disconnect()
+    }
+
     /// `{type: 0, nsp: "/"}`: a CONNECT, as a raw binary frame.
     static let connect: [UInt8] = [0x82, 0xa4] + Array("type".utf8) + [0x00, 0xa3] + Array("nsp".utf8) + [0xa1, 0x2f]
 

@@ -56,11 +56,8 @@ package enum MessagePackWriter {
 
     /// A UTF-8 string.
     package static func write(string: String, into buffer: inout ByteBuffer) {
-        var string = string
-        string.withUTF8 { utf8 in
-            self.writeHeader(utf8.count, fix: 0xa0, fixLimit: 32, eight: 0xd9, sixteen: 0xda, thirtyTwo: 0xdb, into: &buffer)
-            buffer.writeBytes(utf8)
-        }
+        self.writeHeader(string.utf8.count, fix: 0xa0, fixLimit: 32, eight: 0xd9, sixteen: 0xda, thirtyTwo: 0xdb, into: &buffer)
+        buffer.writeString(string)
     }
 
     /// `bin` bytes.
@@ -91,6 +88,42 @@ package enum MessagePackWriter {
         }
         buffer.writeInteger(type)
         buffer.writeImmutableBuffer(data)
+    }
+
+    // MARK: - Sizes, for a buffer allocated once at the right size
+
+    /// The bytes ``write(integer:into:)`` writes for `value`.
+    package static func size(integer value: Int64) -> Int {
+        switch value {
+        case -32...0x7f: return 1
+        case 0x80...0xff, -0x80 ..< -32: return 2
+        case 0x100...0xffff, -0x8000 ..< -0x80: return 3
+        case 0x1_0000...0xffff_ffff, -0x8000_0000 ..< -0x8000: return 5
+        default: return 9
+        }
+    }
+
+    /// The bytes ``write(number:into:)`` writes for `value`.
+    package static func size(number value: Double) -> Int {
+        if value.rounded(.towardZero) == value, value > -9.223_372_036_854_775_808e18, value < 9.223_372_036_854_775_808e18 {
+            return self.size(integer: Int64(value))
+        }
+        return 9
+    }
+
+    /// The bytes ``write(string:into:)`` writes for a string of `length` UTF-8 bytes.
+    package static func size(stringOfLength length: Int) -> Int {
+        (length < 32 ? 1 : length <= 0xff ? 2 : length <= 0xffff ? 3 : 5) + length
+    }
+
+    /// The bytes ``write(binary:into:)`` writes for `length` bytes.
+    package static func size(binaryOfLength length: Int) -> Int {
+        (length <= 0xff ? 2 : length <= 0xffff ? 3 : 5) + length
+    }
+
+    /// The bytes of the header of an array or a map of `count` elements or entries.
+    package static func size(containerHeader count: Int) -> Int {
+        count < 16 ? 1 : count <= 0xffff ? 3 : 5
     }
 
     private static func writeHeader(

@@ -44,19 +44,56 @@ package enum SocketIOMessagePackCodec {
         case .binaryAck: type = .ack
         default: type = packet.type
         }
-        MessagePackWriter.writeMapHeader(2 + (packet.data == nil ? 0 : 1) + (packet.id == nil ? 0 : 1), into: &buffer)
-        MessagePackWriter.write(string: "type", into: &buffer)
-        MessagePackWriter.write(integer: Int64(type.rawValue), into: &buffer)
+        // The map header, then `"type"` and the type (0–4, a fixint): three bytes and a word.
+        buffer.writeInteger(UInt8(0x82 + (packet.data == nil ? 0 : 1) + (packet.id == nil ? 0 : 1)))
+        buffer.writeBytes(Self.typeKey)
+        buffer.writeInteger(type.rawValue)
         if let data = packet.data {
-            MessagePackWriter.write(string: "data", into: &buffer)
+            buffer.writeBytes(Self.dataKey)
             self.write(data, into: &buffer)
         }
         if let id = packet.id {
-            MessagePackWriter.write(string: "id", into: &buffer)
+            buffer.writeBytes(Self.idKey)
             MessagePackWriter.write(integer: Int64(id), into: &buffer)
         }
-        MessagePackWriter.write(string: "nsp", into: &buffer)
+        buffer.writeBytes(Self.namespaceKey)
         MessagePackWriter.write(string: packet.namespace, into: &buffer)
+    }
+
+    /// The four keys, as fixstr.
+    private static let typeKey: [UInt8] = [0xa4] + Array("type".utf8)
+    private static let dataKey: [UInt8] = [0xa4] + Array("data".utf8)
+    private static let idKey: [UInt8] = [0xa2] + Array("id".utf8)
+    private static let namespaceKey: [UInt8] = [0xa3] + Array("nsp".utf8)
+
+    /// The bytes ``encode(_:into:)`` writes for `packet`, so that its buffer is reserved once
+    /// rather than grown (and copied) while a large payload is written.
+    package static func encodedSize(_ packet: SocketIOPacket) -> Int {
+        var size = 1 + 5 + MessagePackWriter.size(integer: Int64(packet.type.rawValue))  // map header, "type", type
+        if let data = packet.data { size += 5 + Self.size(of: data) }
+        if let id = packet.id { size += 3 + MessagePackWriter.size(integer: Int64(id)) }
+        return size + 4 + MessagePackWriter.size(stringOfLength: packet.namespace.utf8.count)
+    }
+
+    /// The bytes ``write(_:into:)`` writes for `value`.
+    package static func size(of value: SocketIOValue) -> Int {
+        switch value {
+        case .null, .bool: return 1
+        case .int(let int): return MessagePackWriter.size(integer: Int64(int))
+        case .double(let double): return MessagePackWriter.size(number: double)
+        case .string(let string): return MessagePackWriter.size(stringOfLength: string.utf8.count)
+        case .binary(let bytes): return MessagePackWriter.size(binaryOfLength: bytes.readableBytes)
+        case .array(let elements):
+            var size = MessagePackWriter.size(containerHeader: elements.count)
+            for element in elements { size += Self.size(of: element) }
+            return size
+        case .object(let object):
+            var size = MessagePackWriter.size(containerHeader: object.entries.count)
+            for entry in object.entries {
+                size += MessagePackWriter.size(stringOfLength: entry.key.utf8.count) + Self.size(of: entry.value)
+            }
+            return size
+        }
     }
 
     /// `value` as notepack writes the same JavaScript value.
@@ -145,16 +182,25 @@ package enum SocketIOMessagePackCodec {
         guard case .map(let count) = token else { throw SocketIOProtocolError(.invalidMessagePack, offset: 0) }
         var fields = Fields()
         for _ in 0..<count {
+            // The four keys are matched on their bytes, with no `String` made for them; any
+            // other key (`options` from the JS client) is read and ignored with its value.
+            var key = (length: -1, packed: UInt64(0))
+            if let short = reader.shortString() {
+                key = short
+            } else {
+                _ = try Self.readValue(&reader, depth: 0, maxDepth: maxDepth)
+            }
             // The packet's own map is the envelope, not a level of the payload: `data` nests as
             // deep as the JSON wire's payload may.
-            let key = try Self.readValue(&reader, depth: 0, maxDepth: maxDepth)
             let value = try Self.readValue(&reader, depth: 0, maxDepth: maxDepth)
-            switch key {
-            case .string("type")?: fields.type = value
-            case .string("nsp")?: fields.namespace = value
-            case .string("data")?: fields.data = value
-            case .string("id")?: fields.id = value
-            default: break  // `options` from the JS client, or anything else: ignored
+            if key == (4, 0x7479_7065) {  // "type"
+                fields.type = value
+            } else if key == (3, 0x6e_7370) {  // "nsp"
+                fields.namespace = value
+            } else if key == (4, 0x6461_7461) {  // "data"
+                fields.data = value
+            } else if key == (2, 0x6964) {  // "id"
+                fields.id = value
             }
         }
         return fields
