@@ -25,6 +25,9 @@ import NIOPosix
 //       connections per second, handshake (TCP connect to CONNECT reply) p50/p99.
 //   socketio-bench decode-json [--payload 100000] [--events 20]
 //       no server: ms to decode the hostile packet of issue 11 (an object of --payload keys).
+//   socketio-bench wire-codec [--events 100000]
+//       no server: µs per event to decode an `echo` and encode its ack, JSON against
+//       MessagePack, small and with 64 KB of binary (issue 13).
 //
 // `--parser msgpack` makes the WebSocket clients speak socket.io-msgpack-parser's wire (the
 // server must run with it too): idle, echo, throughput, broadcast, connect-storm, binary-echo.
@@ -142,6 +145,27 @@ if CommandLine.arguments.dropFirst().first == "decode-json" {
     }
     do {
         try DecodeBenchmark.run(keys: keys, runs: runs)
+        exit(0)
+    } catch {
+        print("socketio-bench: \(error)")
+        exit(1)
+    }
+}
+
+// In-process, no server: the two wires' codecs alone.
+if CommandLine.arguments.dropFirst().first == "wire-codec" {
+    var events = 100_000
+    var rest = CommandLine.arguments.dropFirst(2)
+    while let flag = rest.popFirst() {
+        switch (flag, rest.popFirst().flatMap { Int($0) }) {
+        case ("--events", let value?) where (1...10_000_000).contains(value): events = value
+        default:
+            print("usage: socketio-bench wire-codec [--events N (1...10000000)]")
+            exit(64)
+        }
+    }
+    do {
+        try WireCodecBenchmark.run(events: events)
         exit(0)
     } catch {
         print("socketio-bench: \(error)")

@@ -156,6 +156,16 @@ def test_decode_json_times_the_hostile_packet_without_a_server():
     assert refused.returncode == 64
 
 
+def test_wire_codec_times_both_wires_without_a_server():
+    done = subprocess.run([BENCH, "wire-codec", "--events", "200"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["scenario"] == "wire-codec" and result["events"] == 200
+    for key in ("smallJSONMicroseconds", "smallMessagePackMicroseconds", "binaryJSONMicroseconds", "binaryMessagePackMicroseconds"):
+        assert result[key] > 0, key
+    assert subprocess.run([BENCH, "wire-codec", "--events", "0"], capture_output=True, text=True, timeout=60).returncode == 64
+
+
 def test_the_raw_ceiling_echoes_and_broadcasts(ceiling):
     echo = bench("echo", *ceiling, "-n", 40, "--rate", 80, "--duration", 2)
     assert echo["sent"] > 100 and echo["acked"] == echo["sent"]
