@@ -76,6 +76,13 @@ if [ -d "${SOCKETIO_MIRRORS:-/work/.mirror}/socketio+socket.io-redis-adapter/rep
   step "Node peers for the cluster tests (scripts/build-node-peers.sh)"
   ./scripts/build-node-peers.sh "$ROOT/.build-node-peers"
   export NODE_PEERS="$ROOT/.build-node-peers"
+  # The MessagePack test vectors of MessagePackPacketTests, as the real notepack.io writes them
+  # and socket.io-msgpack-parser judges them (issue 13): unchanged, or the Swift tests are stale.
+  if [ -d "$NODE_PEERS/node_modules/socket.io-msgpack-parser" ]; then
+    step "MessagePack vectors: notepack.io and socket.io-msgpack-parser give Tests/js/msgpack-vectors.txt"
+    NODE_PATH="/usr/share/nodejs:$NODE_PEERS/node_modules" node Tests/js/msgpack-vectors.cjs | diff - Tests/js/msgpack-vectors.txt
+    echo "$(wc -l <Tests/js/msgpack-vectors.txt) vectors as committed"
+  fi
 else
   step "Node cluster peers: skipped (no socket.io-redis-adapter mirror, no node, or not root)"
 fi

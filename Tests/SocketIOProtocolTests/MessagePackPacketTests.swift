@@ -11,9 +11,10 @@ import Testing
 /// socket.io-msgpack-parser 3.0) in Node 20, on packets shaped as the official JS client and the
 /// Node server build them, and checked with socket.io-msgpack-parser's own Decoder:
 /// `NODE_PATH=… node Tests/js/msgpack-vectors.cjs` prints them (label, hex, the parser's
-/// verdict). The python-socketio ones come from `MsgPackPacket(...).encode()` (python-socketio
-/// 5.18, msgpack 1.1). Our encoder's bytes go the other way through the same script
-/// (`node Tests/js/msgpack-vectors.cjs HEX`).
+/// verdict), and `scripts/test.sh` checks that they still print `Tests/js/msgpack-vectors.txt`.
+/// The python-socketio ones come from `MsgPackPacket(...).encode()` (python-socketio 5.18,
+/// msgpack 1.1). Our encoder's bytes go the other way through the same script
+/// (`node Tests/js/msgpack-vectors.cjs HEX` decodes them with the parser's Decoder).
 @Suite("Socket.IO over MessagePack, from notepack's and python-socketio's bytes")
 struct MessagePackPacketTests {
     static func bytes(_ hex: String) -> ByteBuffer {

@@ -4,6 +4,8 @@
 // socket.io `lib/socket.ts`). Each line is `label hex`, then whether socket.io-msgpack-parser's
 // Decoder accepts it (`ok`) or the error its checkPacket throws.
 //
+// scripts/test.sh checks that the output is still Tests/js/msgpack-vectors.txt.
+//
 // usage: NODE_PATH=/usr/share/nodejs:DIR/node_modules node Tests/js/msgpack-vectors.cjs
 //   where DIR/node_modules holds notepack.io and socket.io-msgpack-parser from their mirrors
 //   (scripts/build-node-peers.sh puts both there); node Tests/js/msgpack-vectors.cjs HEX...
