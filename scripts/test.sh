@@ -17,7 +17,8 @@
 #   5. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
 #      socket.io-client bundle in Node and in headless Chromium (apt) against
 #      `socketio-server e2e --cookie io` (a cross-origin page, and a same-origin one for the
-#      header hooks and cookies), and the official
+#      header hooks and cookies), the same with its MessagePack build (socket.io.msgpack.min.js)
+#      against `socketio-server e2e --parser msgpack`, and the official
 #      Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`;
 #   6. the libFuzzer targets (scripts/fuzz.sh), 20 s each (FUZZ_SECONDS to change it);
 #   and, around `swift test`, `swift format` (layout, and a `///` on every public symbol) and
@@ -79,6 +80,13 @@ if [ -d "${SOCKETIO_MIRRORS:-/work/.mirror}/socketio+socket.io-redis-adapter/rep
   step "Node peers for the cluster tests (scripts/build-node-peers.sh)"
   ./scripts/build-node-peers.sh "$ROOT/.build-node-peers"
   export NODE_PEERS="$ROOT/.build-node-peers"
+  # The MessagePack test vectors of MessagePackPacketTests, as the real notepack.io writes them
+  # and socket.io-msgpack-parser judges them (issue 13): unchanged, or the Swift tests are stale.
+  if [ -d "$NODE_PEERS/node_modules/socket.io-msgpack-parser" ]; then
+    step "MessagePack vectors: notepack.io and socket.io-msgpack-parser give Tests/js/msgpack-vectors.txt"
+    NODE_PATH="/usr/share/nodejs:$NODE_PEERS/node_modules" node Tests/js/msgpack-vectors.cjs | diff - Tests/js/msgpack-vectors.txt
+    echo "$(wc -l <Tests/js/msgpack-vectors.txt) vectors as committed"
+  fi
 else
   step "Node cluster peers: skipped (no socket.io-redis-adapter mirror, no node, or not root)"
 fi
@@ -128,6 +136,9 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   WWW="$(mktemp -d -t socketio-www.XXXXXX)"
   cp "$BUNDLE" "$WWW/socket.io.js"
   cp Tests/js/browser-client.html Tests/js/browser-cookies.html "$WWW/"
+  MSGPACK_BUNDLE="$(mktemp -t socket.io.msgpack.XXXXXX.js)"
+  git --git-dir="$MIRROR" show HEAD:packages/socket.io/client-dist/socket.io.msgpack.min.js >"$MSGPACK_BUNDLE"
+  cp "$MSGPACK_BUNDLE" "$WWW/socket.io.msgpack.min.js"
   # --cookie io: the sticky cookie, and the e2e app's header hooks (issue 13) that the Node
   # client's `headers` mode and the cookie page check.
   start_server e2e --cookie io --static-dir "$WWW"
@@ -137,6 +148,13 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   start_server e2e --connection-state-recovery 60000
   RECOVERY_PORT="$PORT"
   node --no-warnings --experimental-websocket Tests/js/recovery-e2e.cjs "$BUNDLE" "http://127.0.0.1:$RECOVERY_PORT"
+
+  # The same client built with socket.io-msgpack-parser: every packet one binary message
+  # holding a MessagePack map.
+  step "end-to-end: the official socket.io.msgpack.min.js in Node, against e2e --parser msgpack"
+  start_server e2e --parser msgpack
+  MSGPACK_PORT="$PORT"
+  node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$MSGPACK_BUNDLE" "http://127.0.0.1:$MSGPACK_PORT" msgpack
   PORT="$E2E_PORT"
 
   if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -152,6 +170,10 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
     WWW_PORT="$(echo "$line" | sed -E 's/.* port ([0-9]+).*/\1/')"
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$WWW_PORT/browser-client.html?server=http://127.0.0.1:$PORT" "$WWW/screenshot.png" | tail -n 1
+    step "end-to-end: the official socket.io.msgpack.min.js in headless Chromium, against e2e --parser msgpack"
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$WWW_PORT/browser-client.html?server=http://127.0.0.1:$MSGPACK_PORT&client=socket.io.msgpack.min.js" \
+      "$WWW/screenshot-msgpack.png" | tail -n 1
     step "header hooks and cookies in headless Chromium (a same-origin page, the browser's cookie jar)"
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$PORT/static/browser-cookies.html" "$WWW/cookies.png" "browser-cookies:" "browser-cookies: \d+ passed, 0 failed" | tail -n 1
@@ -169,10 +191,18 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$DEMO_PORT/?selftest" "$WWW/demo.png" "demo:" "demo: delivered"
     echo "demo: chat message delivered and acknowledged in Chromium"
+    step "the demo page on the MessagePack wire (--parser msgpack, socket.io.msgpack.min.js)"
+    exec 7< <("$ROOT/.build/debug/socketio-server" demo --port 0 --log-level error --parser msgpack --client-js "$MSGPACK_BUNDLE")
+    SERVER_PIDS+=($!)
+    read -r line <&7
+    DEMO_PORT="${line##*:}"
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$DEMO_PORT/?selftest" "$WWW/demo-msgpack.png" "demo:" "demo: delivered"
+    echo "demo (msgpack): chat message delivered and acknowledged in Chromium"
   else
     step "browser test: skipped (chromium not installable here)"
   fi
-  rm -f "$BUNDLE"
+  rm -f "$BUNDLE" "$MSGPACK_BUNDLE"
 else
   step "official socket.io-client in Node: skipped (no socketio/socket.io mirror or no node)"
 fi

@@ -1,9 +1,11 @@
 // The official socket.io-client (the 4.x browser bundle, passed as an argument) in Node,
 // against `socketio-server e2e`, over websocket, polling and the upgrade.
 //
-// usage: node --experimental-websocket node-client-e2e.cjs BUNDLE URL
+// usage: node --experimental-websocket node-client-e2e.cjs BUNDLE URL [json|msgpack]
 // The server runs with `--cookie io`, which turns on the e2e app's header hooks (the `headers`
-// mode checks them). The bundle is not committed; scripts/test.sh reads it from a socket.io mirror.
+// mode checks them). The bundle is not committed; scripts/test.sh reads it from a socket.io
+// mirror. With `msgpack`, BUNDLE is socket.io.msgpack.min.js (the client built with
+// socket.io-msgpack-parser) and the server runs `e2e --parser msgpack`.
 "use strict";
 const net = require("net");
 
@@ -77,7 +79,8 @@ class WatchedWebSocket {
 }
 globalThis.WebSocket = WatchedWebSocket;
 
-const [bundle, url] = process.argv.slice(2);
+const [bundle, url, wire = "json"] = process.argv.slice(2);
+const msgpack = wire === "msgpack";
 const { io } = require(bundle);
 
 let passed = 0;
@@ -111,6 +114,9 @@ function connect(transports, nsp = "/", auth = {}) {
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const bytes = (value) => Buffer.from(value instanceof ArrayBuffer ? new Uint8Array(value) : value).toString("hex");
+// The msgpack bundle's notepack writes an ArrayBuffer as `bin` (and a Uint8Array as a map of its
+// indices, as a plain object): binary goes as ArrayBuffer on that wire.
+const binary = (array) => (msgpack ? array.buffer : array);
 
 async function run(label, transports) {
   const a = connect(transports, "/", { user: "ada" });
@@ -122,7 +128,7 @@ async function run(label, transports) {
   check(`${label} echo ack`, same(echoed, { n: 1, list: ["x", null, true] }), JSON.stringify(echoed));
 
   const blob = Uint8Array.from([0, 1, 2, 254, 255]);
-  const [binaryBack] = await a.timeout(5000).emitWithAck("echo", { deep: [blob] }).then((value) => [value]);
+  const [binaryBack] = await a.timeout(5000).emitWithAck("echo", { deep: [binary(blob)] }).then((value) => [value]);
   check(`${label} binary at depth`, bytes(binaryBack.deep[0]) === bytes(blob), JSON.stringify(binaryBack));
 
   check(`${label} nsp`, (await a.timeout(5000).emitWithAck("nsp")) === "/");
@@ -328,5 +334,5 @@ async function headerHooks(label) {
   }
   clearInterval(keepAlive);
   // Exit only once the line is written: on a pipe, process.exit() drops pending output.
-  process.stdout.write(`node-client: ${passed} passed, ${failed} failed\n`, () => process.exit(failed === 0 ? 0 : 1));
+  process.stdout.write(`node-client (${wire}): ${passed} passed, ${failed} failed\n`, () => process.exit(failed === 0 ? 0 : 1));
 })();

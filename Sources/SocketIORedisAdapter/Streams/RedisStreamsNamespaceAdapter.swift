@@ -162,7 +162,7 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
             data.append(.string(offset))
             packet.data = .array(data)
         }
-        self.namespace.deliver(packet.encode(), to: targets, volatile: options.flags.volatile)
+        self.namespace.deliver(self.namespace.encode(packet), to: targets, volatile: options.flags.volatile)
     }
 
     // MARK: - Asking other servers
