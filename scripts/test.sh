@@ -152,7 +152,7 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   # The same client built with socket.io-msgpack-parser: every packet one binary message
   # holding a MessagePack map.
   step "end-to-end: the official socket.io.msgpack.min.js in Node, against e2e --parser msgpack"
-  start_server e2e --parser msgpack
+  start_server e2e --parser msgpack --cookie io
   MSGPACK_PORT="$PORT"
   node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$MSGPACK_BUNDLE" "http://127.0.0.1:$MSGPACK_PORT" msgpack
   PORT="$E2E_PORT"
