@@ -114,8 +114,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Scale-out over Redis: our own RESP client on NIO and MessagePack codec (no Redis
-        // client package resolves here), speaking Node's redis-adapter protocol.
+        // Scale-out over Redis: our own RESP client on NIO (no Redis client package resolves
+        // here), speaking Node's redis-adapter protocol with SocketIOProtocol's MessagePack codec.
         .target(
             name: "SocketIORedisAdapter",
             dependencies: [
@@ -216,6 +216,7 @@ let package = Package(
             name: "EngineIOTests",
             dependencies: [
                 "EngineIO", "EngineIOProtocol", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -255,7 +256,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SocketIOServerCommandTests",
-            dependencies: ["socketio-server", "SocketIORedisAdapter", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "socketio-server", "SocketIO", "SocketIOProtocol", "SocketIORedisAdapter", .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

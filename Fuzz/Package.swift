@@ -9,7 +9,11 @@ let targets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzEngineIOPacket", [.product(name: "EngineIOProtocol", package: "swift-socketio")]),
     ("FuzzSocketIOPacket", [.product(name: "SocketIOProtocol", package: "swift-socketio")]),
     ("FuzzBinaryReassembly", [.product(name: "SocketIOProtocol", package: "swift-socketio")]),
-    ("FuzzMessagePack", [.product(name: "SocketIORedisAdapter", package: "swift-socketio")]),
+    ("FuzzMessagePack", [.product(name: "SocketIOProtocol", package: "swift-socketio")]),
+    (
+        "FuzzSocketIOMessagePack",
+        [.product(name: "SocketIOProtocol", package: "swift-socketio"), .product(name: "EngineIOProtocol", package: "swift-socketio")]
+    ),
     ("FuzzRESP", [.product(name: "SocketIORedisAdapter", package: "swift-socketio")]),
     ("FuzzStreams", [.product(name: "SocketIORedisAdapter", package: "swift-socketio")]),
     (

@@ -2,14 +2,17 @@
 
     python3 benchmarks/report.py .build-bench/results-DATE.jsonl
 
-Ratios are against `raw` (the bare SwiftNIO ceiling) of the same run.
+Ratios are against `raw` (the bare SwiftNIO ceiling) of the same run; the MessagePack table's
+against the same server on the JSON wire.
 """
 import json
 import sys
 
-ORDER = ["swift", "baseline", "raw", "node", "eventlet", "gevent", "uvicorn"]
+ORDER = ["swift", "swift-msgpack", "baseline", "raw", "node", "node-msgpack", "eventlet", "gevent", "uvicorn"]
 NAMES = {
     "swift": "swift-socketio (`socketio-server e2e`)",
+    "swift-msgpack": "swift-socketio, MessagePack (`e2e --parser msgpack`)",
+    "node-msgpack": "Node socket.io 4.8.3, socket.io-msgpack-parser",
     "raw": "raw SwiftNIO echo (ceiling)",
     "baseline": "swift-socketio at BENCH_BASELINE_REV (the commit before)",
     "node": "Node socket.io 4.8.3",
@@ -43,7 +46,9 @@ def note(row):
 
 def main(path):
     runs = load(path)
-    targets = [t for t in ORDER if any(k[0] == t for k in runs)]
+    every = [t for t in ORDER if any(k[0] == t for k in runs)]
+    # The MessagePack targets appear in the throughput table and in their own.
+    targets = [t for t in every if not t.endswith("-msgpack")]
 
     def get(target, label):
         return runs.get((target, label))
@@ -85,7 +90,9 @@ def main(path):
     print()
     print("| server | throughput (100 clients, closed loop) acked/s | server CPU | µs CPU per event | × raw | broadcast deliveries/s | broadcast p50 / p99 ms | connect-storm /s | handshake p99 ms |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for t in targets:
+    for t in every:
+        if t.endswith("-msgpack") and not get(t, "throughput"):
+            continue
         cells = []
         r = get(t, "throughput")
         if r and not r.get("error"):
@@ -107,6 +114,8 @@ def main(path):
             cells += ["–", "–"]
         print(f"| {NAMES[t]} | " + " | ".join(cells) + " |")
 
+    wires(get, every)
+
     slow = [(t, get(t, "slow-consumer")) for t in targets]
     slow = [(t, r) for t, r in slow if r and not r.get("error")]
     if slow:
@@ -127,6 +136,45 @@ def main(path):
         for t, r in hostile:
             print(f"| {NAMES[t]} | {r['attackers']} × {r['events']} events of {r['keys']:,} keys{note(r)} | "
                   f"{r['canaryAcked']:,} / {r['canarySent']:,} | {r['p50ms']:.2f} / {r['p99ms']:.1f} / {r['maxms']:.0f} | {r['serverCPUPercent']:.0f} % |")
+
+
+def wires(get, every):
+    """MessagePack against JSON, per server: the closed loop and the 64 KB binary echo."""
+    pairs = [(t, f"{t}-msgpack") for t in ("swift", "node") if f"{t}-msgpack" in every and t in every]
+    if not pairs:
+        return
+    print()
+    print("| server | wire | closed loop acked/s | µs CPU per event | 64 KB binary echo acked/s | MiB/s echoed | µs CPU per echo | echo p50 / p99 ms |")
+    print("|---|---|---|---|---|---|---|---|")
+
+    def cells(target):
+        out = []
+        r = get(target, "throughput")
+        out += ([f"{r['ackedPerSecond']:,.0f}{note(r)}", f"{r['serverMicrosecondsPerEvent']:.1f}"]
+                if r and not r.get("error") else ["–", "–"])
+        b = get(target, "binary-echo")
+        if b and not b.get("error"):
+            mib = b["ackedPerSecond"] * b.get("payload", 65536) / 1_048_576
+            out += [f"{b['ackedPerSecond']:,.0f}{note(b)}", f"{mib:,.1f}", f"{b['serverMicrosecondsPerEvent']:.0f}",
+                    f"{b['p50ms']:.2f} / {b['p99ms']:.2f}"]
+        else:
+            out += ["–"] * 4
+        return out
+
+    def ratio(json_row, msgpack_row, key):
+        if not json_row or not msgpack_row or json_row.get("error") or msgpack_row.get("error") or not json_row[key]:
+            return "–"
+        value = msgpack_row[key] / json_row[key]
+        return f"{value:.2f}×"
+
+    for json_target, msgpack_target in pairs:
+        print(f"| {NAMES[json_target]} | JSON | " + " | ".join(cells(json_target)) + " |")
+        print(f"| {NAMES[json_target]} | MessagePack | " + " | ".join(cells(msgpack_target)) + " |")
+        tj, tm = get(json_target, "throughput"), get(msgpack_target, "throughput")
+        bj, bm = get(json_target, "binary-echo"), get(msgpack_target, "binary-echo")
+        print(f"| {NAMES[json_target]} | MessagePack / JSON | {ratio(tj, tm, 'ackedPerSecond')} | {ratio(tj, tm, 'serverMicrosecondsPerEvent')} | "
+              f"{ratio(bj, bm, 'ackedPerSecond')} | {ratio(bj, bm, 'ackedPerSecond')} | {ratio(bj, bm, 'serverMicrosecondsPerEvent')} | "
+              f"{ratio(bj, bm, 'p50ms')} / {ratio(bj, bm, 'p99ms')} |")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs issue 6's benchmarks side by side, in one go, with one load tool (socketio-bench):
 #   swift     socketio-server e2e                          (this project, release build)
+#   swift-msgpack  the same with --parser msgpack          (issue 13: the MessagePack wire)
 #   raw       raw-echo-ceiling (benchmarks/RawEcho)         (bare SwiftNIO: the ceiling)
 #   node      Node socket.io 4.8 (benchmarks/apps/node_app.cjs), when scripts/build-node-peers.sh
 #             can build it from the mirrors (skipped otherwise)
+#   node-msgpack  the same with socket.io-msgpack-parser
 #   eventlet  Flask-SocketIO on eventlet  (benchmarks/apps/flask_app.py)   venv from PyPI
 #   gevent    Flask-SocketIO on gevent    (benchmarks/apps/flask_app.py)
 #   uvicorn   python-socketio ASGI on uvicorn (benchmarks/apps/asgi_app.py)
@@ -11,13 +13,16 @@
 #             worktree of its own under .build-bench: the "before" of a change, side by side
 #             (BENCH_BASELINE_BIN=DIR uses a release bin directory built already)
 # Every server runs the same tiny app (`echo` acks, `broadcast` → `bcast` to all) and is started
-# afresh for each scenario. Scenarios run one after the other over all servers, so that a busy
+# afresh for each scenario. The *-msgpack targets run the closed loop (`throughput`) and the
+# 64 KB `binary-echo`, whose JSON runs carry the bytes as an attachment frame each way, so the
+# two wires are measured side by side in one run; the tool speaks the target's wire. Scenarios run one after the other over all servers, so that a busy
 # spell of the shared machine hits them alike. Results: one JSON line per run in
 # .build-bench/results-DATE.jsonl, and Markdown tables (benchmarks/report.py) on stdout.
 #
 # Usage: ./scripts/bench.sh                  the full set (about 20 minutes on 2 cores)
 #        BENCH_QUICK=1 ./scripts/bench.sh    small counts and short runs (about 6 minutes)
 #        BENCH_TARGETS="swift raw" BENCH_SCENARIOS="idle echo" ./scripts/bench.sh
+#        BENCH_TARGETS="swift swift-msgpack node node-msgpack" BENCH_SCENARIOS="throughput binary-echo" ./scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -28,12 +33,12 @@ STAMP="$(date -u +%Y-%m-%dT%H%M%SZ)"
 RESULTS="$OUT/results-$STAMP.jsonl"
 
 if [ -n "${BENCH_QUICK:-}" ]; then
-  IDLE=1000 IDLE_LARGE=2000 ECHO_N=1000 ECHO_S=5 TP_S=5 BC_N=200 BC_RATE=50 BC_S=5 STORM=1000 POLL_N=200 POLL_S=5 SC_S=30 HJ_S=15
+  IDLE=1000 IDLE_LARGE=2000 ECHO_N=1000 ECHO_S=5 TP_S=5 BC_N=200 BC_RATE=50 BC_S=5 STORM=1000 POLL_N=200 POLL_S=5 SC_S=30 HJ_S=15 BIN_S=5
 else
-  IDLE=10000 IDLE_LARGE=19000 ECHO_N=10000 ECHO_S=30 TP_S=10 BC_N=1000 BC_RATE=100 BC_S=10 STORM=5000 POLL_N=1000 POLL_S=30 SC_S=40 HJ_S=20
+  IDLE=10000 IDLE_LARGE=19000 ECHO_N=10000 ECHO_S=30 TP_S=10 BC_N=1000 BC_RATE=100 BC_S=10 STORM=5000 POLL_N=1000 POLL_S=30 SC_S=40 HJ_S=20 BIN_S=10
 fi
-TARGETS="${BENCH_TARGETS:-swift raw node eventlet gevent uvicorn}"
-SCENARIOS="${BENCH_SCENARIOS:-idle idle-large echo throughput broadcast connect-storm polling slow-consumer hostile-json}"
+TARGETS="${BENCH_TARGETS:-swift swift-msgpack raw node node-msgpack eventlet gevent uvicorn}"
+SCENARIOS="${BENCH_SCENARIOS:-idle idle-large echo throughput binary-echo broadcast connect-storm polling slow-consumer hostile-json}"
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
@@ -62,14 +67,17 @@ step "Python stacks (PyPI) in $VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check -r benchmarks/apps/requirements.txt >&2
 
 NODE_PEERS="$ROOT/.build-node-peers"
-if [[ " $TARGETS " == *" node "* ]]; then
+if [[ " $TARGETS " == *" node "* || " $TARGETS " == *" node-msgpack "* ]]; then
   step "Node socket.io 4.8 from the mirrors (scripts/build-node-peers.sh)"
   if [ ! -d "$NODE_PEERS/node_modules/socket.io" ] && command -v node >/dev/null && [ "$(id -u)" = 0 ]; then
     scripts/build-node-peers.sh "$NODE_PEERS" >&2 || true
   fi
   if [ ! -d "$NODE_PEERS/node_modules/socket.io" ] || ! command -v node >/dev/null; then
     echo "node: skipped (no mirrors of socketio/socket.io and friends here)" >&2
-    TARGETS="${TARGETS//node/}"
+    TARGETS="$(echo " $TARGETS " | sed -e 's/ node-msgpack / /' -e 's/ node / /')"
+  elif [ ! -d "$NODE_PEERS/node_modules/socket.io-msgpack-parser" ]; then
+    echo "node-msgpack: skipped (no socket.io-msgpack-parser; rebuild with scripts/build-node-peers.sh)" >&2
+    TARGETS="$(echo " $TARGETS " | sed -e 's/ node-msgpack / /')"
   fi
 fi
 
@@ -92,9 +100,11 @@ start_server() {
   local target="$1" port="$2"
   case "$target" in
     swift) "$BIN/socketio-server" e2e --port "$port" --log-level error >/dev/null 2>&1 & ;;
+    swift-msgpack) "$BIN/socketio-server" e2e --port "$port" --log-level error --parser msgpack >/dev/null 2>&1 & ;;
     baseline) "$BASE_BIN/socketio-server" e2e --port "$port" --log-level error >/dev/null 2>&1 & ;;
     raw) "$BIN/raw-echo-ceiling" --port "$port" >/dev/null 2>&1 & ;;
     node) NODE_PATH="/usr/share/nodejs:$NODE_PEERS/node_modules" node benchmarks/apps/node_app.cjs "$port" >"$OUT/node.log" 2>&1 & ;;
+    node-msgpack) NODE_PATH="/usr/share/nodejs:$NODE_PEERS/node_modules" node benchmarks/apps/node_app.cjs "$port" msgpack >"$OUT/node.log" 2>&1 & ;;
     eventlet | gevent) (cd benchmarks/apps && exec "$VENV/bin/python" flask_app.py "$target" "$port") >/dev/null 2>&1 & ;;
     uvicorn) (cd benchmarks/apps && exec "$VENV/bin/python" asgi_app.py "$port") >/dev/null 2>&1 & ;;
   esac
@@ -118,6 +128,8 @@ run() {
   local port=$NEXT_PORT
   NEXT_PORT=$((NEXT_PORT + 1))
   start_server "$target" "$port" || return 0
+  # The tool speaks the target's wire.
+  case "$target" in *-msgpack) set -- "$@" --parser msgpack ;; esac
   step "$target: socketio-bench $scenario $*"
   local output
   output="$("$BIN/socketio-bench" "$scenario" --port "$port" --pid "$SERVER_PID" "$@" 2>&1)" || true
@@ -134,6 +146,8 @@ run() {
 
 for scenario in $SCENARIOS; do
   for target in $TARGETS; do
+    # The MessagePack targets: the two scenarios that compare the wires.
+    case "$target:$scenario" in *-msgpack:throughput | *-msgpack:binary-echo) ;; *-msgpack:*) continue ;; esac
     case "$scenario" in
       idle) run idle "$target" idle -n "$IDLE" --rounds 2 ;;
       idle-large)
@@ -142,6 +156,9 @@ for scenario in $SCENARIOS; do
         case "$target" in swift | baseline | raw | node) run idle-large "$target" idle -n "$IDLE_LARGE" ;; esac ;;
       echo) run echo "$target" echo -n "$ECHO_N" --rate "$ECHO_N" --duration "$ECHO_S" ;;
       throughput) run throughput "$target" throughput -n 100 --duration "$TP_S" ;;
+      binary-echo)
+        # Issue 13: 10 clients in a closed loop, each echo carrying 64 KB of binary both ways.
+        case "$target" in swift | swift-msgpack | baseline | node | node-msgpack) run binary-echo "$target" binary-echo -n 10 --payload 65536 --duration "$BIN_S" ;; esac ;;
       broadcast) run broadcast "$target" broadcast -n "$BC_N" --senders 10 --rate "$BC_RATE" --duration "$BC_S" ;;
       connect-storm) run connect-storm "$target" connect-storm -n "$STORM" ;;
       polling) [ "$target" = raw ] || run polling "$target" polling -n "$POLL_N" --rate "$POLL_N" --duration "$POLL_S" ;;

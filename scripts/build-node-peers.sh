@@ -8,8 +8,10 @@
 #   @socket.io/redis-streams-adapter 0.3.x, when its mirror is here  (socketio/socket.io-redis-streams-adapter)
 # The streams adapter's one dependency that is not mirrored, @msgpack/msgpack, is a shim of our
 # own over notepack.io with the `encode`/`decode` it calls (Tests/js/msgpack-shim.cjs).
+#   socket.io-msgpack-parser 3.0, when its mirror is here            (socketio/socket.io-msgpack-parser)
+#     for the MessagePack benchmarks (benchmarks/apps/node_app.cjs PORT msgpack)
 # TypeScript and the runtime dependencies (redis, ws, debug, cors, accepts, cookie, base64id,
-# socket.io-parser) come from Debian's packages; run with NODE_PATH=/usr/share/nodejs:DIR/node_modules.
+# socket.io-parser, component-emitter) come from Debian's packages; run with NODE_PATH=/usr/share/nodejs:DIR/node_modules.
 # There is no @types/node here, so tsc reports type errors and emits the JavaScript anyway.
 # Usage: scripts/build-node-peers.sh DIR   (exits 2 when a mirror is missing)
 set -euo pipefail
@@ -20,11 +22,13 @@ ADAPTER="$MIRRORS/socketio+socket.io-redis-adapter/repo"
 EMITTER="$MIRRORS/socketio+socket.io-redis-emitter/repo"
 NOTEPACK="$MIRRORS/darrachequesne+notepack/repo"
 STREAMS="$MIRRORS/socketio+socket.io-redis-streams-adapter/repo"
+MSGPACK_PARSER="$MIRRORS/socketio+socket.io-msgpack-parser/repo"
 for git in "$MONO" "$ADAPTER" "$EMITTER" "$NOTEPACK"; do
   [ -d "$git" ] || { echo "missing mirror: $git"; exit 2; }
 done
-DEBIAN_PACKAGES="node-typescript node-redis node-ws node-debug node-cors node-accepts node-cookie node-base64id node-socket.io-parser"
-if ! command -v tsc >/dev/null || [ ! -d /usr/share/nodejs/redis ] || [ ! -d /usr/share/nodejs/socket.io-parser ]; then
+DEBIAN_PACKAGES="node-typescript node-redis node-ws node-debug node-cors node-accepts node-cookie node-base64id node-socket.io-parser node-component-emitter"
+if ! command -v tsc >/dev/null || [ ! -d /usr/share/nodejs/redis ] || [ ! -d /usr/share/nodejs/socket.io-parser ] \
+  || [ ! -d /usr/share/nodejs/component-emitter ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $DEBIAN_PACKAGES >/dev/null 2>&1 \
     || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $DEBIAN_PACKAGES >/dev/null; }
 fi
@@ -60,6 +64,17 @@ build socket.io-adapter "$MONO" packages/socket.io-adapter dist/index.js
 build socket.io "$MONO" packages/socket.io dist/index.js
 build @socket.io/redis-adapter "$ADAPTER" "" dist/index.js
 build @socket.io/redis-emitter "$EMITTER" "" dist/index.js
+# socket.io-msgpack-parser: one plain index.js (notepack.io and component-emitter underneath).
+if [ -d "$MSGPACK_PARSER" ]; then
+  rm -rf "$OUT/node_modules/socket.io-msgpack-parser"
+  mkdir -p "$OUT/node_modules/socket.io-msgpack-parser"
+  for file in index.js package.json; do
+    git --git-dir="$MSGPACK_PARSER" show "HEAD:$file" >"$OUT/node_modules/socket.io-msgpack-parser/$file"
+  done
+  echo "socket.io-msgpack-parser $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$OUT/node_modules/socket.io-msgpack-parser/package.json" | head -1)"
+else
+  echo "socket.io-msgpack-parser: no mirror at $MSGPACK_PARSER (the Node MessagePack benchmark is skipped)"
+fi
 # uid2 1.0.0, the adapter's one small dependency Debian lacks: uid(length), alphanumeric.
 cat >"$OUT/node_modules/uid2/index.js" <<'JS'
 const crypto = require("crypto");

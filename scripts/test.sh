@@ -16,7 +16,9 @@
 #      and in an empty root (scripts/portability-test.sh; debootstrap from apt, roots cached);
 #   5. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
 #      socket.io-client bundle in Node and in headless Chromium (apt) against
-#      `socketio-server e2e`, and the official
+#      `socketio-server e2e --cookie io` (a cross-origin page, and a same-origin one for the
+#      header hooks and cookies), the same with its MessagePack build (socket.io.msgpack.min.js)
+#      against `socketio-server e2e --parser msgpack`, and the official
 #      Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`;
 #   6. the libFuzzer targets (scripts/fuzz.sh), 20 s each (FUZZ_SECONDS to change it);
 #   and, around `swift test`, `swift format` (layout, and a `///` on every public symbol) and
@@ -78,6 +80,13 @@ if [ -d "${SOCKETIO_MIRRORS:-/work/.mirror}/socketio+socket.io-redis-adapter/rep
   step "Node peers for the cluster tests (scripts/build-node-peers.sh)"
   ./scripts/build-node-peers.sh "$ROOT/.build-node-peers"
   export NODE_PEERS="$ROOT/.build-node-peers"
+  # The MessagePack test vectors of MessagePackPacketTests, as the real notepack.io writes them
+  # and socket.io-msgpack-parser judges them (issue 13): unchanged, or the Swift tests are stale.
+  if [ -d "$NODE_PEERS/node_modules/socket.io-msgpack-parser" ]; then
+    step "MessagePack vectors: notepack.io and socket.io-msgpack-parser give Tests/js/msgpack-vectors.txt"
+    NODE_PATH="/usr/share/nodejs:$NODE_PEERS/node_modules" node Tests/js/msgpack-vectors.cjs | diff - Tests/js/msgpack-vectors.txt
+    echo "$(wc -l <Tests/js/msgpack-vectors.txt) vectors as committed"
+  fi
 else
   step "Node cluster peers: skipped (no socket.io-redis-adapter mirror, no node, or not root)"
 fi
@@ -122,13 +131,30 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   step "end-to-end: the official socket.io-client 4.x bundle in Node"
   BUNDLE="$(mktemp -t socket.io.XXXXXX.js)"
   git --git-dir="$MIRROR" show HEAD:packages/socket.io/client-dist/socket.io.js >"$BUNDLE"
-  start_server e2e
+  # The pages and the bundle, served cross-origin by python (browser-client.html) and
+  # same-origin by the server itself (--static-dir; browser-cookies.html needs its cookies).
+  WWW="$(mktemp -d -t socketio-www.XXXXXX)"
+  cp "$BUNDLE" "$WWW/socket.io.js"
+  cp Tests/js/browser-client.html Tests/js/browser-cookies.html "$WWW/"
+  MSGPACK_BUNDLE="$(mktemp -t socket.io.msgpack.XXXXXX.js)"
+  git --git-dir="$MIRROR" show HEAD:packages/socket.io/client-dist/socket.io.msgpack.min.js >"$MSGPACK_BUNDLE"
+  cp "$MSGPACK_BUNDLE" "$WWW/socket.io.msgpack.min.js"
+  # --cookie io: the sticky cookie, and the e2e app's header hooks (issue 13) that the Node
+  # client's `headers` mode and the cookie page check.
+  start_server e2e --cookie io --static-dir "$WWW"
   node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$BUNDLE" "http://127.0.0.1:$PORT"
   E2E_PORT="$PORT"
   step "end-to-end: connection state recovery with the official client in Node"
   start_server e2e --connection-state-recovery 60000
   RECOVERY_PORT="$PORT"
   node --no-warnings --experimental-websocket Tests/js/recovery-e2e.cjs "$BUNDLE" "http://127.0.0.1:$RECOVERY_PORT"
+
+  # The same client built with socket.io-msgpack-parser: every packet one binary message
+  # holding a MessagePack map.
+  step "end-to-end: the official socket.io.msgpack.min.js in Node, against e2e --parser msgpack"
+  start_server e2e --parser msgpack --cookie io
+  MSGPACK_PORT="$PORT"
+  node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$MSGPACK_BUNDLE" "http://127.0.0.1:$MSGPACK_PORT" msgpack
   PORT="$E2E_PORT"
 
   if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -138,15 +164,19 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   fi
   if command -v chromium >/dev/null; then
     step "end-to-end: the official socket.io-client 4.x bundle in headless Chromium"
-    WWW="$(mktemp -d -t socketio-www.XXXXXX)"
-    cp "$BUNDLE" "$WWW/socket.io.js"
-    cp Tests/js/browser-client.html "$WWW/"
     exec 4< <(python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$WWW" 2>/dev/null)
     SERVER_PIDS+=($!)
     read -r line <&4
     WWW_PORT="$(echo "$line" | sed -E 's/.* port ([0-9]+).*/\1/')"
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$WWW_PORT/browser-client.html?server=http://127.0.0.1:$PORT" "$WWW/screenshot.png" | tail -n 1
+    step "end-to-end: the official socket.io.msgpack.min.js in headless Chromium, against e2e --parser msgpack"
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$WWW_PORT/browser-client.html?server=http://127.0.0.1:$MSGPACK_PORT&client=socket.io.msgpack.min.js" \
+      "$WWW/screenshot-msgpack.png" | tail -n 1
+    step "header hooks and cookies in headless Chromium (a same-origin page, the browser's cookie jar)"
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$PORT/static/browser-cookies.html" "$WWW/cookies.png" "browser-cookies:" "browser-cookies: \d+ passed, 0 failed" | tail -n 1
     step "connection state recovery with the official client in headless Chromium"
     cp Tests/js/recovery-client.js Tests/js/recovery-client.html "$WWW/"
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
@@ -161,10 +191,18 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$DEMO_PORT/?selftest" "$WWW/demo.png" "demo:" "demo: delivered"
     echo "demo: chat message delivered and acknowledged in Chromium"
+    step "the demo page on the MessagePack wire (--parser msgpack, socket.io.msgpack.min.js)"
+    exec 7< <("$ROOT/.build/debug/socketio-server" demo --port 0 --log-level error --parser msgpack --client-js "$MSGPACK_BUNDLE")
+    SERVER_PIDS+=($!)
+    read -r line <&7
+    DEMO_PORT="${line##*:}"
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$DEMO_PORT/?selftest" "$WWW/demo-msgpack.png" "demo:" "demo: delivered"
+    echo "demo (msgpack): chat message delivered and acknowledged in Chromium"
   else
     step "browser test: skipped (chromium not installable here)"
   fi
-  rm -f "$BUNDLE"
+  rm -f "$BUNDLE" "$MSGPACK_BUNDLE"
 else
   step "official socket.io-client in Node: skipped (no socketio/socket.io mirror or no node)"
 fi

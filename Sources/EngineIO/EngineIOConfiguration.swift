@@ -1,5 +1,3 @@
-public import NIOCore
-
 /// How an Engine.IO server behaves. Every field has a default, and the defaults are the
 /// official Node server's (engine.io 6.x): ping every 25 s, 20 s to answer, 1 MB payloads.
 public struct EngineIOConfiguration: Sendable {
@@ -11,6 +9,20 @@ public struct EngineIOConfiguration: Sendable {
         /// One WebSocket (RFC 6455) per session, either from the start or upgraded to from polling.
         case websocket
     }
+
+    /// A hook that edits the headers of an Engine.IO response: it gets the headers the engine
+    /// is about to send (`content-type`, `cache-control`, CORS, the sticky cookie) and the
+    /// request being answered, and may add, change or remove headers; `Set-Cookie` may repeat.
+    ///
+    /// It runs on an event loop while the response is written, so it must return quickly and
+    /// never block. A header it leaves that is not valid HTTP (a name that is not a token, a
+    /// value with CR, LF or another control character) is dropped and logged as an error, so a
+    /// value taken from the request cannot split the response. The framing headers
+    /// (`content-length`, `transfer-encoding`, `connection`, `upgrade`, `sec-websocket-accept`)
+    /// are the engine's: changes to them are undone and logged. If the headers come to more
+    /// than 16 KiB (Node's default `maxHeaderSize`, so a Node client would refuse them), the
+    /// hooks' changes are dropped and logged.
+    public typealias HeadersHook = @Sendable (_ headers: inout EngineIOResponseHeaders, _ request: EngineIORequest) -> Void
 
     /// How often the server pings (Engine.IO v4 heartbeat). Node: 25 s.
     public var pingInterval: Duration
@@ -58,6 +70,27 @@ public struct EngineIOConfiguration: Sendable {
     public var maxPacketsPerPoll: Int
     /// Decides whether a handshake may proceed, like Node's `allowRequest`. `nil` allows all.
     public var allowRequest: (@Sendable (EngineIORequest) async -> AllowRequestResult)?
+    /// Edits the headers of the response that opens a session, like Node's `initial_headers`
+    /// event: the handshake's answer on polling, and the `101 Switching Protocols` of a
+    /// WebSocket that connects without polling first. It runs after the sticky ``cookie`` is
+    /// set (so it sees that `Set-Cookie`) and before ``headers``. Typical use: a session
+    /// cookie of the application's own.
+    ///
+    /// ```swift
+    /// var engine = EngineIOConfiguration()
+    /// engine.initialHeaders = { headers, request in
+    ///     headers.add(name: "set-cookie", value: "app-session=\(newToken()); Path=/; HttpOnly; SameSite=Lax")
+    /// }
+    /// ```
+    ///
+    /// In Node: `io.engine.on("initial_headers", (headers, req) => { ... })`. `nil`: none.
+    public var initialHeaders: HeadersHook?
+    /// Edits the headers of every Engine.IO response a session's transport sends, like Node's
+    /// `headers` event: the handshake, each polling GET's payload and each POST's `ok`, and
+    /// the `101` of every WebSocket (a direct one and an upgrade from polling). Error answers
+    /// (400, 403, 413, 503) do not run it, as in Node. The request is the one being answered,
+    /// not the handshake. `nil`: none.
+    public var headers: HeadersHook?
 
     /// Creates a configuration; every parameter defaults to the value its property documents.
     ///
@@ -75,6 +108,8 @@ public struct EngineIOConfiguration: Sendable {
     ///   - maxSessions: The most sessions at once.
     ///   - maxPacketsPerPoll: The most packets per polling response; values below 1 count as 1.
     ///   - allowRequest: A hook that may refuse a handshake.
+    ///   - initialHeaders: A hook that edits the headers of the response that opens a session.
+    ///   - headers: A hook that edits the headers of every transport response.
     public init(
         pingInterval: Duration = .seconds(25),
         pingTimeout: Duration = .seconds(20),
@@ -88,7 +123,9 @@ public struct EngineIOConfiguration: Sendable {
         maxBufferedBytes: Int = 4 * 1024 * 1024,
         maxSessions: Int = 100_000,
         maxPacketsPerPoll: Int = 16,
-        allowRequest: (@Sendable (EngineIORequest) async -> AllowRequestResult)? = nil
+        allowRequest: (@Sendable (EngineIORequest) async -> AllowRequestResult)? = nil,
+        initialHeaders: HeadersHook? = nil,
+        headers: HeadersHook? = nil
     ) {
         self.pingInterval = pingInterval
         self.pingTimeout = pingTimeout
@@ -103,6 +140,8 @@ public struct EngineIOConfiguration: Sendable {
         self.maxSessions = maxSessions
         self.maxPacketsPerPoll = max(1, maxPacketsPerPoll)
         self.allowRequest = allowRequest
+        self.initialHeaders = initialHeaders
+        self.headers = headers
     }
 }
 
@@ -165,6 +204,10 @@ public struct CORSConfiguration: Sendable, Hashable {
 }
 
 /// The sticky-session cookie set on the handshake: `<name>=<sid>`.
+///
+/// It goes out through the same path as ``EngineIOConfiguration/initialHeaders``, first, as
+/// Node sets it before emitting `initial_headers`; its value is checked like a hook's. Unlike
+/// Node, it is set on the `101` of a WebSocket that connects without polling too.
 public struct CookieConfiguration: Sendable, Hashable {
     /// The cookie's name; its value is the session id. Node: `io`.
     public var name: String

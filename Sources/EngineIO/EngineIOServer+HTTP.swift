@@ -14,7 +14,7 @@ extension EngineIOServer {
         /// A GET now waits in `session` for data; if its connection drops first, tell the
         /// session (`pollConnectionClosed`), as Node does.
         case pollPending(EngineIOSocket)
-        /// An allowed WebSocket handshake: upgrade, then ``openWebSocketSession(request:eventLoop:connection:)``
+        /// An allowed WebSocket handshake: upgrade, then ``openWebSocketSession(id:request:eventLoop:connection:)``
         /// (or, for NIO, the channel path).
         case openWebSocket
         /// An upgrade from polling for `session`: upgrade, then attach the WebSocket as its probe.
@@ -115,19 +115,36 @@ extension EngineIOServer {
             return
         }
         let open = EngineIOPollingPayload.encode([self.handshake(for: session, upgrades: true)])
-        responder.respond(status: .ok, contentType: "text/plain; charset=UTF-8", body: open, extraHeaders: self.cookieHeaders(for: session))
+        responder.respond(status: .ok, contentType: "text/plain; charset=UTF-8", body: open, hooks: .handshake(sid: session.id))
         self.start(session)
     }
 
-    /// `Set-Cookie` for a new session, when the sticky cookie is on.
-    func cookieHeaders(for session: EngineIOSocket) -> HTTPHeaders {
-        self.cookieHeaders(forID: session.id)
+    /// The responder for one Engine.IO request: its answers carry the CORS headers for the
+    /// request's origin, and run the header hooks where Node emits `headers`.
+    ///
+    /// - Parameters:
+    ///   - request: The request to answer.
+    ///   - sink: Where the front end takes the answer.
+    package func makeResponder(for request: EngineIORequest, sink: @escaping EngineHTTPResponder.Sink) -> EngineHTTPResponder {
+        EngineHTTPResponder(
+            headers: self.corsHeaders(origin: request.headers.first(name: "origin")),
+            hooks: self.headerHooks.map { ($0, request) },
+            sink: sink
+        )
     }
 
-    /// `Set-Cookie` for the session that will have this id.
-    func cookieHeaders(forID id: String) -> HTTPHeaders {
-        guard let cookie = self.configuration.cookie else { return [:] }
-        return HTTPHeaders([("set-cookie", cookie.header(sid: id))])
+    /// The headers a `101 Switching Protocols` carries besides the handshake's own (`upgrade`,
+    /// `connection`, `sec-websocket-accept`, which the front end adds after these): what the
+    /// sticky cookie and the header hooks add, as Node adds them in `ws`'s `headers` event.
+    ///
+    /// - Parameters:
+    ///   - request: The upgrade request.
+    ///   - newSessionID: The id of the session a WebSocket handshake opens; `nil` for an
+    ///     upgrade from polling (the cookie and `initialHeaders` run only for a new session).
+    package func webSocketResponseHeaders(for request: EngineIORequest, newSessionID: String?) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        self.headerHooks?.apply(to: &headers, request: request, newSessionID: newSessionID)
+        return headers
     }
 }
 
@@ -135,9 +152,15 @@ extension EngineIOServer {
     /// Opens a session on an external WebSocket whose upgrade (a handshake without sid) has
     /// completed: the `open` packet goes first, then the application's frames. Returns `nil`
     /// when the server refuses new sessions (draining, or the session cap); close the
-    /// connection then.
-    package func openWebSocketSession(request: EngineIORequest, eventLoop: any EventLoop, connection: any ExternalWebSocket) -> EngineIOSocket? {
-        guard let session = self.makeSession(eventLoop: eventLoop, request: request, link: .external(connection)) else {
+    /// connection then. `id` is the session's id: pick it before the 101 when that names it
+    /// (the sticky cookie, ``webSocketResponseHeaders(for:newSessionID:)``).
+    package func openWebSocketSession(
+        id: String = EngineIOServer.generateID(),
+        request: EngineIORequest,
+        eventLoop: any EventLoop,
+        connection: any ExternalWebSocket
+    ) -> EngineIOSocket? {
+        guard let session = self.makeSession(id: id, eventLoop: eventLoop, request: request, link: .external(connection)) else {
             return nil
         }
         let handshake = self.handshake(for: session, upgrades: false)

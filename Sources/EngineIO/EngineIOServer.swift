@@ -27,6 +27,8 @@ public final class EngineIOServer: Sendable {
     private let sessions = Mutex<[String: EngineIOSocket]>([:])
     /// The settings every session's state machine shares.
     let sessionTiming: EngineIOSocket.Timing
+    /// The sticky cookie and the `initialHeaders`/`headers` hooks, `nil` when none is set.
+    let headerHooks: ResponseHeaderHooks?
     /// Tasks waiting for the last session to end (``waitUntilNoSessions()``), by id.
     private let emptyWaiters = Mutex<(next: Int, waiting: [Int: CheckedContinuation<Void, Never>])>((0, [:]))
     private let draining = Atomic(false)
@@ -53,6 +55,7 @@ public final class EngineIOServer: Sendable {
         self.path = path
         self.configuration = configuration
         self.sessionTiming = EngineIOSocket.Timing(configuration)
+        self.headerHooks = ResponseHeaderHooks(configuration, logger: logger)
         self.application = application
         self.logger = logger
     }

@@ -85,14 +85,15 @@ public final class Namespace: Sendable {
         logger: Logger,
         parent: Namespace? = nil,
         adapterFactory: any SocketIOAdapterFactory = InMemoryAdapter.Factory(),
-        connectionStateRecovery: ConnectionStateRecovery? = nil
+        connectionStateRecovery: ConnectionStateRecovery? = nil,
+        parser: SocketIOParser = .json
     ) {
         self.name = name
         self.parent = parent
         var logger = logger
         logger[metadataKey: "sio.nsp"] = "\(name)"
         self.logger = logger
-        let registry = SocketRegistry(name: name, logger: logger, connectionStateRecovery: connectionStateRecovery)
+        let registry = SocketRegistry(name: name, logger: logger, connectionStateRecovery: connectionStateRecovery, parser: parser)
         self.registry = registry
         self.adapter = adapterFactory.makeAdapter(for: registry)
     }

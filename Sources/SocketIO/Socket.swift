@@ -401,7 +401,7 @@ public final class Socket: Sendable {
 
     func send(_ packet: SocketIOPacket) throws(SocketIOError) {
         do {
-            try self.engine.send(packet.encode())
+            try self.engine.send(self.namespace.registry.encode(packet))
         } catch {
             throw error.code == .closed ? .disconnected : .outboundQueueFull
         }

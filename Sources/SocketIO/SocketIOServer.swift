@@ -130,7 +130,8 @@ final class NamespaceRegistry: Sendable {
                 logger: self.logger,
                 parent: parent,
                 adapterFactory: self.configuration.adapter,
-                connectionStateRecovery: self.configuration.connectionStateRecovery
+                connectionStateRecovery: self.configuration.connectionStateRecovery,
+                parser: self.configuration.parser
             )
             table[name] = namespace
             return namespace

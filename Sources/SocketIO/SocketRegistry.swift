@@ -10,16 +10,18 @@ final class SocketRegistry: LocalNamespace {
     let name: String
     let logger: Logger
     let connectionStateRecovery: ConnectionStateRecovery?
+    let parser: SocketIOParser
     /// Behind a `Mutex`: one map shared by the sockets of every event loop (a broadcast from any
     /// of them looks its targets up here); a connection's own path does not take it.
     private let sockets = Mutex<[SocketID: Socket]>([:])
     private let ackIDs = Atomic(0)
     private let serverSideHandlers = Mutex<[String: [Namespace.ServerSideHandler]]>([:])
 
-    init(name: String, logger: Logger, connectionStateRecovery: ConnectionStateRecovery?) {
+    init(name: String, logger: Logger, connectionStateRecovery: ConnectionStateRecovery?, parser: SocketIOParser = .json) {
         self.name = name
         self.logger = logger
         self.connectionStateRecovery = connectionStateRecovery
+        self.parser = parser
     }
 
     func add(_ socket: Socket) { self.sockets.withLock { $0[socket.id] = socket } }
@@ -77,7 +79,7 @@ final class SocketRegistry: LocalNamespace {
         var packet = packet
         packet.id = self.nextAckID()
         let id = packet.id!
-        let frames = packet.encode()
+        let frames = self.encode(packet)
         for socket in targets {
             // Each recipient's entry expires with the broadcast's timeout: a client that never
             // answers must not keep one per broadcast until it disconnects (found by review).

@@ -34,10 +34,10 @@ extension RouterMethods where Context: WebSocketRequestContext {
     /// ```
     ///
     /// Everything the engine does on ``/EngineIO/HTTPServer`` it does here too (CORS,
-    /// `allowRequest`, handshakes, upgrades, heartbeat, `maxPayload`, the error codes), with
-    /// two differences that come from the framework: a long poll whose connection drops is
-    /// noticed by the ping timeout rather than at once, and a WebSocket-only handshake gets no
-    /// sticky cookie (the session is made after the 101).
+    /// `allowRequest`, the sticky cookie and the `initialHeaders`/`headers` hooks, handshakes,
+    /// upgrades, heartbeat, `maxPayload`, the error codes), with one difference that comes from
+    /// the framework: a long poll whose connection drops is noticed by the ping timeout rather
+    /// than at once.
     ///
     /// - Parameter io: the Socket.IO server; its `configuration.path` is the mount point.
     /// - Returns: the router, for chaining.
@@ -91,7 +91,7 @@ struct SocketIOMount<Context: WebSocketRequestContext>: Sendable {
         let decision = await withCheckedContinuation { (continuation: CheckedContinuation<Decision, Never>) in
             // Exactly one of the two resumes: the responder for answered requests and polls,
             // `next` for WebSocket upgrades (whose responder is never used).
-            let responder = EngineHTTPResponder(headers: engine.corsHeaders(origin: request.headers[.origin])) { status, headers, body in
+            let responder = engine.makeResponder(for: engineRequest) { status, headers, body in
                 continuation.resume(returning: .response(status, headers, body))
             }
             engine.handle(
@@ -112,8 +112,13 @@ struct SocketIOMount<Context: WebSocketRequestContext>: Sendable {
         case .response(let status, let headers, let body):
             return Response(status: .init(code: Int(status.code)), headers: HTTPFields(headers), body: .init(byteBuffer: body))
         case .upgrade(let outcome):
+            // A new session's id is picked before the 101, whose headers (the sticky cookie,
+            // the hooks) may name it; an upgrade from polling keeps its session's.
+            let newSessionID: String?
+            if case .openWebSocket = outcome { newSessionID = EngineIOServer.generateID() } else { newSessionID = nil }
+            let upgradeHeaders = HTTPFields(engine.webSocketResponseHeaders(for: engineRequest, newSessionID: newSessionID))
             let upgrade = WebSocketUpgradeMiddleware<Context> { _, _ in
-                .upgrade([:])
+                .upgrade(upgradeHeaders)
             } onUpgrade: { inbound, outbound, _ in
                 let connection = HummingbirdWebSocketConnection(outbound: outbound)
                 let session: EngineIOSocket?
@@ -122,7 +127,12 @@ struct SocketIOMount<Context: WebSocketRequestContext>: Sendable {
                     existing.eventLoop.execute { existing.attachExternalProbe(connection) }
                     session = existing
                 default:
-                    session = engine.openWebSocketSession(request: engineRequest, eventLoop: eventLoop, connection: connection)
+                    session = engine.openWebSocketSession(
+                        id: newSessionID ?? EngineIOServer.generateID(),
+                        request: engineRequest,
+                        eventLoop: eventLoop,
+                        connection: connection
+                    )
                 }
                 guard let session else {
                     // Draining, or at the session cap: refused after the 101 (1013, try again later).

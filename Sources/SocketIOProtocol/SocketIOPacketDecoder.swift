@@ -1,9 +1,14 @@
 public import NIOCore
 
 /// Decodes Socket.IO v5 packets from the Engine.IO messages of one connection, reassembling
-/// binary attachments (Socket.IO protocol v5, "Packet encoding").
+/// binary attachments (Socket.IO protocol v5, "Packet encoding"), in the wire of its
+/// ``parser``.
 ///
-/// It is a small state machine: a BINARY_EVENT or BINARY_ACK header announces N attachments,
+/// With ``SocketIOParser/messagePack`` every packet is one binary message and there is nothing
+/// to reassemble: ``decode(binary:)`` decodes it whole, and a text message is an error
+/// (``SocketIOProtocolError/Code/textOnMessagePackWire``), as it is to Node's msgpack parser.
+///
+/// On the JSON wire it is a small state machine: a BINARY_EVENT or BINARY_ACK header announces N attachments,
 /// the next N binary messages are its attachments, and only then is the packet complete. Text
 /// while attachments are awaited, or binary when none are, is a protocol error.
 ///
@@ -12,11 +17,14 @@ public import NIOCore
 /// - `maxAttachmentBytes` for the attachments of one packet together, checked as each arrives
 ///   (the server passes its per-connection `maxBufferedBytes`, 4 MiB: issue 11 found a client
 ///   could park 10 × 1 MB on every connection with an unfinished binary event);
-/// - `maxDepth` for JSON nesting;
+/// - `maxDepth` for the nesting of arrays and objects (JSON or MessagePack);
 /// - ack ids up to 2^53 − 1, the largest integer a JavaScript peer can count to.
 public struct SocketIOPacketDecoder: Sendable {
     /// The largest ack id accepted: `Number.MAX_SAFE_INTEGER`.
     public static let maxAckID = 9_007_199_254_740_991
+
+    /// The wire the messages are in.
+    public let parser: SocketIOParser
 
     /// The most attachments a binary packet may announce; a larger count in the header throws
     /// ``SocketIOProtocolError/Code/tooManyAttachments``.
@@ -24,7 +32,7 @@ public struct SocketIOPacketDecoder: Sendable {
     /// The most bytes the attachments of one packet may hold together; more throws
     /// ``SocketIOProtocolError/Code/attachmentsTooLarge``.
     public var maxAttachmentBytes: Int
-    /// The deepest JSON nesting accepted in a payload; deeper throws
+    /// The deepest nesting of arrays and objects accepted in a payload; deeper throws
     /// ``SocketIOProtocolError/Code/nestingTooDeep``.
     public var maxDepth: Int
 
@@ -40,8 +48,10 @@ public struct SocketIOPacketDecoder: Sendable {
     ///   - maxAttachments: The most attachments per packet (socket.io-parser's default, 10).
     ///   - maxAttachmentBytes: The most attachment bytes per packet; unlimited by default, the
     ///     server passes its per-connection buffer limit.
-    ///   - maxDepth: The deepest JSON nesting accepted.
-    public init(maxAttachments: Int = 10, maxAttachmentBytes: Int = .max, maxDepth: Int = 100) {
+    ///   - maxDepth: The deepest nesting accepted.
+    ///   - parser: The wire: JSON (the default) or MessagePack.
+    public init(maxAttachments: Int = 10, maxAttachmentBytes: Int = .max, maxDepth: Int = 100, parser: SocketIOParser = .json) {
+        self.parser = parser
         self.maxAttachments = maxAttachments
         self.maxAttachmentBytes = maxAttachmentBytes
         self.maxDepth = maxDepth
@@ -54,6 +64,7 @@ public struct SocketIOPacketDecoder: Sendable {
     ///
     /// - Returns: the packet, or `nil` when it waits for binary attachments.
     public mutating func decode(text: ByteBuffer) throws(SocketIOProtocolError) -> SocketIOPacket? {
+        guard !self.parser.isMessagePack else { throw SocketIOProtocolError(.textOnMessagePackWire) }
         guard self.pending == nil else { throw SocketIOProtocolError(.unexpectedText) }
         let (maxAttachments, maxDepth) = (self.maxAttachments, self.maxDepth)
         let parsed = text.withUnsafeReadableBytes { bytes in
@@ -77,10 +88,12 @@ public struct SocketIOPacketDecoder: Sendable {
         try self.decode(text: ByteBuffer(string: text))
     }
 
-    /// Takes one binary Engine.IO message as the next attachment.
+    /// Takes one binary Engine.IO message: on the JSON wire the next attachment, on the
+    /// MessagePack wire a whole packet.
     ///
-    /// - Returns: the completed packet after its last attachment, else `nil`.
+    /// - Returns: the completed packet (JSON: after its last attachment), else `nil`.
     public mutating func decode(binary: ByteBuffer) throws(SocketIOProtocolError) -> SocketIOPacket? {
+        if self.parser.isMessagePack { return try SocketIOMessagePackCodec.decode(binary, maxDepth: self.maxDepth) }
         guard let packet = self.pending else { throw SocketIOProtocolError(.unexpectedBinary) }
         guard binary.readableBytes <= self.maxAttachmentBytes - self.pendingAttachmentBytes else {
             self.reset()

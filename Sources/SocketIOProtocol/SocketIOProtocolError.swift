@@ -5,7 +5,8 @@ public struct SocketIOProtocolError: Error, Sendable, Hashable, CustomStringConv
     public enum Code: Sendable, Hashable {
         /// The message has no packet type.
         case emptyPacket
-        /// The first character is not one of the digits `0`–`6`.
+        /// The first character is not one of the digits `0`–`6`; on the MessagePack wire,
+        /// `type` is not an integer from 0 to 4.
         case unknownPacketType
         /// A malformed attachment count (no digits or no `-`), or a placeholder that points at
         /// no attachment or at one already used.
@@ -15,7 +16,7 @@ public struct SocketIOProtocolError: Error, Sendable, Hashable, CustomStringConv
         /// The attachments of one binary packet add up to more than the decoder's
         /// `maxAttachmentBytes`.
         case attachmentsTooLarge
-        /// The namespace is not valid UTF-8.
+        /// The namespace is not valid UTF-8; on the MessagePack wire, `nsp` is not a string.
         case invalidNamespace
         /// The ack id is above 2^53 − 1 (``SocketIOPacketDecoder/maxAckID``).
         case ackIDOverflow
@@ -23,6 +24,14 @@ public struct SocketIOProtocolError: Error, Sendable, Hashable, CustomStringConv
         case invalidJSON
         /// The payload nests deeper than the decoder's `maxDepth`.
         case nestingTooDeep
+        /// On the MessagePack wire: the message is not one MessagePack value (truncated, an
+        /// unused byte, a string that is not UTF-8, a length larger than the message, trailing
+        /// bytes), or not a map.
+        case invalidMessagePack
+        /// On the MessagePack wire: `id` is not a whole number, or is negative.
+        case invalidAckID
+        /// A text message on the MessagePack wire, where every packet is a binary message.
+        case textOnMessagePackWire
         /// The payload does not fit the type: a CONNECT payload that is not an object, an EVENT
         /// without a name or with a reserved one, an ACK without an id, and so on
         /// (socket.io-parser's `isPayloadValid`).
@@ -62,7 +71,10 @@ public struct SocketIOProtocolError: Error, Sendable, Hashable, CustomStringConv
         case .invalidNamespace: text = "invalid namespace"
         case .ackIDOverflow: text = "ack id out of range"
         case .invalidJSON: text = "invalid JSON"
-        case .nestingTooDeep: text = "JSON nested too deeply"
+        case .nestingTooDeep: text = "payload nested too deeply"
+        case .invalidMessagePack: text = "invalid MessagePack"
+        case .invalidAckID: text = "invalid ack id"
+        case .textOnMessagePackWire: text = "got a text message on the MessagePack wire"
         case .invalidPayload: text = "invalid payload for packet type"
         case .unexpectedBinary: text = "got binary data when not reconstructing a packet"
         case .unexpectedText: text = "got plaintext data when reconstructing a packet"

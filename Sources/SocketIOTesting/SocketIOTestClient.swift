@@ -9,7 +9,8 @@ import Synchronization
 
 /// An in-process Socket.IO client with no network, for testing a ``/SocketIO/SocketIOServer`` the way
 /// Flask-SocketIO's `test_client` does. It goes through the real engine session, packets,
-/// middleware, handlers, rooms and acks; only the socket is replaced.
+/// middleware, handlers, rooms and acks; only the socket is replaced. It speaks the server's
+/// wire (``/SocketIO/SocketIOConfiguration/parser``): JSON, or MessagePack.
 ///
 /// ```swift
 /// @Test func chatAcks() async throws {
@@ -45,7 +46,7 @@ public final class SocketIOTestClient: Sendable {
     public typealias AckHandler = @Sendable (_ args: [SocketIOValue]) async -> [SocketIOValue]
 
     private struct State {
-        var decoder = SocketIOPacketDecoder()
+        var decoder: SocketIOPacketDecoder
         var socketID: String?
         /// Connection state recovery, as the official client keeps it: the private session id
         /// of the CONNECT reply, and the last string argument of the events since.
@@ -75,11 +76,14 @@ public final class SocketIOTestClient: Sendable {
 
     /// The namespace this client joined, with its leading slash.
     public let namespace: String
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let connection = Mutex<(any TestTransport)?>(nil)
+    private let parser: SocketIOParser
 
-    private init(namespace: String) {
+    private init(namespace: String, parser: SocketIOParser) {
         self.namespace = namespace
+        self.parser = parser
+        self.state = Mutex(State(decoder: SocketIOPacketDecoder(parser: parser)))
     }
 
     /// Connects to `namespace` of `io` with the CONNECT `auth` payload, request headers and
@@ -109,7 +113,7 @@ public final class SocketIOTestClient: Sendable {
         over mode: TestTransportMode = .inProcess,
         recovering previous: SocketIOTestClient? = nil
     ) async throws -> SocketIOTestClient {
-        let client = SocketIOTestClient(namespace: namespace.hasPrefix("/") ? namespace : "/" + namespace)
+        let client = SocketIOTestClient(namespace: namespace.hasPrefix("/") ? namespace : "/" + namespace, parser: io.configuration.parser)
         var auth = auth
         if let previous, let (pid, offset) = previous.state.withLock({ state in state.pid.map { ($0, state.lastOffset) } }) {
             client.state.withLock { $0.pid = pid }
@@ -305,7 +309,7 @@ public final class SocketIOTestClient: Sendable {
 
     private func send(_ packet: SocketIOPacket) {
         guard let connection = self.connection.withLock({ $0 }) else { return }
-        for frame in packet.encode() { connection.send(frame) }
+        for frame in self.parser.encode(packet) { connection.send(frame) }
     }
 
     private func failAck(_ id: Int, _ error: any Error) {

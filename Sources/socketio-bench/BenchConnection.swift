@@ -6,7 +6,7 @@ import TestSupport
 
 /// One Socket.IO client over a raw WebSocket: HTTP upgrade, Engine.IO open, CONNECT to `/`,
 /// pongs for the server's pings, and `echo` events whose acks it times. Everything runs on the
-/// connection's event loop; no task per message.
+/// connection's event loop; no task per message. It speaks JSON or MessagePack (``BenchWire``).
 final class BenchConnection: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -27,6 +27,9 @@ final class BenchConnection: ChannelInboundHandler {
         case echo
         /// The next `echo` as soon as the previous one is acked (closed loop).
         case closedLoop
+        /// The same with a binary argument, which the server's ack sends back: JSON as an
+        /// attachment frame each way, MessagePack inline.
+        case binaryEcho(BinaryEchoFrames)
         /// A `broadcast` carrying its send time whenever the pacer says (a sender), or only
         /// listening; every client times the `bcast` deliveries it receives.
         case broadcast(sender: Bool)
@@ -41,16 +44,20 @@ final class BenchConnection: ChannelInboundHandler {
     }
 
     private let mode: Mode
+    private let wire: BenchWire
+    /// On the JSON wire, the ack id of a binary ack whose attachment is the next binary frame.
+    private var awaitingAttachment: Int?
     /// Where an open-loop client registers once connected.
     private let pacer: NIOLoopBound<Pacer>?
     private var context: ChannelHandlerContext?
     private let startedAt = NIODeadline.now()
 
-    init(connected: EventLoopPromise<Void>, recorder: LatencyRecorder, mode: Mode, pacer: NIOLoopBound<Pacer>?) {
+    init(connected: EventLoopPromise<Void>, recorder: LatencyRecorder, mode: Mode, wire: BenchWire = .json, pacer: NIOLoopBound<Pacer>?) {
         self.pacer = pacer
         self.connected = connected
         self.recorder = recorder
         self.mode = mode
+        self.wire = wire
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -79,53 +86,101 @@ final class BenchConnection: ChannelInboundHandler {
     }
 
     private func receive(opcode: UInt8, payload: ByteBufferView, context: ChannelHandlerContext) {
-        guard opcode == 0x1, let first = payload.first else { return }
+        switch opcode {
+        case 0x1: self.receive(text: payload, context: context)
+        case 0x2: self.receive(binary: payload, context: context)
+        default: break
+        }
+    }
+
+    private func receive(text payload: ByteBufferView, context: ChannelHandlerContext) {
+        guard let first = payload.first else { return }
         switch (self.phase, first) {
         case (.opening, UInt8(ascii: "0")):
             self.phase = .connecting
-            self.send(text: "40", context: context)
-        case (.connecting, UInt8(ascii: "4")) where payload.starts(with: Prefix.connect):
-            self.phase = .connected
-            self.recorder.handshake(nanoseconds: NIODeadline.now().uptimeNanoseconds - self.startedAt.uptimeNanoseconds)
-            self.connected.succeed(())
-            switch self.mode {
-            case .stalled(let events, let payload):
-                self.stall(events: events, payload: payload, context: context)
-            case .hostile(let events, let keys):
-                var text = "42[\"hostile\",{"
-                for key in 0..<keys { text += key == 0 ? "\"0\":0" : ",\"\(key)\":0" }
-                text += "}]"
-                let frame = WebSocketWire.clientFrame(opcode: 0x1, payload: Array(text.utf8))
-                for _ in 0..<events { context.write(NIOAny(frame), promise: nil) }
-                context.flush()
-            case .idle, .broadcast(sender: false), .closedLoop:
-                break  // a closed loop is started by `sendEcho()` once every client is connected
-            case .echo, .broadcast(sender: true):
-                self.pacer?.value.add(self)
-            }
+            context.writeAndFlush(NIOAny(self.wire.connectFrame), promise: nil)
+        case (.connecting, UInt8(ascii: "4")) where self.wire == .json && payload.starts(with: Prefix.connect):
+            self.didConnect(context: context)
         case (_, UInt8(ascii: "2")):
             self.send(text: "3", context: context)  // pong
         case (.connected, UInt8(ascii: "4")) where payload.starts(with: Prefix.ack):
             // 43<id>[...]: the ack of an echo.
-            var id = 0
-            for byte in payload.dropFirst(2) {
-                guard byte >= 48, byte <= 57 else { break }
-                id = id * 10 + Int(byte - 48)
-            }
-            if let sent = self.inFlight.removeValue(forKey: id) {
-                self.recorder.record(nanoseconds: NIODeadline.now().uptimeNanoseconds - sent)
-                if case .closedLoop = self.mode { self.sendEcho() }
-            }
+            self.acked(Self.digits(payload.dropFirst(2)))
+        case (.connected, UInt8(ascii: "4")) where payload.starts(with: Prefix.binaryAck):
+            // 461-<id>[{"_placeholder":true,"num":0}]: the echoed bytes are the next frame.
+            self.awaitingAttachment = Self.digits(payload.dropFirst(4))
         case (.connected, UInt8(ascii: "4")) where payload.starts(with: Prefix.bcast):
             // 42["bcast",<send time in ns>]: a broadcast delivery, timed on the shared clock.
-            var sent: UInt64 = 0
-            for byte in payload.dropFirst(11) {
-                guard byte >= 48, byte <= 57 else { break }
-                sent = sent * 10 + UInt64(byte - 48)
-            }
-            self.recorder.delivered(nanoseconds: NIODeadline.now().uptimeNanoseconds &- sent)
+            self.recorder.delivered(nanoseconds: NIODeadline.now().uptimeNanoseconds &- UInt64(Self.digits(payload.dropFirst(11))))
         default:
             break
+        }
+    }
+
+    private func receive(binary payload: ByteBufferView, context: ChannelHandlerContext) {
+        switch self.wire {
+        case .json:
+            // The attachment of a binary ack: counted when the bytes came back whole.
+            guard let id = self.awaitingAttachment else { return }
+            self.awaitingAttachment = nil
+            if case .binaryEcho(let frames) = self.mode, payload.count != frames.payload { return }
+            self.acked(id)
+        case .msgpack:
+            guard let packet = ScannedPacket(payload) else { return }
+            switch (self.phase, packet.type) {
+            case (.connecting, 0):
+                self.didConnect(context: context)
+            case (.connected, 3):
+                guard let id = packet.id else { return }
+                if case .binaryEcho(let frames) = self.mode, packet.firstBinaryLength != frames.payload { return }
+                self.acked(id)
+            case (.connected, 2) where packet.eventName.elementsEqual("bcast".utf8):
+                guard let sent = packet.firstArgument else { return }
+                self.recorder.delivered(nanoseconds: NIODeadline.now().uptimeNanoseconds &- sent)
+            default:
+                break
+            }
+        }
+    }
+
+    /// The decimal number at the start of `bytes` (up to the first non-digit).
+    private static func digits(_ bytes: ByteBufferView.SubSequence) -> Int {
+        var value = 0
+        for byte in bytes {
+            guard byte >= 48, byte <= 57 else { break }
+            value = value &* 10 &+ Int(byte - 48)
+        }
+        return value
+    }
+
+    private func didConnect(context: ChannelHandlerContext) {
+        self.phase = .connected
+        self.recorder.handshake(nanoseconds: NIODeadline.now().uptimeNanoseconds - self.startedAt.uptimeNanoseconds)
+        self.connected.succeed(())
+        switch self.mode {
+        case .stalled(let events, let payload):
+            self.stall(events: events, payload: payload, context: context)
+        case .hostile(let events, let keys):
+            var text = "42[\"hostile\",{"
+            for key in 0..<keys { text += key == 0 ? "\"0\":0" : ",\"\(key)\":0" }
+            text += "}]"
+            let frame = WebSocketWire.clientFrame(opcode: 0x1, payload: Array(text.utf8))
+            for _ in 0..<events { context.write(NIOAny(frame), promise: nil) }
+            context.flush()
+        case .idle, .broadcast(sender: false), .closedLoop, .binaryEcho:
+            break  // a closed loop is started by `sendEcho()` once every client is connected
+        case .echo, .broadcast(sender: true):
+            self.pacer?.value.add(self)
+        }
+    }
+
+    /// The ack of echo `id` arrived: timed; in a closed loop, the next echo goes.
+    private func acked(_ id: Int) {
+        guard let sent = self.inFlight.removeValue(forKey: id) else { return }
+        self.recorder.record(nanoseconds: NIODeadline.now().uptimeNanoseconds - sent)
+        switch self.mode {
+        case .closedLoop, .binaryEcho: self.sendEcho()
+        default: break
         }
     }
 
@@ -136,7 +191,12 @@ final class BenchConnection: ChannelInboundHandler {
         let id = self.nextID
         self.nextID += 1
         self.inFlight[id] = NIODeadline.now().uptimeNanoseconds
-        self.send(text: "42\(id)[\"echo\",\(id)]", context: context)
+        if case .binaryEcho(let frames) = self.mode {
+            for frame in frames.frames(id: id) { context.write(NIOAny(frame), promise: nil) }
+            context.flush()
+        } else {
+            context.writeAndFlush(NIOAny(self.wire.echoFrame(id: id)), promise: nil)
+        }
     }
 
     /// Stops reading (the server's writes back up into its socket buffers, then its queues)
@@ -152,7 +212,7 @@ final class BenchConnection: ChannelInboundHandler {
     /// Sends one `broadcast` carrying its send time (on the connection's loop).
     func sendBroadcast() {
         guard self.phase == .connected, let context = self.context, self.recorder.sent() else { return }
-        self.send(text: "42[\"broadcast\",\(NIODeadline.now().uptimeNanoseconds)]", context: context)
+        context.writeAndFlush(NIOAny(self.wire.broadcastFrame(time: NIODeadline.now().uptimeNanoseconds)), promise: nil)
     }
 
     private func send(text: String, context: ChannelHandlerContext) {
@@ -193,6 +253,7 @@ private enum Prefix {
     static let headEnd = Array("\r\n\r\n".utf8)
     static let connect = Array("40".utf8)
     static let ack = Array("43".utf8)
+    static let binaryAck = Array("461-".utf8)
     static let bcast = Array("42[\"bcast\",".utf8)
 }
 

@@ -14,6 +14,8 @@ struct Clients {
     var mode: BenchConnection.Mode = .idle
     /// Long-polling clients (two HTTP connections each) instead of WebSocket, sending `echo`.
     var polling = false
+    /// The Socket.IO wire of the WebSocket clients.
+    var wire = BenchWire.json
     /// Sends the open-loop scenarios' messages (on the tool's one loop).
     let pacer: NIOLoopBound<Pacer>
 
@@ -25,10 +27,18 @@ struct Clients {
         self.pacer = pacer
     }
 
-    static func make(host: String, port: Int, group: MultiThreadedEventLoopGroup, recorder: LatencyRecorder) async throws -> Clients {
+    static func make(
+        host: String,
+        port: Int,
+        group: MultiThreadedEventLoopGroup,
+        recorder: LatencyRecorder,
+        wire: BenchWire = .json
+    ) async throws -> Clients {
         let loop = group.next()
         let pacer = try await loop.submit { NIOLoopBound(Pacer(eventLoop: loop), eventLoop: loop) }.get()
-        return Clients(host: host, port: port, group: group, recorder: recorder, pacer: pacer)
+        var clients = Clients(host: host, port: port, group: group, recorder: recorder, pacer: pacer)
+        clients.wire = wire
+        return clients
     }
 
     /// Starts the open-loop sending, `rate` per second in all.
@@ -75,6 +85,7 @@ struct Clients {
     private func connect(_ index: Int, mode: BenchConnection.Mode) async throws -> [any Channel] {
         let recorder = self.recorder
         let pacer = self.pacer
+        let wire = self.wire
         let loop = self.group.next()
         let source = try SocketAddress(ipAddress: "127.0.0.\(2 + index % 200)", port: 0)
         if self.polling {
@@ -93,7 +104,7 @@ struct Clients {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        BenchConnection(connected: connected, recorder: recorder, mode: mode, pacer: pacer)
+                        BenchConnection(connected: connected, recorder: recorder, mode: mode, wire: wire, pacer: pacer)
                     )
                 }
             }

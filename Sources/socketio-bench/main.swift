@@ -13,6 +13,9 @@ import NIOPosix
 //   socketio-bench throughput --port P --pid PID [-n 100] [--duration 30]
 //       closed loop: each client sends its next `echo` when the last is acked; events/s and
 //       server CPU µs per event.
+//   socketio-bench binary-echo --port P --pid PID [-n 10] [--payload 65536] [--duration 30]
+//       closed loop of `echo` events carrying --payload bytes of binary, which the ack sends
+//       back: JSON as an attachment frame each way, MessagePack inline (issue 13).
 //   socketio-bench broadcast --port P --pid PID [-n 1000] [--senders 10] [--rate 100] [--duration 30]
 //       `senders` clients send `broadcast` (`rate` per second in all), the server sends `bcast`
 //       to everyone; deliveries/s and delivery latency.
@@ -27,6 +30,12 @@ import NIOPosix
 //       recovered, gaps and repeats, the replay, time to recover, memory per away session.
 //   socketio-bench decode-json [--payload 100000] [--events 20]
 //       no server: ms to decode the hostile packet of issue 11 (an object of --payload keys).
+//   socketio-bench wire-codec [--events 100000]
+//       no server: µs per event to decode an `echo` and encode its ack, JSON against
+//       MessagePack, small and with 64 KB of binary (issue 13).
+//
+// `--parser msgpack` makes the WebSocket clients speak socket.io-msgpack-parser's wire (the
+// server must run with it too): idle, echo, throughput, broadcast, connect-storm, binary-echo.
 //
 // Every run is bounded in connections and time. Output: a table, then one JSON line.
 #if canImport(Glibc)
@@ -46,18 +55,21 @@ struct Options {
     var rounds = 1
     var payload = 900_000
     var events = 100
+    var wire = BenchWire.json
 
     static func parse(_ arguments: [String]) throws -> Options {
         var options = Options()
         var rest = arguments[...]
         guard let scenario = rest.popFirst(),
-            ["idle", "echo", "polling", "throughput", "broadcast", "connect-storm", "slow-consumer", "hostile-json", "reconnect"].contains(scenario)
+            ["idle", "echo", "polling", "throughput", "binary-echo", "broadcast", "connect-storm", "slow-consumer", "hostile-json", "reconnect"]
+                .contains(scenario)
         else {
             throw BenchError(
-                "usage: socketio-bench idle|echo|polling|throughput|broadcast|connect-storm|slow-consumer|hostile-json|reconnect --port P --pid PID [--port2 Q] [-n N] [--rate R] [--senders K] [--duration S] [--payload B] [--events E]"
+                "usage: socketio-bench idle|echo|polling|throughput|binary-echo|broadcast|connect-storm|slow-consumer|hostile-json|reconnect --port P --pid PID [--port2 Q] [-n N] [--rate R] [--senders K] [--duration S] [--payload B] [--events E] [--parser json|msgpack]"
             )
         }
         options.scenario = scenario
+        if scenario == "binary-echo" { options.payload = 65_536 }
         while let flag = rest.popFirst() {
             guard let value = rest.popFirst() else { throw BenchError("\(flag) needs a value") }
             switch flag {
@@ -72,6 +84,9 @@ struct Options {
             case "--rounds": options.rounds = Int(value) ?? 0
             case "--payload": options.payload = Int(value) ?? 0
             case "--events": options.events = Int(value) ?? 0
+            case "--parser":
+                guard let wire = BenchWire(rawValue: value) else { throw BenchError("--parser must be json or msgpack") }
+                options.wire = wire
             default: throw BenchError("unknown option \(flag)")
             }
         }
@@ -90,6 +105,10 @@ struct Options {
         }
         guard !["slow-consumer", "hostile-json"].contains(options.scenario) || options.count <= 100 else {
             throw BenchError("\(options.scenario): -n must be 1...100")
+        }
+        // The polling client and the hostile modes write JSON text by hand.
+        guard options.wire == .json || !["polling", "slow-consumer", "hostile-json"].contains(options.scenario) else {
+            throw BenchError("\(options.scenario) speaks JSON only")
         }
         guard options.port > 0, options.pid > 0, ProcessStats.read(pid: options.pid) != nil else {
             throw BenchError("--port and --pid of a running server are needed")
@@ -141,6 +160,27 @@ if CommandLine.arguments.dropFirst().first == "decode-json" {
     }
 }
 
+// In-process, no server: the two wires' codecs alone.
+if CommandLine.arguments.dropFirst().first == "wire-codec" {
+    var events = 100_000
+    var rest = CommandLine.arguments.dropFirst(2)
+    while let flag = rest.popFirst() {
+        switch (flag, rest.popFirst().flatMap { Int($0) }) {
+        case ("--events", let value?) where (1...10_000_000).contains(value): events = value
+        default:
+            print("usage: socketio-bench wire-codec [--events N (1...10000000)]")
+            exit(64)
+        }
+    }
+    do {
+        try WireCodecBenchmark.run(events: events)
+        exit(0)
+    } catch {
+        print("socketio-bench: \(error)")
+        exit(1)
+    }
+}
+
 let options: Options
 do {
     options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
@@ -181,7 +221,9 @@ case "idle":
     var connectSeconds = 0.0
     for round in 1...options.rounds {
         let started = NIODeadline.now()
-        let channels = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder).open(options.count)
+        let channels = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder, wire: options.wire).open(
+            options.count
+        )
         if round == 1 {
             connectSeconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
             connected = channels.count
@@ -207,7 +249,9 @@ case "idle":
     ])
 case "connect-storm":
     let started = NIODeadline.now()
-    let channels = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder).open(options.count)
+    let channels = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder, wire: options.wire).open(
+        options.count
+    )
     let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
     let handshakes = recorder.handshakes
     await Clients.close(channels)
@@ -219,7 +263,7 @@ case "connect-storm":
     ])
 case "broadcast":
     let senders = options.senders
-    let clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder)
+    let clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder, wire: options.wire)
     let channels = await clients.open(options.count) { index in .broadcast(sender: index < senders) }
     recorder.begin()
     try await clients.startPacing(rate: options.rate)
@@ -249,7 +293,7 @@ case "hostile-json":
     // of --payload keys (100,000 keys is the 930 KB message of issue 11, which held a loop for
     // 21 s before the parser was linear). The canary's ack latency is what the attack costs
     // everyone else.
-    var clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder)
+    var clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder, wire: options.wire)
     clients.mode = .echo
     let canary = await clients.open(1)
     recorder.begin()
@@ -282,7 +326,7 @@ case "slow-consumer":
     // of --payload bytes with acks. The server's memory must stay bounded (each stalled client
     // costs about its outbound bound), the canary must keep getting its acks, and the stalled
     // clients must be disconnected.
-    var clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder)
+    var clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder, wire: options.wire)
     clients.mode = .echo
     let canary = await clients.open(1)
     recorder.begin()
@@ -324,10 +368,11 @@ case "slow-consumer":
         ("maxms", format(summary.max)),
     ])
 default:
-    // echo and polling (open loop at --rate), and throughput (closed loop).
-    let closedLoop = options.scenario == "throughput"
-    var clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder)
-    clients.mode = closedLoop ? .closedLoop : .echo
+    // echo and polling (open loop at --rate), throughput and binary-echo (closed loops).
+    let binary = options.scenario == "binary-echo"
+    let closedLoop = options.scenario == "throughput" || binary
+    var clients = try await Clients.make(host: options.host, port: options.port, group: group, recorder: recorder, wire: options.wire)
+    clients.mode = binary ? .binaryEcho(BinaryEchoFrames(wire: options.wire, payload: options.payload)) : closedLoop ? .closedLoop : .echo
     clients.polling = options.scenario == "polling"
     let channels = await clients.open(options.count)
     recorder.begin()
@@ -355,8 +400,12 @@ default:
     let perEvent = (end.cpuSeconds - start.cpuSeconds) / Double(max(1, ackedInWindow)) * 1e6
     let clientCount = options.scenario == "polling" ? channels.count / 2 : channels.count
     print(
-        "clients \(clientCount)\(options.scenario == "polling" ? " (long-polling)" : ""), \(closedLoop ? "closed loop" : "\(format(options.rate)) echoes/s in all"), \(format(wall)) s"
+        "clients \(clientCount)\(options.scenario == "polling" ? " (long-polling)" : ""), \(closedLoop ? "closed loop" : "\(format(options.rate)) echoes/s in all"), \(format(wall)) s, \(options.wire.rawValue)"
     )
+    if binary {
+        let mib = Double(ackedInWindow) * Double(options.payload) / wall / 1_048_576
+        print("binary echo  \(options.payload) B each way: \(format(mib)) MiB/s echoed")
+    }
     print("sent \(summary.sent), acked \(summary.acked), lost \(summary.sent - summary.acked); \(format(Double(ackedInWindow) / wall)) acked/s")
     print("ack RTT ms  p50 \(format(summary.p50))  p90 \(format(summary.p90))  p99 \(format(summary.p99))  max \(format(summary.max))")
     print("server CPU  \(format(cpu)) %, \(format(perEvent)) µs per event")
@@ -364,7 +413,8 @@ default:
         ("scenario", "\"\(options.scenario)\""), ("clients", "\(clientCount)"), ("rate", format(options.rate)), ("seconds", format(wall)),
         ("sent", "\(summary.sent)"), ("acked", "\(summary.acked)"), ("ackedPerSecond", format(Double(ackedInWindow) / wall)),
         ("p50ms", format(summary.p50)), ("p90ms", format(summary.p90)), ("p99ms", format(summary.p99)), ("maxms", format(summary.max)),
-        ("serverCPUPercent", format(cpu)), ("serverMicrosecondsPerEvent", format(perEvent)),
+        ("serverCPUPercent", format(cpu)), ("serverMicrosecondsPerEvent", format(perEvent)), ("parser", "\"\(options.wire.rawValue)\""),
+        ("payload", binary ? "\(options.payload)" : "0"),
     ])
 }
 try await group.shutdownGracefully()

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import SocketIO
+import SocketIOProtocol
 import SocketIORedisAdapter
 
 /// What one subcommand serves: its Engine.IO endpoints and its own HTTP, and the Redis cluster
@@ -44,7 +45,9 @@ enum AppFactory {
             let io = SocketIOServer(configuration: configuration)
             DemoApplication.install(on: io)
             let clientJS = try self.clientBundle(settings)
-            let page = DemoPage.html(clientScriptURL: clientJS == nil ? DemoPage.cdnURL : "/socket.io/socket.io.min.js")
+            // On the MessagePack wire the page needs the client built with its parser.
+            let cdn = configuration.parser == .messagePack ? DemoPage.msgpackCDNURL : DemoPage.cdnURL
+            let page = DemoPage.html(clientScriptURL: clientJS == nil ? cdn : "/socket.io/socket.io.min.js")
             let files = self.staticFiles(settings)
             return App(engines: [io.engine], cluster: cluster) { request in
                 switch request.path {
@@ -64,15 +67,19 @@ enum AppFactory {
             if let cluster { configuration.adapter = cluster.adapter }
             // The e2e app lets any origin in, whatever --cors-origin says (issue #2).
             configuration.engine.cors = CORSConfiguration(origins: .any)
+            // With --cookie, the header hooks the tests of issue 13 look for.
+            let headerHooks = configuration.engine.cookie == nil ? nil : E2EHeaderHooks()
+            headerHooks?.install(on: &configuration.engine)
             let io = SocketIOServer(configuration: configuration)
-            E2EApplication.install(on: io)
+            E2EApplication.install(on: io, headerHooks: headerHooks)
             let files = self.staticFiles(settings)
             return App(engines: [io.engine], cluster: cluster) { request in
                 if request.path == "/health" { return health() }
                 return await files?.respond(to: request) ?? .notFound
             }
         case .conformance:
-            // Exactly ../shared/conformance/SERVER_CONTRACT.md, whatever the settings say.
+            // Exactly ../shared/conformance/SERVER_CONTRACT.md, whatever the settings say: the
+            // official suites speak JSON, so --parser does not apply.
             let engine = EngineIOConfiguration(
                 pingInterval: .milliseconds(300),
                 pingTimeout: .milliseconds(200),
@@ -155,6 +162,8 @@ enum AppFactory {
         let origins = settings.list("cors-origin")
         let cors: CORSConfiguration? =
             origins.isEmpty ? nil : origins == ["*"] ? CORSConfiguration(origins: .any) : CORSConfiguration(origins: .list(Set(origins)))
+        // Validated against the option's choices already.
+        let parser = SocketIOParser(name: settings.string("parser")) ?? .json
         let cookieName = settings.string("cookie").trimmed
         let engine = EngineIOConfiguration(
             pingInterval: .milliseconds(Int64(settings.int("ping-interval"))),
@@ -174,7 +183,8 @@ enum AppFactory {
             engine: engine,
             connectTimeout: .milliseconds(Int64(settings.int("connect-timeout"))),
             connectionStateRecovery: recoveryWindow > 0
-                ? ConnectionStateRecovery(maxDisconnectionDuration: .milliseconds(Int64(recoveryWindow))) : nil
+                ? ConnectionStateRecovery(maxDisconnectionDuration: .milliseconds(Int64(recoveryWindow))) : nil,
+            parser: parser
         )
     }
 

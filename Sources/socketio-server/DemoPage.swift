@@ -3,6 +3,8 @@
 /// CDN (site servers often have no internet: then pass `--client-js`).
 enum DemoPage {
     static let cdnURL = "https://cdn.socket.io/4.8.1/socket.io.min.js"
+    /// The same client built with socket.io-msgpack-parser, for `--parser msgpack`.
+    static let msgpackCDNURL = "https://cdn.socket.io/4.8.1/socket.io.msgpack.min.js"
 
     static func html(clientScriptURL: String) -> String {
         // A plain scan for the one placeholder: String's `split(separator:)` with a multi-character

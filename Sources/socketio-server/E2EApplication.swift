@@ -7,11 +7,18 @@ import SocketIOProtocol
 /// `/` greets with `welcome`, and both `/` and `/admin` (token `secret` only) answer `echo`,
 /// `nsp`, `join`, `leave`, `to_room`, `room_size` (cluster-wide), `sockets_join` (any server's
 /// sockets), `server_count`, `broadcast`, and for connection state recovery `whoami`, `set_data`
-/// and `drop_transport`; `/` also has `ask_me` and `kick`.
+/// and `drop_transport`; `/` also has `ask_me` and `kick`, and with `--cookie` `cookies_seen`
+/// (the requests ``E2EHeaderHooks`` recorded for an Engine.IO sid).
 enum E2EApplication {
-    static func install(on io: SocketIOServer) {
+    static func install(on io: SocketIOServer, headerHooks: E2EHeaderHooks? = nil) {
         let main = io.of("/")
         installCommonHandlers(on: main)
+        if let headerHooks {
+            main.on("cookies_seen") { _, args in
+                guard let sid = args.first?.stringValue else { return [.array([])] }
+                return [headerHooks.take(sid: sid)]
+            }
+        }
         main.onConnection { socket in
             try? socket.emit("welcome", ["sid": .string(socket.id), "auth": socket.handshake.auth])
         }

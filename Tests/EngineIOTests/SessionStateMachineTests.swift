@@ -37,6 +37,8 @@ struct SessionStateMachineTests {
 
     func at(_ seconds: Int) -> ManualClock.Instant { ManualClock.Instant(offset: .seconds(seconds)) }
 
+    func at(ms milliseconds: Int) -> ManualClock.Instant { ManualClock.Instant(offset: .milliseconds(milliseconds)) }
+
     /// A polling session that has started (its heartbeat runs).
     func polling() -> Machine {
         var machine = Machine(timing: Self.timing, link: nil)
@@ -48,7 +50,7 @@ struct SessionStateMachineTests {
     func upgrading(_ link: Link, acknowledged: Bool = true) -> Machine {
         var machine = self.polling()
         _ = machine.attachProbe(link, now: self.clock.now)
-        if acknowledged { _ = machine.receiveOnProbe(Self.packet("2probe")) }
+        if acknowledged { _ = machine.receiveOnProbe(Self.packet("2probe"), now: self.clock.now) }
         return machine
     }
 
@@ -206,7 +208,7 @@ struct SessionStateMachineTests {
 
         let link = Link("ws")
         var upgraded = self.upgrading(link)
-        _ = upgraded.receiveOnProbe(Self.packet("5"))
+        _ = upgraded.receiveOnProbe(Self.packet("5"), now: self.clock.now)
         guard case .refuse(let afterUpgrade) = upgraded.postArrived(Responder("post4"), now: self.clock.now) else { return }
         #expect(Self.describe(afterUpgrade) == ["error post4 badRequest"])
     }
@@ -268,16 +270,30 @@ struct SessionStateMachineTests {
         _ = machine.poll(poll, now: self.clock.now)
         #expect(Self.describe(machine.attachProbe(link, now: self.at(1))) == ["schedule upgrade t+11.0 seconds"])
         #expect(machine.role(of: link) == .probe)
-        // `2probe`: `3probe`, and the waiting poll is released so the client can send `5`.
-        #expect(Self.describe(machine.receiveOnProbe(Self.packet("2probe"))) == ["3probe ws", "answer p1 [6] (own)"])
-        // A poll while the probe is acknowledged is released at once.
-        #expect(Self.describe(machine.poll(Responder("p2"), now: self.clock.now)) == ["answer p2 [6] (own)"])
-        let waiting = Responder("p3")
+        // `2probe`: `3probe` at once, and the upgrade check in 100 ms (Node's checkIntervalTimer);
+        // the waiting poll is not answered yet, so `3probe` reaches the client first.
+        #expect(
+            Self.describe(machine.receiveOnProbe(Self.packet("2probe"), now: self.at(ms: 1000)))
+                == ["3probe ws", "schedule upgrade t+1.1 seconds"]
+        )
+        // The check releases the waiting poll with a noop, and comes again 100 ms later.
+        #expect(
+            Self.describe(machine.timerFired(.upgrade, now: self.at(ms: 1100)))
+                == ["answer p1 [6] (own)", "schedule upgrade t+1.2 seconds"]
+        )
+        // A poll during the upgrade waits for the next check, as in Node.
+        #expect(machine.poll(Responder("p2"), now: self.at(ms: 1150)).isEmpty)
+        #expect(
+            Self.describe(machine.timerFired(.upgrade, now: self.at(ms: 1200)))
+                == ["answer p2 [6] (own)", "schedule upgrade t+1.3 seconds"]
+        )
+        // A check with no poll waiting only plans the next one.
+        #expect(Self.describe(machine.timerFired(.upgrade, now: self.at(ms: 1300))) == ["schedule upgrade t+1.4 seconds"])
+        // Frames still go out on polling during the upgrade.
         _ = machine.enqueue([Self.frame("4queued")])
-        #expect(Self.describe(machine.poll(waiting, now: self.clock.now)) == ["answer p3 [4queued]"])
-        #expect(Self.describe(machine.poll(Responder("p4"), now: self.clock.now)) == ["answer p4 [6] (own)"])
+        #expect(Self.describe(machine.poll(Responder("p3"), now: self.at(ms: 1350))) == ["answer p3 [4queued]"])
         _ = machine.enqueue([Self.frame("4later")])
-        #expect(Self.describe(machine.receiveOnProbe(Self.packet("5"))) == ["cancel upgrade", "resume reading", "write ws"])
+        #expect(Self.describe(machine.receiveOnProbe(Self.packet("5"), now: self.at(ms: 1360))) == ["cancel upgrade", "resume reading", "write ws"])
         #expect(machine.link == link)
         #expect(machine.role(of: link) == .session)
         #expect(Self.describe(machine.poll(Responder("p5"), now: self.clock.now)) == ["error p5 badRequest"])
@@ -285,20 +301,80 @@ struct SessionStateMachineTests {
             Issue.record("frames after the upgrade do not go to the WebSocket")
             return
         }
+        // The check timer is stale once upgraded.
+        #expect(machine.timerFired(.upgrade, now: self.at(ms: 1400)).isEmpty)
+    }
+
+    @Test func noNoopBeforeTheProbeIsAcknowledged() {
+        let link = Link("ws")
+        var machine = self.polling()
+        _ = machine.poll(Responder("p1"), now: self.clock.now)
+        _ = machine.attachProbe(link, now: self.clock.now)
+        // Node starts its check interval only on `2probe`: a WebSocket that has not probed
+        // leaves the poll alone. A timer firing early only waits for the deadline again.
+        #expect(Self.describe(machine.timerFired(.upgrade, now: self.at(ms: 100))) == ["schedule upgrade t+10.0 seconds"])
+        #expect(machine.canWriteNow(linkIsWritable: false))
+    }
+
+    @Test func theUpgradeChecksStopAtTheUpgradeTimeout() {
+        let link = Link("ws")
+        var machine = self.polling()
+        _ = machine.attachProbe(link, now: self.clock.now)
+        // A probe 50 ms before the timeout: its one check comes at the deadline, not past it,
+        // and drops the probe.
+        #expect(
+            Self.describe(machine.receiveOnProbe(Self.packet("2probe"), now: self.at(ms: 9950)))
+                == ["3probe ws", "schedule upgrade t+10.0 seconds"]
+        )
+        #expect(Self.describe(machine.timerFired(.upgrade, now: self.at(10))) == ["cancel upgrade", "abort ws"])
+        #expect(machine.isPolling)
+        #expect(machine.role(of: link) == .stranger)
+    }
+
+    @Test func aSecondProbeRestartsTheChecks() {
+        let link = Link("ws")
+        var machine = self.polling()
+        _ = machine.attachProbe(link, now: self.clock.now)
+        _ = machine.receiveOnProbe(Self.packet("2probe"), now: self.at(ms: 100))
+        #expect(
+            Self.describe(machine.receiveOnProbe(Self.packet("2probe"), now: self.at(ms: 150)))
+                == ["3probe ws", "schedule upgrade t+0.25 seconds"]
+        )
+    }
+
+    @Test func anUpgradeCheckSendsBufferedFramesRatherThanANoop() {
+        let link = Link("ws")
+        var machine = self.upgrading(link)
+        let poll = Responder("p1")
+        #expect(machine.poll(poll, now: self.clock.now).isEmpty)
+        // A handler sent while the poll waited: its flush tick is due, and the check, coming
+        // first, carries the frames instead of a noop; the tick then finds nothing to do.
+        guard case .scheduleFlushTick? = machine.enqueue([Self.frame("4news")]) else {
+            Issue.record("no flush tick for frames sent while a poll waits")
+            return
+        }
+        #expect(
+            Self.describe(machine.timerFired(.upgrade, now: self.at(ms: 100)))
+                == ["answer p1 [4news]", "schedule upgrade t+0.2 seconds"]
+        )
+        #expect(machine.flushTick() == nil)
     }
 
     @Test func aPollStillWaitingWhenTheUpgradeCompletesIsReleased() {
         let link = Link("ws")
         var machine = self.upgrading(link, acknowledged: false)
         _ = machine.poll(Responder("p1"), now: self.clock.now)
-        #expect(Self.describe(machine.receiveOnProbe(Self.packet("5"))) == ["cancel upgrade", "resume reading", "answer p1 [6] (own)"])
+        #expect(
+            Self.describe(machine.receiveOnProbe(Self.packet("5"), now: self.clock.now))
+                == ["cancel upgrade", "resume reading", "answer p1 [6] (own)"]
+        )
     }
 
     @Test func aProbeIsRefusedUnlessThePlainPollingStateAllowsIt() {
         let first = Link("ws1")
         var machine = self.upgrading(first, acknowledged: false)
         #expect(Self.describe(machine.attachProbe(Link("ws2"), now: self.clock.now)) == ["abort ws2"])
-        _ = machine.receiveOnProbe(Self.packet("5"))
+        _ = machine.receiveOnProbe(Self.packet("5"), now: self.clock.now)
         #expect(Self.describe(machine.attachProbe(Link("ws3"), now: self.clock.now)) == ["abort ws3"])
         var closed = self.polling()
         _ = closed.close(reason: .forcedClose, now: self.clock.now)
@@ -326,7 +402,7 @@ struct SessionStateMachineTests {
         #expect(machine.timerFired(.upgrade, now: self.at(11)).isEmpty)
 
         var strange = self.upgrading(link)
-        #expect(Self.describe(strange.receiveOnProbe(Self.packet("4hello"))) == ["cancel upgrade", "abort ws"])
+        #expect(Self.describe(strange.receiveOnProbe(Self.packet("4hello"), now: self.clock.now)) == ["cancel upgrade", "abort ws"])
         var invalid = self.upgrading(link)
         #expect(Self.describe(invalid.receiveInvalid(from: link, now: self.clock.now)) == ["cancel upgrade", "abort ws"])
         #expect(!invalid.isClosed)

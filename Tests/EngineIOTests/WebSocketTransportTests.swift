@@ -107,12 +107,22 @@ struct WebSocketTransportTests {
 
         let ws = try harness.connect()
         #expect(try ws.upgrade("/engine.io/?EIO=4&transport=websocket&sid=\(sid)").status == 101)
+        // A WebSocket that has not probed leaves the poll alone (Node starts its checks on `2probe`).
+        harness.advance(by: .milliseconds(500))
+        #expect(try poller.readResponse() == nil)
         try ws.sendText("2probe")
         #expect(try ws.readFrame()?.text == "3probe")
-        // The waiting poll is released with a noop.
+        // The waiting poll is released with a noop by the first upgrade check, 100 ms after
+        // `3probe` (Node's checkIntervalTimer), never before.
+        harness.advance(by: .milliseconds(99))
+        #expect(try poller.readResponse() == nil)
+        harness.advance(by: .milliseconds(1))
         #expect(try poller.readResponse()?.body == "6")
-        // While the upgrade is under way a new poll returns at once.
-        #expect(try poller.request("GET", pollURL).body == "6")
+        // While the upgrade is under way a new poll waits for the next check.
+        try poller.send("GET", pollURL)
+        #expect(try poller.readResponse() == nil)
+        harness.advance(by: .milliseconds(100))
+        #expect(try poller.readResponse()?.body == "6")
         try ws.sendText("5")
         try ws.sendText("4hello")
         #expect(try ws.readFrame()?.text == "4hello")

@@ -208,4 +208,50 @@ struct HummingbirdMountTests {
         await app.io.engine.waitUntilNoSessions()
         #expect(app.io.engine.sessionCount == 0)
     }
+
+    @Test func headerHooksAndTheStickyCookieOnEveryTransport() async throws {
+        var configuration = SocketIOConfiguration()
+        configuration.engine.cookie = CookieConfiguration()
+        configuration.engine.initialHeaders = { headers, _ in headers.add(name: "set-cookie", value: "app=1; Path=/") }
+        configuration.engine.headers = { headers, request in
+            headers.add(name: "x-every", value: request.query["transport"] ?? "?")
+            // What the request sent, copied as is: CR LF in it must not reach the wire.
+            if let echo = request.query["echo"] { headers.add(name: "x-echo", value: echo) }
+        }
+        let app = try await HummingbirdApp.start(configuration: configuration)
+        defer { app.stop() }
+        let open = try await app.http("GET", "/socket.io/?EIO=4&transport=polling&echo=a%0D%0ASet-Cookie:%20evil=1")
+        #expect(open.status == 200)
+        let sid = String(open.body.dropFirst(#"0{"sid":""#.count).prefix { $0 != "\"" })
+        #expect(open.headers.filter { $0.0.lowercased() == "set-cookie" }.map(\.1) == ["io=\(sid); Path=/; HttpOnly; SameSite=Lax", "app=1; Path=/"])
+        #expect(open.header("x-every") == "polling")
+        #expect(open.header("x-echo") == nil)
+        #expect(open.header("cache-control") == "no-store")
+        let post = try await app.http("POST", "/socket.io/?EIO=4&transport=polling&sid=\(sid)", body: "40")
+        #expect(post.header("x-every") == "polling")
+        #expect(post.header("set-cookie") == nil)
+        let poll = try await app.http("GET", "/socket.io/?EIO=4&transport=polling&sid=\(sid)")
+        #expect(poll.header("x-every") == "polling")
+        #expect(poll.header("set-cookie") == nil)
+        // The upgrade's 101 runs `headers` only.
+        let probe = try await LiveWebSocketClient.connect(port: app.port, path: "/socket.io/?EIO=4&transport=websocket&sid=\(sid)")
+        let upgrade = try #require(await probe.upgradeResponse())
+        #expect(upgrade.status == 101)
+        #expect(upgrade.header("x-every") == "websocket")
+        #expect(upgrade.header("set-cookie") == nil)
+        await probe.close()
+        // A WebSocket-only handshake gets the sticky cookie with its session's id, and both hooks.
+        let direct = try await LiveWebSocketClient.connect(port: app.port)
+        let switching = try #require(await direct.upgradeResponse())
+        let opened = try #require(await direct.nextText())
+        let directSID = String(opened.dropFirst(#"0{"sid":""#.count).prefix { $0 != "\"" })
+        #expect(switching.status == 101)
+        #expect(
+            switching.headers.filter { $0.0.lowercased() == "set-cookie" }.map(\.1) == [
+                "io=\(directSID); Path=/; HttpOnly; SameSite=Lax", "app=1; Path=/",
+            ]
+        )
+        #expect(switching.header("x-every") == "websocket")
+        await direct.close()
+    }
 }

@@ -1,6 +1,6 @@
 import NIOCore
 import SocketIO
-import SocketIOProtocol
+@_spi(Fuzzing) import SocketIOProtocol
 import SocketIOTesting
 import Synchronization
 import TestSupport

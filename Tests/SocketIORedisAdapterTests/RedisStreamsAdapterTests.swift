@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SocketIO
-import SocketIOProtocol
+@_spi(Fuzzing) import SocketIOProtocol
 import SocketIOTesting
 import TestSupport
 import Testing

@@ -1,7 +1,7 @@
 import EngineIOProtocol
 import NIOCore
 import SocketIO
-import SocketIOProtocol
+@_spi(Fuzzing) import SocketIOProtocol
 import Testing
 
 @_spi(Fuzzing) @testable import SocketIORedisAdapter

@@ -1,4 +1,6 @@
 import NIOCore
+import SocketIO
+import SocketIOProtocol
 import SocketIORedisAdapter
 import Testing
 
@@ -84,6 +86,19 @@ struct CommandLineTests {
     @Test func jsonLogLinesEscape() {
         #expect(JSONLineLogHandler.quoted("a\"b\\c\nd\u{01}") == #""a\"b\\c\nd\u0001""#)
         #expect(JSONLineLogHandler.timestamp().hasSuffix("Z"))
+    }
+
+    @Test func theParserComesFromAFlagTheEnvironmentOrTheConfigFile() throws {
+        let resolve = { (flags: [String: String], environment: [String: String], file: String) in
+            try AppFactory.socketIOConfiguration(Settings.resolve(flags: flags, environment: environment, readFile: { _ in file })).parser
+        }
+        #expect(try resolve([:], [:], "") == .json)
+        #expect(try resolve(["parser": "msgpack"], [:], "") == .messagePack)
+        #expect(try resolve([:], ["SOCKETIO_PARSER": "msgpack"], "") == .messagePack)
+        #expect(try resolve(["config": "f"], [:], "parser = msgpack\n") == .messagePack)
+        #expect(try resolve(["parser": "json", "config": "f"], ["SOCKETIO_PARSER": "msgpack"], "parser = msgpack\n") == .json)
+        #expect(throws: CommandLineError.self) { try resolve(["parser": "cbor"], [:], "") }
+        #expect(OptionSpec.named("parser")?.environmentName == "SOCKETIO_PARSER")
     }
 
     @Test func helpListsEveryOptionWithItsEnvironmentVariable() {

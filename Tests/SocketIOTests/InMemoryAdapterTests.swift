@@ -11,11 +11,13 @@ struct InMemoryAdapterTests {
     final class RecordingNamespace: LocalNamespace {
         let name = "/"
         let connectionStateRecovery: ConnectionStateRecovery?
+        let parser: SocketIOParser
         let deliveries = Mutex<[(frames: [EngineIOFrame], targets: Set<SocketID>, volatile: Bool)]>([])
         let calls = Mutex<[String]>([])
 
-        init(connectionStateRecovery: ConnectionStateRecovery? = nil) {
+        init(connectionStateRecovery: ConnectionStateRecovery? = nil, parser: SocketIOParser = .json) {
             self.connectionStateRecovery = connectionStateRecovery
+            self.parser = parser
         }
 
         func deliver(_ frames: [EngineIOFrame], to sockets: Set<SocketID>, volatile: Bool) -> Int {
@@ -57,6 +59,27 @@ struct InMemoryAdapterTests {
         #expect(deliveries.count == 1)
         #expect(deliveries.first?.targets == ["a", "b"])
         #expect(deliveries.first?.frames.count == 2)  // header + attachment, shared by both targets
+    }
+
+    @Test func broadcastIsEncodedOnceInTheNamespacesWire() throws {
+        // The seam every adapter goes through (`LocalNamespace.encode`): on a MessagePack server
+        // the one encoding is one binary frame, the bytes inline.
+        let namespace = RecordingNamespace(parser: .messagePack)
+        let adapter = InMemoryAdapter(namespace: namespace)
+        for id in ["a", "b"] { adapter.addAll(id, rooms: [id]) }
+        let packet = SocketIOPacket.event("e", [.binary(.init(bytes: [1]))])
+        adapter.broadcast(packet, options: BroadcastOptions())
+        let deliveries = namespace.deliveries.withLock { $0 }
+        #expect(deliveries.count == 1)
+        #expect(deliveries.first?.targets == ["a", "b"])
+        let frames = try #require(deliveries.first?.frames)
+        #expect(frames == SocketIOParser.messagePack.encode(packet))
+        guard case .binary(let bytes)? = frames.first, frames.count == 1 else {
+            Issue.record("not one binary frame: \(frames)")
+            return
+        }
+        var decoder = SocketIOPacketDecoder(parser: .messagePack)
+        #expect(try decoder.decode(binary: bytes) == packet)
     }
 
     @Test func membershipRoomsAndExcept() {

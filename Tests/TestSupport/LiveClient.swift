@@ -7,10 +7,18 @@ import NIOPosix
 public final class LiveWebSocketClient: Sendable {
     private let channel: any Channel
     private let inbox: FrameInbox
+    private let switching: Watched<RawResponse?>
 
-    private init(channel: any Channel, inbox: FrameInbox) {
+    private init(channel: any Channel, inbox: FrameInbox, switching: Watched<RawResponse?>) {
         self.channel = channel
         self.inbox = inbox
+        self.switching = switching
+    }
+
+    /// The server's answer to the upgrade request (`101 Switching Protocols`, or the refusal),
+    /// once it has arrived; `nil` after `timeout`.
+    public func upgradeResponse(timeout: Duration = .seconds(5)) async -> RawResponse? {
+        try? await self.switching.wait(timeout: timeout) { $0 }
     }
 
     /// Connects and upgrades to `/socket.io/?EIO=4&transport=websocket` (or `path`).
@@ -20,17 +28,18 @@ public final class LiveWebSocketClient: Sendable {
         answerPings: Bool = true
     ) async throws -> LiveWebSocketClient {
         let inbox = FrameInbox(([], false))
+        let switching = Watched<RawResponse?>(nil)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(FrameCollector(inbox: inbox, answerPings: answerPings))
+                    try channel.pipeline.syncOperations.addHandler(FrameCollector(inbox: inbox, switching: switching, answerPings: answerPings))
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
         let request =
             "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
         try await channel.writeAndFlush(ByteBuffer(string: request))
-        return LiveWebSocketClient(channel: channel, inbox: inbox)
+        return LiveWebSocketClient(channel: channel, inbox: inbox, switching: switching)
     }
 
     /// Sends one masked text frame.
@@ -96,12 +105,14 @@ private final class FrameCollector: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let inbox: FrameInbox
+    private let switching: Watched<RawResponse?>
     private let answerPings: Bool
     private var buffer = ByteBuffer()
     private var upgraded = false
 
-    init(inbox: FrameInbox, answerPings: Bool) {
+    init(inbox: FrameInbox, switching: Watched<RawResponse?>, answerPings: Bool) {
         self.inbox = inbox
+        self.switching = switching
         self.answerPings = answerPings
     }
 
@@ -110,6 +121,7 @@ private final class FrameCollector: ChannelInboundHandler {
         self.buffer.writeBuffer(&chunk)
         if !self.upgraded {
             guard let response = RawResponse.parse(&self.buffer) else { return }
+            self.switching.update { $0 = response }
             guard response.status == 101 else {
                 self.inbox.finish()
                 context.close(promise: nil)

@@ -74,6 +74,47 @@ def test_closed_loop_throughput(ours):
     assert result["acked"] == result["sent"]
 
 
+def test_binary_echo_comes_back_whole(ours):
+    # 64 KB each way, the JSON wire: an attachment frame each way; counted only when whole.
+    result = bench("binary-echo", *ours, "-n", 4, "--payload", 65536, "--duration", 1)
+    assert result["payload"] == 65536 and result["parser"] == "json"
+    assert result["sent"] > 4
+    assert result["acked"] == result["sent"]
+
+
+@pytest.fixture(scope="module")
+def ours_msgpack():
+    proc, url = _start_server("--parser", "msgpack")
+    yield int(url.rsplit(":", 1)[1]), proc.pid
+    assert terminate(proc) == 0
+
+
+@pytest.mark.parametrize("scenario", ["throughput", "binary-echo"])
+def test_the_msgpack_wire_closed_loops(ours_msgpack, scenario):
+    result = bench(scenario, *ours_msgpack, "-n", 4, "--duration", 1, "--parser", "msgpack")
+    assert result["parser"] == "msgpack"
+    assert result["sent"] > 4
+    assert result["acked"] == result["sent"]
+
+
+def test_the_msgpack_wire_echoes_broadcasts_and_connects(ours_msgpack):
+    echo = bench("echo", *ours_msgpack, "-n", 20, "--rate", 40, "--duration", 2, "--parser", "msgpack")
+    assert echo["sent"] > 40 and echo["acked"] == echo["sent"]
+    broadcast = bench("broadcast", *ours_msgpack, "-n", 20, "--senders", 2, "--rate", 20, "--duration", 2, "--parser", "msgpack")
+    assert broadcast["broadcasts"] > 20 and broadcast["deliveries"] == broadcast["broadcasts"] * 20
+    assert bench("connect-storm", *ours_msgpack, "-n", 100, "--parser", "msgpack")["connections"] == 100
+
+
+def test_a_tool_on_the_wrong_wire_connects_no_one(ours_msgpack):
+    # A JSON client's text CONNECT closes it on a MessagePack server.
+    done = subprocess.run(
+        [BENCH, "throughput", "--port", str(ours_msgpack[0]), "--pid", str(ours_msgpack[1]), "-n", "2", "--duration", "1"],
+        capture_output=True, text=True, timeout=120,
+    )
+    result = json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
+    assert result["connectFailures"] == 2
+
+
 def test_every_broadcast_reaches_every_client(ours):
     result = bench("broadcast", *ours, "-n", 30, "--senders", 3, "--rate", 30, "--duration", 2)
     assert result["broadcasts"] > 30
@@ -113,6 +154,16 @@ def test_decode_json_times_the_hostile_packet_without_a_server():
     assert 0 < result["minms"] <= result["medianms"] <= result["maxms"]
     refused = subprocess.run([BENCH, "decode-json", "--payload", "0"], capture_output=True, text=True, timeout=60)
     assert refused.returncode == 64
+
+
+def test_wire_codec_times_both_wires_without_a_server():
+    done = subprocess.run([BENCH, "wire-codec", "--events", "200"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["scenario"] == "wire-codec" and result["events"] == 200
+    for key in ("smallJSONMicroseconds", "smallMessagePackMicroseconds", "binaryJSONMicroseconds", "binaryMessagePackMicroseconds"):
+        assert result[key] > 0, key
+    assert subprocess.run([BENCH, "wire-codec", "--events", "0"], capture_output=True, text=True, timeout=60).returncode == 64
 
 
 def test_the_raw_ceiling_echoes_and_broadcasts(ceiling):

@@ -1,9 +1,12 @@
 // The benchmark app on Node's socket.io 4.8 (scripts/bench.sh, when scripts/build-node-peers.sh
 // has built it from the mirrors): `echo` acks with its argument; `broadcast` sends `bcast` with
-// its argument to everyone.  usage: NODE_PATH=/usr/share/nodejs:.build-node-peers/node_modules node node_app.cjs PORT
+// its argument to everyone.  usage: NODE_PATH=/usr/share/nodejs:.build-node-peers/node_modules node node_app.cjs PORT [msgpack]
+// With `msgpack`, the server uses socket.io-msgpack-parser (Node's `parser` option).
 const { Server } = require("socket.io");
 
-const io = new Server({ cors: { origin: "*" } });
+const options = { cors: { origin: "*" } };
+if (process.argv[3] === "msgpack") options.parser = require("socket.io-msgpack-parser");
+const io = new Server(options);
 io.on("connection", (socket) => {
   socket.on("echo", (arg, callback) => callback(arg));
   socket.on("broadcast", (arg) => io.emit("bcast", arg));

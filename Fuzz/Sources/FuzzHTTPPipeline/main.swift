@@ -9,6 +9,10 @@ import NIOEmbedded
 /// guard, routing, the upgrade, WebSocket frames, Engine.IO sessions) on an `EmbeddedChannel`,
 /// with the clock moved on as the input says. Nothing may trap.
 ///
+/// The engine has the sticky cookie and header hooks that copy every query parameter of the
+/// request into a header (names and values as decoded, CR LF and non-ASCII included), so the
+/// fuzzer reaches the check of what hooks write (issue 13) from the request line.
+///
 /// Input: the first byte picks the prefix (none, a WebSocket upgrade, a polling handshake), so
 /// that the fuzzer starts beyond the HTTP head often; the rest is cut at 0xFF bytes into reads,
 /// and a read that starts with 0xFE moves the clock by its second byte in seconds instead.
@@ -18,7 +22,16 @@ runLibFuzzer { data, size in
     let loop = EmbeddedEventLoop()
     let engine = EngineIOServer(
         path: "/engine.io/",
-        configuration: EngineIOConfiguration(maxPayload: 4096),
+        configuration: EngineIOConfiguration(
+            maxPayload: 4096,
+            cookie: CookieConfiguration(),
+            initialHeaders: { headers, request in
+                for (name, value) in request.query { headers.add(name: name, value: value) }
+            },
+            headers: { headers, request in
+                for (name, value) in request.query { headers.replaceOrAdd(name: value, value: name) }
+            }
+        ),
         application: Echo(),
         logger: Quiet.logger
     )

@@ -1,6 +1,6 @@
 import FuzzSupport
 import NIOCore
-@_spi(Fuzzing) import SocketIORedisAdapter
+@_spi(Fuzzing) import SocketIOProtocol
 
 /// The MessagePack decoder: nothing may trap, and what decodes re-encodes to bytes that decode
 /// and re-encode to the same bytes (the encoding is canonical).

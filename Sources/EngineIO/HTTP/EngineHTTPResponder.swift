@@ -15,13 +15,32 @@ package final class EngineHTTPResponder: Sendable {
 
     /// CORS and other headers every answer to this request carries.
     let headers: HTTPHeaders
+    /// The server's header hooks and the request they are given, when hooks are configured.
+    /// Kept only then: a pending poll's responder lives as long as the poll.
+    private let hooks: (hooks: ResponseHeaderHooks, request: EngineIORequest)?
     private let sink: Sink
     /// Set by the first answer: a request is answered once, whatever races to answer it (a
     /// front end may resume a continuation with the answer, which must happen exactly once).
     private let answered = Atomic(false)
 
-    package init(headers: HTTPHeaders, sink: @escaping Sink) {
+    /// Which answers run the header hooks: Node emits `headers` from the polling transport's
+    /// own answers (a poll's payload, a POST's `ok`, the handshake, which is the first poll),
+    /// never from its error answers.
+    enum Hooks {
+        case none
+        /// An answer of the session's transport.
+        case transport
+        /// The handshake: the sticky cookie and `initialHeaders` too.
+        case handshake(sid: String)
+    }
+
+    /// - Parameters:
+    ///   - headers: What every answer carries (CORS).
+    ///   - hooks: The server's header hooks and the request, when it has hooks.
+    ///   - sink: Where the answer goes.
+    init(headers: HTTPHeaders, hooks: (hooks: ResponseHeaderHooks, request: EngineIORequest)?, sink: @escaping Sink) {
         self.headers = headers
+        self.hooks = hooks
         self.sink = sink
     }
 
@@ -30,7 +49,8 @@ package final class EngineHTTPResponder: Sendable {
         self.respond(
             status: .ok,
             contentType: "text/plain; charset=UTF-8",
-            body: EngineIOPollingPayload.encode(frames)
+            body: EngineIOPollingPayload.encode(frames),
+            hooks: .transport
         )
     }
 
@@ -41,7 +61,7 @@ package final class EngineHTTPResponder: Sendable {
 
     /// 200 `ok`, the answer to a POST (Node sends it as `text/html`).
     func respondOK() {
-        self.respond(status: .ok, contentType: "text/html", body: ByteBuffer(string: "ok"))
+        self.respond(status: .ok, contentType: "text/html", body: ByteBuffer(string: "ok"), hooks: .transport)
     }
 
     /// An Engine.IO error: JSON `{code, message}`.
@@ -53,12 +73,25 @@ package final class EngineHTTPResponder: Sendable {
         )
     }
 
-    func respond(status: HTTPResponseStatus, contentType: String, body: ByteBuffer, extraHeaders: HTTPHeaders = [:]) {
+    func respond(status: HTTPResponseStatus, contentType: String, body: ByteBuffer, extraHeaders: HTTPHeaders = [:], hooks use: Hooks = .none) {
+        guard !self.answered.exchange(true, ordering: .acquiringAndReleasing) else { return }
         var headers = self.headers
         headers.replaceOrAdd(name: "content-type", value: contentType)
-        headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
         headers.add(contentsOf: extraHeaders)
-        guard !self.answered.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        switch use {
+        case .none:
+            break
+        case .transport, .handshake:
+            // Node's polling transport marks each of its answers `no-store` (`headers()` in
+            // `transports/polling.ts`): a proxy must not replay a poll, nor its `Set-Cookie`.
+            headers.replaceOrAdd(name: "cache-control", value: "no-store")
+            if let (hooks, request) = self.hooks {
+                let sid: String?
+                if case .handshake(let id) = use { sid = id } else { sid = nil }
+                hooks.apply(to: &headers, request: request, newSessionID: sid)
+            }
+        }
+        headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
         self.sink(status, headers, body)
     }
 }

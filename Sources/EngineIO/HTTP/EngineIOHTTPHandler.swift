@@ -252,10 +252,16 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     /// An ``EngineHTTPResponder`` whose answer is written by this handler, on its loop, for
     /// request `id` only.
-    private func engineResponder(context: ChannelHandlerContext, id: Int, keepAlive: Bool, headers: HTTPHeaders) -> EngineHTTPResponder {
+    private func engineResponder(
+        context: ChannelHandlerContext,
+        id: Int,
+        keepAlive: Bool,
+        engine: EngineIOServer,
+        request: EngineIORequest
+    ) -> EngineHTTPResponder {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        return EngineHTTPResponder(headers: headers) { status, headers, body in
+        return engine.makeResponder(for: request) { status, headers, body in
             let write: @Sendable () -> Void = {
                 let (handler, context) = loopBound.value
                 handler.writeResponse(context: context, request: id, status: status, headers: headers, body: body, keepAlive: keepAlive)
@@ -284,7 +290,8 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             context: context,
             id: id,
             keepAlive: head.isKeepAlive && !isUpgrade && !overflowed,
-            headers: engine.corsHeaders(origin: head.headers.first(name: "origin"))
+            engine: engine,
+            request: request
         )
         if case .invalid(let reason) = upgrade {
             // Checked before the engine sees the request: no session exists for a bad upgrade.
@@ -311,7 +318,8 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             case (.openWebSocket, .valid(let key)):
                 handler.openWebSocketSession(engine: engine, request: request, key: key, context: context, responder: responder)
             case (.upgradeWebSocket(let session), .valid(let key)):
-                handler.upgradeToWebSocket(context: context, key: key, engine: engine, extraHeaders: [:]) { channel in
+                let headers = engine.webSocketResponseHeaders(for: request, newSessionID: nil)
+                handler.upgradeToWebSocket(context: context, key: key, engine: engine, extraHeaders: headers) { channel in
                     // At once when the session shares this loop: frames the client sent right
                     // behind its upgrade request (`2probe`) are read next, and must find the
                     // probe attached (found by the attack on issue 11's server: they were
@@ -345,7 +353,8 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         let id = EngineIOServer.generateID()
         let eventLoop = context.eventLoop
-        self.upgradeToWebSocket(context: context, key: key, engine: engine, extraHeaders: engine.cookieHeaders(forID: id)) { channel in
+        let headers = engine.webSocketResponseHeaders(for: request, newSessionID: id)
+        self.upgradeToWebSocket(context: context, key: key, engine: engine, extraHeaders: headers) { channel in
             guard let session = engine.makeSession(id: id, eventLoop: eventLoop, request: request, link: .channel(channel)) else {
                 // Admitted before the 101, full or draining after it: 1013, try again later.
                 channel.writeAndFlush(WebSocketFrame.close(code: .unknown(1013)), promise: nil)
@@ -379,11 +388,13 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     ) {
         self.state = .upgrading
         context.triggerUserOutboundEvent(HTTPConnectionEvent.upgraded, promise: nil)
-        var headers = HTTPHeaders([
+        // The handshake's own headers last: the hooks' headers (checked, with no framing
+        // header among them) cannot stand in for them.
+        var headers = extraHeaders
+        headers.add(contentsOf: [
             ("upgrade", "websocket"), ("connection", "Upgrade"),
             ("sec-websocket-accept", WebSocketAccept.value(forKey: key)),
         ])
-        headers.add(contentsOf: extraHeaders)
         let pipeline = context.pipeline.syncOperations
         let handlers = self.httpHandlers
         let maxPayload = engine.configuration.maxPayload

@@ -11,13 +11,25 @@ extension EngineIOSocket {
         package let upgradeTimeout: Duration
         package let maxPacketsPerPoll: Int
         package let allowUpgrades: Bool
+        /// How often a waiting poll is released with a `noop` once the probe is acknowledged:
+        /// Node's `checkIntervalTimer` (engine.io `socket.ts`, `_maybeUpgrade`), fixed at 100 ms
+        /// there and not an option.
+        package let upgradeCheckInterval: Duration
 
-        package init(pingInterval: Duration, pingTimeout: Duration, upgradeTimeout: Duration, maxPacketsPerPoll: Int, allowUpgrades: Bool) {
+        package init(
+            pingInterval: Duration,
+            pingTimeout: Duration,
+            upgradeTimeout: Duration,
+            maxPacketsPerPoll: Int,
+            allowUpgrades: Bool,
+            upgradeCheckInterval: Duration = .milliseconds(100)
+        ) {
             self.pingInterval = pingInterval
             self.pingTimeout = pingTimeout
             self.upgradeTimeout = upgradeTimeout
             self.maxPacketsPerPoll = maxPacketsPerPoll
             self.allowUpgrades = allowUpgrades
+            self.upgradeCheckInterval = upgradeCheckInterval
         }
 
         /// The settings of `configuration`.
@@ -44,7 +56,8 @@ extension EngineIOSocket {
     /// States (Engine.IO v4, "Upgrading" and "Heartbeat"; Node's engine.io `Socket`):
     /// - `polling`: long-polling, with at most one poll waiting for data;
     /// - `upgrading`: a WebSocket probe has arrived; once it answered `2probe` with `3probe` the
-    ///   probe is acknowledged and polls are released at once so the client can send `5`;
+    ///   probe is acknowledged, and every 100 ms a waiting poll is released with a `noop` so
+    ///   that the client can pause polling and send `5` (Node's `checkIntervalTimer`);
     /// - `websocket`: a WebSocket (or an in-memory peer, which behaves like one);
     /// - `closing`: closed on a polling transport with frames left for one more poll (the
     ///   final poll flush), or a shutdown drain that answers 503 after them;
@@ -66,7 +79,9 @@ extension EngineIOSocket {
         package enum Timer: Hashable, Sendable {
             /// The next ping, or the pong's deadline.
             case heartbeat
-            /// A probe that does not finish the upgrade in `upgradeTimeout` is dropped.
+            /// A probe that does not finish the upgrade in `upgradeTimeout` is dropped; once the
+            /// probe is acknowledged the same timer also ticks every `upgradeCheckInterval` to
+            /// release a waiting poll (one timer, so a session pays for one slot).
             case upgrade
             /// The last poll of a server-side close on polling may come until `pingTimeout`.
             case finalPoll
@@ -74,9 +89,21 @@ extension EngineIOSocket {
             case slowConsumer
         }
 
+        /// An upgrade under way: the probe WebSocket and the polling transport it replaces.
+        package struct Upgrade {
+            /// The GET the polling transport holds, if any.
+            package var pendingPoll: Responder?
+            package let probe: Link
+            /// When the probe is dropped unless `5` came (`upgradeTimeout` after it attached).
+            package let deadline: Clock.Instant
+            /// `2probe` was answered with `3probe`: the client is pausing its polling. Last, so
+            /// that it packs after the others (a session's state is kept for its whole life).
+            package var probeAcknowledged: Bool
+        }
+
         package enum State {
             case polling(pendingPoll: Responder?)
-            case upgrading(pendingPoll: Responder?, probe: Link, probeAcknowledged: Bool)
+            case upgrading(Upgrade)
             case websocket(Link)
             case closing(shuttingDown: Bool)
             case closed
@@ -185,7 +212,8 @@ extension EngineIOSocket {
 
         private var pendingPoll: Responder? {
             switch self.state {
-            case .polling(let poll), .upgrading(let poll, _, _): return poll
+            case .polling(let poll): return poll
+            case .upgrading(let upgrade): return upgrade.pendingPoll
             case .websocket, .closing, .closed: return nil
             }
         }
@@ -193,7 +221,9 @@ extension EngineIOSocket {
         private mutating func setPendingPoll(_ poll: Responder?) {
             switch self.state {
             case .polling: self.state = .polling(pendingPoll: poll)
-            case .upgrading(_, let probe, let acknowledged): self.state = .upgrading(pendingPoll: poll, probe: probe, probeAcknowledged: acknowledged)
+            case .upgrading(var upgrade):
+                upgrade.pendingPoll = poll
+                self.state = .upgrading(upgrade)
             case .websocket, .closing, .closed: break
             }
         }
@@ -211,7 +241,7 @@ extension EngineIOSocket {
         /// `transport.writable`), for volatile sends. `linkIsWritable` is the link's own say.
         package func canWriteNow(linkIsWritable: Bool) -> Bool {
             switch self.state {
-            case .polling(let poll), .upgrading(let poll, _, _): return poll != nil
+            case .polling, .upgrading: return self.pendingPoll != nil
             case .websocket: return linkIsWritable
             case .closing, .closed: return false
             }
@@ -231,8 +261,8 @@ extension EngineIOSocket {
             switch self.state {
             case .websocket(let link):
                 return .writeLink(link)
-            case .polling(let poll), .upgrading(let poll, _, _):
-                guard poll != nil, !self.pollFlushScheduled else { return .none }
+            case .polling, .upgrading:
+                guard self.pendingPoll != nil, !self.pollFlushScheduled else { return .none }
                 self.pollFlushScheduled = true
                 return .scheduleFlushTick
             case .closing, .closed:
@@ -297,8 +327,8 @@ extension EngineIOSocket {
             case .websocket:
                 // After an upgrade, polling requests are refused (Node: BAD_REQUEST).
                 return [.answerError(poll, .badRequest)]
-            case .polling(let pending), .upgrading(let pending, _, _):
-                if pending != nil {
+            case .polling, .upgrading:
+                if self.pendingPoll != nil {
                     // A second GET while one waits: the first gets `1`, this one 400, and the
                     // session ends (Node: "overlap from client").
                     return [.log(.info, "duplicate poll; closing session"), .answerError(poll, .badRequest)]
@@ -307,10 +337,8 @@ extension EngineIOSocket {
                 if !self.buffer.isEmpty {
                     return [.answerPoll(poll, self.takePollPayload())]
                 }
-                if case .upgrading(_, _, true) = self.state {
-                    // An upgrade is under way: release the poll at once so the client can send `5`.
-                    return [.answerPollWith(poll, .noop)]
-                }
+                // During an upgrade too: Node holds the poll until its next upgrade check
+                // (``timerFired(_:now:)``) answers it with a `noop`.
                 self.setPendingPoll(poll)
                 return []
             }
@@ -416,7 +444,7 @@ extension EngineIOSocket {
 
         /// A frame from the session's transport could not be parsed.
         package mutating func receiveInvalid(from link: Link?, now: Clock.Instant) -> [Action] {
-            if let link, case .upgrading(_, let probe, _) = self.state, probe == link {
+            if let link, case .upgrading(let upgrade) = self.state, upgrade.probe == link {
                 return [.log(.info, "invalid packet on the upgrade probe; closing it")] + self.abandonProbe()
             }
             guard !self.isClosed else { return [] }
@@ -434,7 +462,7 @@ extension EngineIOSocket {
         package func role(of link: Link) -> LinkRole {
             switch self.state {
             case .websocket(let current) where current == link: return .session
-            case .upgrading(_, let probe, _) where probe == link: return .probe
+            case .upgrading(let upgrade) where upgrade.probe == link: return .probe
             default: return .stranger
             }
         }
@@ -447,27 +475,30 @@ extension EngineIOSocket {
                 // Already upgraded, or upgrading, or gone: Node accepts the WebSocket and closes it.
                 return [.abort(link)]
             }
-            self.state = .upgrading(pendingPoll: poll, probe: link, probeAcknowledged: false)
-            return [.schedule(.upgrade, at: now.advanced(by: self.timing.upgradeTimeout))]
+            let deadline = now.advanced(by: self.timing.upgradeTimeout)
+            self.state = .upgrading(Upgrade(pendingPoll: poll, probe: link, deadline: deadline, probeAcknowledged: false))
+            return [.schedule(.upgrade, at: deadline)]
         }
 
         /// A packet on the probe.
-        package mutating func receiveOnProbe(_ packet: EngineIOPacket) -> [Action] {
-            guard case .upgrading(let poll, let probe, _) = self.state else { return [] }
+        package mutating func receiveOnProbe(_ packet: EngineIOPacket, now: Clock.Instant) -> [Action] {
+            guard case .upgrading(var upgrade) = self.state else { return [] }
             switch packet.type {
             case .ping where packet.text == "probe":
-                var actions: [Action] = [.answerProbe(probe)]
-                if let poll, self.buffer.isEmpty {
-                    self.state = .upgrading(pendingPoll: nil, probe: probe, probeAcknowledged: true)
-                    actions.append(.answerPollWith(poll, .noop))
-                } else {
-                    self.state = .upgrading(pendingPoll: poll, probe: probe, probeAcknowledged: true)
-                }
-                return actions
+                // Node (engine.io `socket.ts`, `_maybeUpgrade`): `3probe` at once, then a check
+                // every 100 ms that releases a waiting poll with a `noop`. The first check comes
+                // one interval later, so the client has `3probe` (and pauses its polling)
+                // before its poll returns; a second `2probe` restarts the interval, as there.
+                upgrade.probeAcknowledged = true
+                self.state = .upgrading(upgrade)
+                return [.answerProbe(upgrade.probe), .schedule(.upgrade, at: self.nextUpgradeCheck(after: now, deadline: upgrade.deadline))]
             case .upgrade:
-                // Engine.IO v4: `5` on the probe completes the upgrade; the waiting poll is
-                // released with a noop so that the client stops polling.
-                self.state = .websocket(probe)
+                // Engine.IO v4: `5` on the probe completes the upgrade. A poll still waiting
+                // (the official client sends `5` only once its polling has paused, so only
+                // other clients leave one) gets a `noop`, where Node closes the old transport
+                // with `1`: a client still reading that poll must not take it for a close.
+                let poll = upgrade.pendingPoll
+                self.state = .websocket(upgrade.probe)
                 var actions: [Action] = [.cancel(.upgrade), .log(.debug, "upgraded to websocket"), .setReadingPaused(self.readingPaused)]
                 if let poll { actions.append(.answerPollWith(poll, .noop)) }
                 if case .writeLink(let link) = self.flush() { actions.append(.writeLink(link)) }
@@ -479,9 +510,16 @@ extension EngineIOSocket {
         }
 
         private mutating func abandonProbe() -> [Action] {
-            guard case .upgrading(let poll, let probe, _) = self.state else { return [] }
-            self.state = .polling(pendingPoll: poll)
-            return [.cancel(.upgrade), .abort(probe)]
+            guard case .upgrading(let upgrade) = self.state else { return [] }
+            self.state = .polling(pendingPoll: upgrade.pendingPoll)
+            return [.cancel(.upgrade), .abort(upgrade.probe)]
+        }
+
+        /// The next upgrade check: one interval from `now`, or the upgrade's deadline if that
+        /// comes first.
+        private func nextUpgradeCheck(after now: Clock.Instant, deadline: Clock.Instant) -> Clock.Instant {
+            let next = now.advanced(by: self.timing.upgradeCheckInterval)
+            return next < deadline ? next : deadline
         }
 
         /// A WebSocket closed: the session's, or its probe.
@@ -522,8 +560,27 @@ extension EngineIOSocket {
                     return []
                 }
             case .upgrade:
-                guard case .upgrading = self.state else { return [] }
-                return [.log(.debug, "upgrade timed out")] + self.abandonProbe()
+                guard case .upgrading(var upgrade) = self.state else { return [] }
+                if now >= upgrade.deadline {
+                    return [.log(.debug, "upgrade timed out")] + self.abandonProbe()
+                }
+                guard upgrade.probeAcknowledged else { return [.schedule(.upgrade, at: upgrade.deadline)] }
+                var actions: [Action] = []
+                if let poll = upgrade.pendingPoll {
+                    // Node's `check`: the polling transport is writable (a GET waits), so it
+                    // gets a `noop` and returns, and the client can finish pausing and send
+                    // `5`. Frames already buffered (their flush is due this tick) go instead.
+                    upgrade.pendingPoll = nil
+                    self.state = .upgrading(upgrade)
+                    if self.buffer.isEmpty {
+                        actions.append(.log(.trace, "noop to the waiting poll for a fast upgrade"))
+                        actions.append(.answerPollWith(poll, .noop))
+                    } else {
+                        actions.append(.answerPoll(poll, self.takePollPayload()))
+                    }
+                }
+                actions.append(.schedule(.upgrade, at: self.nextUpgradeCheck(after: now, deadline: upgrade.deadline)))
+                return actions
             case .finalPoll:
                 return self.finishFinalPoll()
             case .slowConsumer:
@@ -607,9 +664,9 @@ extension EngineIOSocket {
             actions.append(.log(.debug, "session closed (\(reason.rawValue))"))
 
             switch previous {
-            case .upgrading(let poll, let probe, _):
-                actions.append(.abort(probe))
-                actions += self.closePolling(poll: poll, reason: reason, clientInitiated: clientInitiated, now: now)
+            case .upgrading(let upgrade):
+                actions.append(.abort(upgrade.probe))
+                actions += self.closePolling(poll: upgrade.pendingPoll, reason: reason, clientInitiated: clientInitiated, now: now)
             case .polling(let poll):
                 actions += self.closePolling(poll: poll, reason: reason, clientInitiated: clientInitiated, now: now)
             case .websocket(let link):

@@ -5,8 +5,8 @@ import NIOWebSocket
 
 /// The WebSocket transport and the upgrade from polling (Engine.IO v4, "Upgrading"):
 /// the client opens a WebSocket with the sid, sends `2probe`, gets `3probe`, and sends `5`.
-/// The pending poll is released with a `6` so the client can switch. The state machine decides
-/// each step; this file carries it out.
+/// Every 100 ms after `3probe` a waiting poll is released with a `6` so the client can switch
+/// (Node's check interval). The state machine decides each step; this file carries it out.
 extension EngineIOSocket {
     /// One frame read from `link`, which is this session's WebSocket or its upgrade probe.
     func receive(_ frame: EngineIOFrame, from link: WebSocketLink) {
@@ -23,7 +23,7 @@ extension EngineIOSocket {
         }
         switch role {
         case .probe:
-            self.run(self.loop.value.machine.receiveOnProbe(packet))
+            self.run(self.loop.value.machine.receiveOnProbe(packet, now: self.now))
             self.publishTransport()
         case .session: self.receive(packet)
         case .stranger: break  // returned above

@@ -141,8 +141,8 @@ public final class InMemoryAdapter: SocketIOAdapter {
         }
         let targets = self.sockets(matching: options)
         guard !targets.isEmpty else { return }
-        // Encoded once; every target gets the same buffers.
-        let frames = packet.encode()
+        // Encoded once, in the server's wire; every target gets the same buffers.
+        let frames = self.namespace.encode(packet)
         self.namespace.deliver(frames, to: targets, volatile: options.flags.volatile)
     }
 
@@ -221,7 +221,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
             guard case .array(var data) = packet.data else { return }
             data.append(.string(store.offset(of: sequence)))
             packet.data = .array(data)
-            let frames = packet.encode()
+            let frames = self.namespace.encode(packet)
             let bytes = frames.reduce(0) { $0 + $1.byteCount }
             store.append(
                 RecoveryStore.StoredPacket(

@@ -99,6 +99,10 @@ public protocol LocalNamespace: Sendable {
     var name: String { get }
     /// The server's connection state recovery settings; `nil` when it is off.
     var connectionStateRecovery: ConnectionStateRecovery? { get }
+    /// The wire of the server's clients (``SocketIOConfiguration/parser``). An adapter encodes
+    /// what it delivers with ``encode(_:)``, which uses it; JSON unless the namespace says
+    /// otherwise.
+    var parser: SocketIOParser { get }
     /// Writes the same frames to each of these local sockets. Returns how many it reached.
     @discardableResult
     func deliver(_ frames: [EngineIOFrame], to sockets: Set<SocketID>, volatile: Bool) -> Int
@@ -126,6 +130,22 @@ public protocol LocalNamespace: Sendable {
     /// An event another server sent with `serverSideEmit`: runs this namespace's handlers.
     /// `reply` is set when the sender waits for an answer: call it once.
     func receiveServerSideEmit(_ arguments: [SocketIOValue], reply: (@Sendable (SocketIOValue) -> Void)?)
+}
+
+extension LocalNamespace {
+    /// JSON, Node's default wire: for a namespace view written before the parser was a setting.
+    public var parser: SocketIOParser { .json }
+
+    /// Encodes `packet` once, in the server's wire (``parser``), into the frames that
+    /// ``deliver(_:to:volatile:)`` writes to every target. Every adapter encodes through here,
+    /// so a cluster adapter (SocketIORedisAdapter's) delivers MessagePack to a MessagePack
+    /// server's clients without knowing about it.
+    ///
+    /// - Parameter packet: The packet.
+    /// - Returns: Its Engine.IO frames.
+    public func encode(_ packet: SocketIOPacket) -> [EngineIOFrame] {
+        self.parser.encode(packet)
+    }
 }
 
 /// Makes the adapter of each namespace (``SocketIOConfiguration/adapter``).

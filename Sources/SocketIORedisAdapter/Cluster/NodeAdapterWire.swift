@@ -1,6 +1,6 @@
 import NIOCore
 import SocketIO
-import SocketIOProtocol
+@_spi(Fuzzing) import SocketIOProtocol
 
 /// The wire format of Node's `@socket.io/redis-adapter` (classic pub/sub) and
 /// `@socket.io/redis-emitter`: channel names, broadcast messages and requests, in our own code

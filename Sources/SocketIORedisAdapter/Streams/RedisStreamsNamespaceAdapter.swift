@@ -164,7 +164,7 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
         guard self.recovery != nil else {
             let targets = self.local.sockets(matching: options)
             guard !targets.isEmpty else { return }
-            self.namespace.deliver(packet.encode(), to: targets, volatile: options.flags.volatile)
+            self.namespace.deliver(self.namespace.encode(packet), to: targets, volatile: options.flags.volatile)
             return
         }
         var packet = packet
@@ -176,7 +176,7 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
             packet.data = .array(data)
             replayable = (id, data)
         }
-        let frames = packet.encode()
+        let frames = self.namespace.encode(packet)
         let overflowed = self.recovering.withLock { state -> [SocketID] in
             var targets = self.local.sockets(matching: options)
             var overflowed: [SocketID] = []

@@ -1,7 +1,7 @@
 import EngineIOProtocol
 import NIOCore
 import SocketIO
-import SocketIOProtocol
+@_spi(Fuzzing) import SocketIOProtocol
 
 /// The wire of Node's `@socket.io/redis-streams-adapter` 0.3.x, on top of socket.io-adapter's
 /// `ClusterAdapter` messages, in our own code:

@@ -96,6 +96,15 @@ struct OptionSpec: Sendable {
             help: "How long an upgrade from polling to WebSocket may take."
         ),
         OptionSpec(
+            name: "parser",
+            aliases: [],
+            kind: .choice(["json", "msgpack"]),
+            defaultValue: "json",
+            valueName: "wire",
+            help:
+                "How packets are written: json (Node's default socket.io-parser) or msgpack (socket.io-msgpack-parser, python-socketio's serializer='msgpack'). Clients must use the same. Not for conformance, which is JSON."
+        ),
+        OptionSpec(
             name: "transports",
             aliases: [],
             kind: .text,
@@ -117,7 +126,7 @@ struct OptionSpec: Sendable {
             kind: .text,
             defaultValue: "",
             valueName: "name",
-            help: "Set a sticky-session cookie with this name on the handshake (e.g. io). Empty: none."
+            help: "Set a sticky-session cookie with this name on the handshake (e.g. io). Empty: none. In e2e, also the test header hooks."
         ),
         OptionSpec(
             name: "max-buffered-packets",
@@ -215,7 +224,7 @@ struct OptionSpec: Sendable {
             defaultValue: "",
             valueName: "path",
             help:
-                "The official socket.io.min.js, served at /socket.io/socket.io.min.js for the demo page. Empty: the page loads it from the official CDN."
+                "The official socket.io.min.js (socket.io.msgpack.min.js with --parser msgpack), served at /socket.io/socket.io.min.js for the demo page. Empty: the page loads it from the official CDN."
         ),
         OptionSpec(
             name: "redis",

@@ -1,5 +1,6 @@
 import EngineIO
 import EngineIOProtocol
+import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -15,9 +16,10 @@ final class EngineHarness {
     init(
         configuration: EngineIOConfiguration = EngineIOConfiguration(),
         application: any EngineIOApplication = EchoApplication(),
-        limits: HTTPServerLimits = HTTPServerLimits()
+        limits: HTTPServerLimits = HTTPServerLimits(),
+        logger: Logger = Logger(label: "engineio")
     ) {
-        self.engine = EngineIOServer(path: "/engine.io/", configuration: configuration, application: application)
+        self.engine = EngineIOServer(path: "/engine.io/", configuration: configuration, application: application, logger: logger)
         self.limits = limits
     }
 

@@ -2,7 +2,7 @@
 ///
 /// SPI `Fuzzing`, not API: the libFuzzer targets in `Fuzz/` (a package of their own) link it
 /// with `@_spi(Fuzzing) import`, which `package` access cannot reach;
-/// not part of the adapter's API, and it may change in any release.
+/// not part of the public API, and it may change in any release.
 @_spi(Fuzzing) public struct MessagePackError: Error, Sendable, Hashable, CustomStringConvertible {
     private enum Code: Sendable, Hashable {
         case truncated

@@ -1,6 +1,5 @@
 import NIOCore
-import SocketIOProtocol
-@_spi(Fuzzing) import SocketIORedisAdapter
+@_spi(Fuzzing) import SocketIOProtocol
 import Testing
 
 /// Byte strings written by notepack.io 2.3.0 (Node 20, `require('notepack.io').encode(…)`), the

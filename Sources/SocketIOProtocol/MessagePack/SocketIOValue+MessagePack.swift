@@ -1,5 +1,4 @@
 import NIOCore
-package import SocketIOProtocol
 
 extension SocketIOValue {
     /// The value a Node server would see after decoding `value` and passing it through
@@ -28,27 +27,49 @@ extension SocketIOValue {
         }
     }
 
-    /// JavaScript object keys are strings; other keys are written as their JSON text would be.
+    /// JavaScript object keys are strings: a key of another type becomes the property name
+    /// JavaScript makes of it (`1` → `"1"`, `true` → `"true"`, bytes → their UTF-8 text).
     private static func key(_ key: MessagePackValue) -> String {
         switch key {
         case .string(let string): return string
-        case .int(let int): return String(int)
-        case .uint(let uint): return String(uint)
-        case .bool(let bool): return String(bool)
-        default: return "\(key)"
+        case .map: return Self.objectKey(.object([:]))
+        case .array, .ext: return Self.objectKey(.array([]))  // notepack decodes an extension as [type, bytes]
+        case .undefined: return Self.objectKey(nil)
+        default: return Self.objectKey(SocketIOValue(messagePack: key))
+        }
+    }
+
+    /// The property name JavaScript makes of an object key that is not a string (MessagePack
+    /// allows any key; notepack's decoder assigns `object[key]`): a number's or a Boolean's
+    /// text, `"null"`, `"undefined"` (`nil` here), bytes as their UTF-8 text.
+    ///
+    /// An array or map key, which no Socket.IO client sends, becomes a fixed name
+    /// (`[object Object]`, as in JavaScript, and `[object Array]`) rather than its contents:
+    /// spelling out keys whose keys are keys escapes each level's quotes again, so a message of
+    /// a few hundred bytes grew without bound (found by the FuzzSocketIOMessagePack fuzzer).
+    package static func objectKey(_ key: SocketIOValue?) -> String {
+        switch key {
+        case .string(let string)?: return string
+        case .binary(let bytes)?: return String(decoding: bytes.readableBytesView, as: UTF8.self)
+        case .object?: return "[object Object]"
+        case .array?: return "[object Array]"
+        case let scalar?: return scalar.description  // a number, a Boolean, `null`
+        case nil: return "undefined"
         }
     }
 }
 
 extension MessagePackValue {
     /// `value` as notepack would encode the same JavaScript value: objects as string-keyed
-    /// maps, binary as `bin`.
+    /// maps, binary as `bin`, a whole number as an integer.
     package init(_ value: SocketIOValue) {
         switch value {
         case .null: self = .nil
         case .bool(let bool): self = .bool(bool)
         case .int(let int): self = .int(Int64(int))
-        case .double(let double): self = .double(double)
+        // A whole number as an integer, as notepack writes a JavaScript number.
+        case .double(let double):
+            self = double.rounded(.towardZero) == double && abs(double) < 9.2e18 ? .int(Int64(double)) : .double(double)
         case .string(let string): self = .string(string)
         case .binary(let bytes): self = .binary(bytes)
         case .array(let elements): self = .array(elements.map(MessagePackValue.init))
