@@ -66,8 +66,10 @@ struct HTTPService: Service {
             tls: self.tls,
             responder: app.responder
         )
-        // SIGHUP reloads the certificate; the loop ends with this service.
-        let hangups = Task { [tls, logger] in await TLSSetup.reloadOnHangup(tls, logger: logger) }
+        // SIGHUP reloads the certificate; the loop ends with this service. Trapped before the
+        // "listening" line, so that a SIGHUP sent as soon as it appears is not fatal.
+        let hangupSignals = await UnixSignalsSequence(trapping: .sighup)
+        let hangups = Task { [tls, logger] in await TLSSetup.reloadOnHangup(tls, signals: hangupSignals, logger: logger) }
         defer { hangups.cancel() }
         // Tests and scripts read this line to learn the port when they pass --port 0.
         StandardOutput.line("listening on \(host):\(server.port ?? 0)")

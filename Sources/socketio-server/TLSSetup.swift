@@ -33,8 +33,9 @@ enum TLSSetup {
     /// thread pool, never on an event loop; a reload that fails logs an error and keeps the
     /// certificate in use. Without TLS, SIGHUP is logged and ignored (rather than ending the
     /// process, its default action), so that `systemctl reload` is harmless either way.
-    static func reloadOnHangup(_ tls: HTTPServerTLS?, logger: Logger) async {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
+    /// - Parameter signals: trapping SIGHUP, made before the server says it listens, so that
+    ///   no early SIGHUP ends the process.
+    static func reloadOnHangup(_ tls: HTTPServerTLS?, signals: UnixSignalsSequence, logger: Logger) async {
         for await _ in signals {
             guard let tls else {
                 logger.notice("SIGHUP: nothing to reload (no --tls-cert)")

@@ -338,3 +338,26 @@ def test_environment_variables_configure_tls(ca):
         assert tls_health(ca, port).text == "ok"
     finally:
         assert terminate(proc) == 0
+
+
+def test_sighup_without_tls_is_logged_and_ignored():
+    binary = os.environ.get("SOCKETIO_SERVER_BIN", ".build/debug/socketio-server")
+    proc = subprocess.Popen([binary, "e2e", "--port", "0", "--log-level", "info"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline().strip().rsplit(":", 1)[1])
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
+        # Sent at once: SIGHUP is trapped before the server says it listens.
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + TIMEOUT
+        seen = False
+        while time.time() < deadline and not seen:
+            try:
+                seen = "SIGHUP: nothing to reload" in lines.get(timeout=0.5)
+            except queue.Empty:
+                pass
+        assert seen
+        assert proc.poll() is None
+        assert requests.get(f"http://127.0.0.1:{port}/health", timeout=TIMEOUT).text == "ok"
+    finally:
+        assert terminate(proc) == 0
