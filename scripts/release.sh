@@ -14,8 +14,11 @@ SCRATCH="${SOCKETIO_RELEASE_SCRATCH:-.build-static}"
 
 LOG="$(mktemp -t release-build.XXXXXX)"
 trap 'rm -f "$LOG"' EXIT
+# `-Xcc -Os`: the C targets (BoringSSL above all, and NIO's shims) optimised for size, as the
+# Swift code is with -Osize: 0.4 MiB less (17.49 against 17.89 MiB with TLS, issue 14).
+# BoringSSL's ciphers and curves run in its assembly, which -Os leaves alone.
 if ! swift build -c release --product "$PRODUCT" --scratch-path "$SCRATCH" \
-  -Xswiftc -static-executable -Xswiftc -Osize >"$LOG" 2>&1; then
+  -Xswiftc -static-executable -Xswiftc -Osize -Xcc -Os >"$LOG" 2>&1; then
   cat "$LOG" >&2
   echo "release.sh: the build failed" >&2
   exit 1
