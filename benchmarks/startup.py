@@ -6,11 +6,15 @@ as soon as the port accepts, send the Socket.IO CONNECT (`40`) and stop the cloc
 CONNECT reply (`40{"sid":...}`) arrives. Everything the client needs is prepared before the
 clock starts. Bounded: RUNS runs, each given at most 5 s; loopback only.
 
-usage: startup.py BINARY [RUNS]      prints each run, then min / median / p90 / max in ms
+usage: startup.py BINARY [RUNS] [--tls CA_DIR]
+  prints each run, then min / median / p90 / max in ms. With --tls, the server runs with
+  CA_DIR/fullchain.pem and CA_DIR/server.key (scripts/make-test-ca.sh CA_DIR) and the client
+  speaks TLS, trusting CA_DIR/ca.pem: the clock then includes the TLS handshake.
 """
 import base64
 import os
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -39,10 +43,14 @@ def read_until(sock, marker, buffer=b""):
     return buffer
 
 
-def one_run(binary):
+def one_run(binary, tls_dir=None):
     port = free_port()
+    extra, context = [], None
+    if tls_dir:
+        extra = ["--tls-cert", os.path.join(tls_dir, "fullchain.pem"), "--tls-key", os.path.join(tls_dir, "server.key")]
+        context = ssl.create_default_context(cafile=os.path.join(tls_dir, "ca.pem"))
     started = time.perf_counter()
-    proc = subprocess.Popen([binary, "e2e", "--port", str(port), "--log-level", "error"],
+    proc = subprocess.Popen([binary, "e2e", "--port", str(port), "--log-level", "error", *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = started + 5
@@ -54,6 +62,11 @@ def one_run(binary):
                 if time.perf_counter() > deadline:
                     raise
                 time.sleep(0.0002)
+        # No Nagle: over TLS the client's Finished and its first request are two small writes,
+        # and Nagle would hold the second for the server's delayed ACK (40 ms).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if context:
+            sock = context.wrap_socket(sock, server_hostname="localhost")
         sock.sendall(UPGRADE)
         buffer = read_until(sock, b'0{"sid"')          # 101 and the Engine.IO open packet
         sock.sendall(CONNECT)
@@ -67,16 +80,22 @@ def one_run(binary):
 
 
 def main():
-    binary = sys.argv[1]
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 15
-    one_run(binary)  # warm the page cache; not counted
+    args = sys.argv[1:]
+    tls_dir = None
+    if "--tls" in args:
+        at = args.index("--tls")
+        tls_dir = args[at + 1]
+        del args[at:at + 2]
+    binary = args[0]
+    runs = int(args[1]) if len(args) > 1 else 15
+    one_run(binary, tls_dir)  # warm the page cache; not counted
     times = []
     for index in range(runs):
-        times.append(one_run(binary))
+        times.append(one_run(binary, tls_dir))
         print(f"run {index + 1}: {times[-1]:.1f} ms")
     times.sort()
     p90 = times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))]
-    print(f"exec -> first acknowledged CONNECT over {runs} runs: "
+    print(f"exec -> first acknowledged CONNECT{' over TLS' if tls_dir else ''} over {runs} runs: "
           f"min {times[0]:.1f} ms, median {statistics.median(times):.1f} ms, p90 {p90:.1f} ms, max {times[-1]:.1f} ms")
 
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs dist/socketio-server (static, from scripts/release.sh) in other roots under chroot and
 # drives it from outside with python-socketio clients: echo with acks (binary too), rooms and
-# broadcasts, over websocket, polling and upgrade.
+# broadcasts, over websocket, polling and upgrade; then again over TLS (https:// and wss://,
+# issue 14), with a certificate from a throwaway CA (scripts/make-test-ca.sh) copied into the
+# root: BoringSSL is linked in, and needs nothing from the root.
 #
 # usage: scripts/portability-test.sh [ROOT ...]
 #   ROOT: bullseye, bookworm, trixie (minbase Debian roots made with debootstrap and cached in
@@ -31,6 +33,7 @@ SERVER_PID=""
 cleanup() {
   [ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
   for m in "${MOUNTED[@]}"; do umount "$m" 2>/dev/null || true; done
+  [ -z "${TLS_CA:-}" ] || rm -rf "$TLS_CA"
 }
 trap cleanup EXIT
 
@@ -56,6 +59,9 @@ prepare_root() {
   cp "$BINARY" "$dir/socketio-server"
   echo "$dir"
 }
+
+TLS_CA="$(mktemp -d -t socketio-ca.XXXXXX)"
+./scripts/make-test-ca.sh "$TLS_CA" >/dev/null
 
 PASSED=0
 FAILED=0
@@ -93,6 +99,31 @@ for name in "${ROOTS[@]}"; do
   kill -TERM "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
+
+  # The same binary over TLS in the same root.
+  mkdir -p "$dir/tls"
+  cp "$TLS_CA/fullchain.pem" "$TLS_CA/server.key" "$dir/tls/"
+  exec 5< <(chroot "$dir" /socketio-server e2e --host 127.0.0.1 --port 0 --log-level warning --drain-timeout 1000 \
+    --tls-cert /tls/fullchain.pem --tls-key /tls/server.key)
+  SERVER_PID=$!
+  read -r line <&5 || true
+  if [[ "$line" != "listening on "* ]]; then
+    echo "   the TLS server did not start under chroot: $line"
+    ok=0
+  else
+    port="${line##*:}"
+    echo "   over TLS:"
+    if SOCKETIO_TLS_SERVER_URL="https://localhost:$port" SOCKETIO_TLS_CA="$TLS_CA" "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
+        "$ROOT_DIR/Tests/e2e/test_e2e_tls.py" -k "over_https or async_client or alpn or garbage or plain_http" 2>&1 | tail -n 1; then
+      :
+    else
+      ok=0
+    fi
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+  rm -rf "$dir/tls"
   if [ "$ok" = 1 ]; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
   umount "$dir/proc" 2>/dev/null || true
   [ "$name" != empty ] || rm -rf "$dir"

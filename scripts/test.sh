@@ -106,7 +106,9 @@ if [ "$(id -u)" = 0 ]; then
     UNIT_DIR="$(mktemp -d -t socketio-unit.XXXXXX)"
     sed "s|/usr/local/bin/socketio-server|$ROOT/dist/socketio-server|" deploy/socketio-server.service >"$UNIT_DIR/socketio-server.service"
     systemd-analyze verify "$UNIT_DIR/socketio-server.service"
-    echo "unit verified"
+    sed "s|/usr/local/bin/socketio-server|$ROOT/dist/socketio-server|" deploy/socketio-server-tls.service >"$UNIT_DIR/socketio-server-tls.service"
+    systemd-analyze verify "$UNIT_DIR/socketio-server-tls.service"
+    echo "units verified"
   fi
 else
   step "portability: skipped (needs root for chroot)"
@@ -157,6 +159,16 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$MSGPACK_BUNDLE" "http://127.0.0.1:$MSGPACK_PORT" msgpack
   PORT="$E2E_PORT"
 
+  # TLS (issue 14): the same client over https:// and wss://, trusting a throwaway CA that
+  # scripts/make-test-ca.sh makes with openssl (Node reads it from NODE_EXTRA_CA_CERTS).
+  step "end-to-end: the official socket.io-client in Node over https:// and wss:// (--tls-cert)"
+  TLS_CA="$(mktemp -d -t socketio-ca.XXXXXX)"
+  ./scripts/make-test-ca.sh "$TLS_CA"
+  start_server e2e --cookie io --static-dir "$WWW" --tls-cert "$TLS_CA/fullchain.pem" --tls-key "$TLS_CA/server.key"
+  TLS_PORT="$PORT"
+  NODE_EXTRA_CA_CERTS="$TLS_CA/ca.pem" node --no-warnings --experimental-websocket Tests/js/node-client-e2e.cjs "$BUNDLE" "https://127.0.0.1:$TLS_PORT"
+  PORT="$E2E_PORT"
+
   if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     step "installing chromium (apt) for the browser test"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
@@ -174,6 +186,12 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$WWW_PORT/browser-client.html?server=http://127.0.0.1:$MSGPACK_PORT&client=socket.io.msgpack.min.js" \
       "$WWW/screenshot-msgpack.png" | tail -n 1
+    step "end-to-end: the official socket.io-client in headless Chromium over https:// and wss://"
+    # Chromium trusts the test server's key by its SPKI hash (no CA install needed headless);
+    # the page comes from the TLS server itself, so it is a secure context.
+    CHROMIUM_EXTRA_ARGS="--user-data-dir=$TLS_CA/chromium --ignore-certificate-errors-spki-list=$(cat "$TLS_CA/server.spki")" \
+      node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "https://127.0.0.1:$TLS_PORT/static/browser-client.html?server=https://127.0.0.1:$TLS_PORT" "$WWW/screenshot-tls.png" | tail -n 1
     step "header hooks and cookies in headless Chromium (a same-origin page, the browser's cookie jar)"
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$PORT/static/browser-cookies.html" "$WWW/cookies.png" "browser-cookies:" "browser-cookies: \d+ passed, 0 failed" | tail -n 1
@@ -203,6 +221,7 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
     step "browser test: skipped (chromium not installable here)"
   fi
   rm -f "$BUNDLE" "$MSGPACK_BUNDLE"
+  rm -rf "$TLS_CA"
 else
   step "official socket.io-client in Node: skipped (no socketio/socket.io mirror or no node)"
 fi

@@ -106,12 +106,23 @@ enum AppFactory {
             if !pythonQueue.isEmpty { throw CommandLineError("--python-queue needs --redis") }
             return nil
         }
-        let url: RedisURL
+        var url: RedisURL
         do {
             url = try RedisURL(text)
         } catch {
             throw CommandLineError("--redis: \(error)")
         }
+        let caFile = settings.string("redis-ca-file").trimmed
+        if !caFile.isEmpty {
+            guard url.usesTLS else { throw CommandLineError("--redis-ca-file needs a rediss:// URL") }
+            // Checked now, so that a wrong path fails the start rather than every reconnect.
+            guard (try? Process.readTextFile(caFile)) != nil else { throw CommandLineError("--redis-ca-file: cannot read '\(caFile)'") }
+            url.caFile = caFile
+        }
+        let clientName = settings.string("redis-client-name").trimmed
+        // CLIENT SETNAME refuses spaces; an empty name keeps the adapter's own names.
+        guard !clientName.contains(" ") else { throw CommandLineError("--redis-client-name: no spaces") }
+        url.clientName = clientName.isEmpty ? nil : clientName
         let key = settings.string("redis-key").trimmed
         guard !key.isEmpty else { throw CommandLineError("--redis-key: must not be empty") }
         if settings.string("redis-adapter") == "streams" {

@@ -13,10 +13,12 @@ import UnixSignals
 struct ServerRunner {
     let subcommand: CommandLineParser.Subcommand
     let settings: Settings
+    /// `--tls-cert`/`--tls-key`, loaded by ``TLSSetup/load(_:)``; `nil` for plain HTTP.
+    var tls: HTTPServerTLS? = nil
 
     func run() async throws {
         let logger = Logger(label: "socketio-server")
-        let service = HTTPService(subcommand: self.subcommand, settings: self.settings, logger: logger)
+        let service = HTTPService(subcommand: self.subcommand, settings: self.settings, tls: self.tls, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: service)],
@@ -38,6 +40,7 @@ final class DrainState: Sendable {
 struct HTTPService: Service {
     let subcommand: CommandLineParser.Subcommand
     let settings: Settings
+    let tls: HTTPServerTLS?
     let logger: Logger
 
     func run() async throws {
@@ -60,11 +63,24 @@ struct HTTPService: Service {
             address: address,
             engines: app.engines,
             limits: AppFactory.httpLimits(self.settings),
+            tls: self.tls,
             responder: app.responder
         )
+        // SIGHUP reloads the certificate; the loop ends with this service. Trapped before the
+        // "listening" line, so that a SIGHUP sent as soon as it appears is not fatal.
+        let hangupSignals = await UnixSignalsSequence(trapping: .sighup)
+        let hangups = Task { [tls, logger] in await TLSSetup.reloadOnHangup(tls, signals: hangupSignals, logger: logger) }
+        defer { hangups.cancel() }
         // Tests and scripts read this line to learn the port when they pass --port 0.
         StandardOutput.line("listening on \(host):\(server.port ?? 0)")
-        self.logger.notice("\(self.subcommand.rawValue) serving on http://\(host):\(server.port ?? 0)/")
+        let scheme = self.tls == nil ? "http" : "https"
+        self.logger.notice("\(self.subcommand.rawValue) serving on \(scheme)://\(host):\(server.port ?? 0)/")
+        if let tls = self.tls {
+            self.logger.notice(
+                "TLS certificate loaded",
+                metadata: ["tls.cert": "\(tls.certificatePath)", "tls.not_after": "\(HTTPServerTLS.formatTimestamp(tls.notValidAfter))"]
+            )
+        }
 
         // Serve until a signal asks for a graceful shutdown (or the group is cancelled).
         try? await gracefulShutdown()

@@ -1,4 +1,5 @@
 // socketio-server: the deployable server. See `socketio-server --help`.
+import EngineIO
 import Logging
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -24,8 +25,16 @@ case .run(let subcommand, let flags):
         Process.exit(64)
     }
     LogSetup.bootstrap(level: settings.string("log-level"), format: settings.string("log-format"))
+    // TLS files are read and checked before anything binds: a bad file is a config error.
+    let tls: HTTPServerTLS?
     do {
-        try await ServerRunner(subcommand: subcommand, settings: settings).run()
+        tls = try TLSSetup.load(settings)
+    } catch {
+        StandardOutput.error("socketio-server: \(error)")
+        Process.exit(78)  // EX_CONFIG
+    }
+    do {
+        try await ServerRunner(subcommand: subcommand, settings: settings, tls: tls).run()
     } catch {
         Logger(label: "socketio-server").critical("server failed: \(error)")
         Process.exit(1)

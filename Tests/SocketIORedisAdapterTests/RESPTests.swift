@@ -81,6 +81,9 @@ struct RESPTests {
             ("redis://user:pw@[::1]:7000/1", RedisURL(host: "::1", port: 7000, username: "user", password: "pw", database: 1)),
             ("redis://localhost", RedisURL(host: "localhost")),
             ("redis://", RedisURL()),
+            // TLS, and an ACL user (issue 14).
+            ("rediss://site:pw@redis.internal:6380/0", RedisURL(host: "redis.internal", port: 6380, username: "site", password: "pw", usesTLS: true)),
+            ("rediss://127.0.0.1", RedisURL(host: "127.0.0.1", usesTLS: true)),
         ]
     )
     func urls(_ text: String, _ url: RedisURL) throws {
@@ -88,9 +91,20 @@ struct RESPTests {
     }
 
     @Test func badURLsAndPasswordsStayOutOfLogs() throws {
-        for bad in ["http://x", "redis://h:0", "redis://h:99999", "redis://h/x", "rediss://h"] {
+        for bad in ["http://x", "redis://h:0", "redis://h:99999", "redis://h/x", "rediss:/h", "redis:h"] {
             #expect(throws: RESPError.self) { try RedisURL(bad) }
         }
         #expect(try RedisURL("redis://:secret@h:1/3").description == "redis://:***@h:1/3")
+        #expect(try RedisURL("rediss://site:secret@h:1/3").description == "rediss://site:***@h:1/3")
+        // Error messages show the URL with its credentials masked.
+        for bad in ["rediss://site:secret@h:0", "redis://:secret@h/x", "redis://u:secret@h:port"] {
+            do {
+                _ = try RedisURL(bad)
+                Issue.record("\(bad) parsed")
+            } catch {
+                #expect(!"\(error)".contains("secret"), "\(error)")
+                #expect("\(error)".contains("***@h"), "\(error)")
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@
 // socket.io-msgpack-parser) and the server runs `e2e --parser msgpack`.
 "use strict";
 const net = require("net");
+const tls = require("tls");
 
 // What the client's transports saw, with times (ms), for the modes that check the wire itself:
 // every polling request and its answer, and every message a WebSocket received.
@@ -214,7 +215,10 @@ async function upgradeWithAPollWaiting(label) {
 function rawUpgrade(path) {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname, () => {
+    // Over https:// the same request goes through TLS (NODE_EXTRA_CA_CERTS trusts the test CA).
+    const secure = url.startsWith("https:");
+    const connectRaw = secure ? (cb) => tls.connect({ port: Number(port), host: hostname, servername: net.isIP(hostname) ? undefined : hostname }, cb) : (cb) => net.connect(Number(port), hostname, cb);
+    const socket = connectRaw(() => {
       socket.write(
         `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",

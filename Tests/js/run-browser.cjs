@@ -11,9 +11,14 @@ const fs = require("fs");
 
 const [pageURL, screenshot, donePrefix = "browser-client:", passPattern = "browser-client: \\d+ passed, 0 failed"] = process.argv.slice(2);
 const port = 9300 + Math.floor(Math.random() * 500);
+// CHROMIUM_EXTRA_ARGS: more flags, space-separated. The TLS tests pass
+// `--ignore-certificate-errors-spki-list=<sha256 of the test server's public key>` (with a
+// `--user-data-dir`, which Chromium wants for that flag): the browser then trusts that one key,
+// and still checks everything else about the connection.
+const extra = (process.env.CHROMIUM_EXTRA_ARGS || "").split(" ").filter(Boolean);
 const chromium = spawn("chromium", [
   "--headless", "--no-sandbox", "--disable-gpu", `--remote-debugging-port=${port}`,
-  "--remote-debugging-address=127.0.0.1", "--window-size=900,700", "about:blank",
+  "--remote-debugging-address=127.0.0.1", "--window-size=900,700", ...extra, "about:blank",
 ], { stdio: "ignore" });
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,6 +2,8 @@ import EngineIOProtocol
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 /// The HTTP side of one TCP connection: routes each request to an Engine.IO endpoint (polling,
@@ -54,6 +56,9 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     private let logger: Logger
     private let httpHandlers: HTTPHandlers
     private var state = State.idle
+    /// Whether a TLS handler sits in front: then a file cannot go out with `sendfile` (the
+    /// bytes must be encrypted), and is read into memory first, off the event loop.
+    private var isEncrypted = false
     /// Numbers requests, so that a late answer cannot land on the next request.
     private var requestCount = 0
     /// The GET this connection holds for a session, to report if the connection drops or the
@@ -76,6 +81,11 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         self.limits = limits
         self.logger = logger
         self.httpHandlers = httpHandlers
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        // HTTPServer adds the TLS handler before this one; so may another front end.
+        self.isEncrypted = (try? context.pipeline.syncOperations.context(handlerType: NIOSSLServerHandler.self)) != nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -444,6 +454,30 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     // MARK: - The application's HTTP
 
+    /// `response` with its file, if any, read into its body: over TLS a `FileRegion` cannot be
+    /// written (it would bypass the encryption). Read on NIO's thread pool; a file that cannot
+    /// be read gives 500.
+    private static func readingFile(of response: HTTPServerResponse) async -> HTTPServerResponse {
+        guard let file = response.file else { return response }
+        var response = response
+        response.file = nil
+        defer { try? file.handle.close() }
+        do {
+            response.body = try await NonBlockingFileIO(threadPool: .singleton).read(
+                fileRegion: file.region,
+                allocator: ByteBufferAllocator(),
+                eventLoop: MultiThreadedEventLoopGroup.singleton.any()
+            ).get()
+        } catch {
+            return HTTPServerResponse(
+                status: .internalServerError,
+                headers: ["content-type": "text/plain"],
+                body: ByteBuffer(string: "Internal Server Error")
+            )
+        }
+        return response
+    }
+
     private func respondWithApplication(
         context: ChannelHandlerContext,
         id: Int,
@@ -477,7 +511,11 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         let request = HTTPServerRequest(head: head, path: target.path, query: target.query, body: body, remoteAddress: context.channel.remoteAddress)
         let promise = context.eventLoop.makePromise(of: HTTPServerResponse.self)
-        promise.completeWithTask { await responder(request) }
+        let isEncrypted = self.isEncrypted
+        promise.completeWithTask {
+            let response = await responder(request)
+            return isEncrypted && !isHead ? await Self.readingFile(of: response) : response
+        }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         promise.futureResult.whenSuccess { response in
             let (handler, context) = loopBound.value

@@ -40,6 +40,8 @@ public final class HTTPServer: Sendable {
     ///   - engines: the Engine.IO endpoints, matched by path.
     ///   - maxRequestBody: the largest body the application's HTTP handler gets (1 MiB).
     ///   - limits: head sizes, timeouts and the connection cap (``HTTPServerLimits``).
+    ///   - tls: serve HTTPS and WSS with this certificate (``HTTPServerTLS``); `nil` for plain
+    ///     HTTP.
     ///   - group: the event loops; the shared multi-threaded group by default.
     ///   - logger: the logger of connection-level events (label `engineio.http`).
     ///   - responder: the application's HTTP handler for every other path.
@@ -51,6 +53,7 @@ public final class HTTPServer: Sendable {
         engines: [EngineIOServer],
         maxRequestBody: Int = 1 << 20,
         limits: HTTPServerLimits = HTTPServerLimits(),
+        tls: HTTPServerTLS? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "engineio.http"),
         responder: @escaping HTTPResponder = { _ in .notFound }
@@ -61,18 +64,21 @@ public final class HTTPServer: Sendable {
             engines: engines,
             maxRequestBody: maxRequestBody,
             limits: limits,
+            tls: tls,
             group: group,
             logger: logger,
             responder: responder
         )
     }
 
-    /// Binds to an address and starts serving.
+    /// Binds to an address and starts serving; the parameters are those of
+    /// ``bind(host:port:engines:maxRequestBody:limits:tls:group:logger:responder:)``.
     public static func bind(
         address: SocketAddress,
         engines: [EngineIOServer],
         maxRequestBody: Int = 1 << 20,
         limits: HTTPServerLimits = HTTPServerLimits(),
+        tls: HTTPServerTLS? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "engineio.http"),
         responder: @escaping HTTPResponder = { _ in .notFound }
@@ -109,6 +115,9 @@ public final class HTTPServer: Sendable {
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    // TLS first: everything behind it, the guard's timeouts included, sees
+                    // plaintext. The handshake has a timeout of its own.
+                    try tls?.configure(channel: channel)
                     try Self.configure(
                         channel: channel,
                         engines: engines,

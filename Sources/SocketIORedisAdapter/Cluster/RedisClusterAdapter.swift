@@ -72,7 +72,13 @@ public final class RedisClusterAdapter: SocketIOAdapterFactory, Service, Sendabl
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "socketio.redis")
     ) {
-        let redis = RedisPubSubClient(url: url, eventLoopGroup: eventLoopGroup, clientName: "socketio-\(configuration.key)", logger: logger)
+        // A name the URL gives (--redis-client-name) wins over the adapter's own.
+        let redis = RedisPubSubClient(
+            url: url,
+            eventLoopGroup: eventLoopGroup,
+            clientName: url.clientName ?? "socketio-\(configuration.key)",
+            logger: logger
+        )
         self.init(pubsub: redis, redis: redis, configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
     }
 

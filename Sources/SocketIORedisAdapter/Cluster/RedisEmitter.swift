@@ -34,7 +34,7 @@ public struct RedisEmitter: Sendable {
         let client = RedisPubSubClient(
             url: url,
             eventLoopGroup: eventLoopGroup,
-            clientName: "socketio-emitter",
+            clientName: url.clientName.map { "\($0)-emitter" } ?? "socketio-emitter",
             subscribes: false,
             logger: logger
         )

@@ -10,6 +10,7 @@ public struct RESPError: Error, Sendable, Hashable, CustomStringConvertible {
         case timeout
         case notConnected
         case invalidURL
+        case authenticationFailed
     }
 
     private let code: Code
@@ -29,11 +30,24 @@ public struct RESPError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A `redis://` URL we cannot use.
     public static func invalidURL(_ message: String) -> RESPError { RESPError(code: .invalidURL, message: message) }
 
+    /// The server refused `AUTH` (a wrong password, an unknown or disabled ACL user). The
+    /// message is the server's (`WRONGPASS …`), which holds no credentials.
+    public static func authenticationFailed(_ message: String) -> RESPError {
+        RESPError(code: .authenticationFailed, message: message)
+    }
+
+    /// Whether the server refused `AUTH`.
+    package var isAuthenticationFailure: Bool { self.code == .authenticationFailed }
+
+    /// Whether the server answered with an error reply.
+    package var isServerReply: Bool { self.code == .server }
+
     /// The message, with what kind of failure it is.
     public var description: String {
         switch self.code {
         case .server: return "Redis error: \(self.message)"
         case .protocolError: return "RESP protocol error: \(self.message)"
+        case .authenticationFailed: return "Redis refused AUTH: \(self.message)"
         default: return "Redis: \(self.message)"
         }
     }

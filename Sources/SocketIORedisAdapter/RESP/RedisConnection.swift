@@ -1,5 +1,6 @@
 package import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// One connection to a Redis server, logged in and on its database: commands are pipelined
 /// (send many, replies come back in order), and a subscribing connection hands published
@@ -18,7 +19,8 @@ package final class RedisConnection: Sendable {
         self.url = url
     }
 
-    /// Connects, then sends `AUTH` and `SELECT` as the URL says.
+    /// Connects (over TLS for `rediss://`), then sends `AUTH`, `SELECT` and `CLIENT SETNAME` as
+    /// the URL says.
     ///
     /// - Parameters:
     ///   - onMessage: for a subscribing connection, gets every published message, on the
@@ -26,7 +28,8 @@ package final class RedisConnection: Sendable {
     ///   - connectTimeout: how long the TCP connect may take.
     ///   - clientName: set with `CLIENT SETNAME` (no spaces).
     ///   - parser: reads the replies; its limits bound what one reply may take.
-    /// - Throws: a connect error, or ``RESPError/server(_:)`` when `AUTH` or `SELECT` is refused.
+    /// - Throws: a connect or TLS error, ``RESPError/authenticationFailed(_:)`` when `AUTH` is
+    ///   refused, or ``RESPError/server(_:)`` when `SELECT` is.
     package static func connect(
         to url: RedisURL,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -35,6 +38,7 @@ package final class RedisConnection: Sendable {
         parser: RESPParser = RESPParser(),
         onMessage: (@Sendable (RedisMessage) -> Void)? = nil
     ) async throws -> RedisConnection {
+        let tls = try url.usesTLS ? Self.makeTLSContext(url) : nil
         let channel = try await ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(
                 TimeAmount.nanoseconds(
@@ -44,6 +48,12 @@ package final class RedisConnection: Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // SNI and the name check use the host name; for an IP address NIOSSL
+                        // checks the certificate's IP entries against the peer's address.
+                        let hostname = Self.isIPAddress(url.host) ? nil : url.host
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: hostname))
+                    }
                     try channel.pipeline.syncOperations.addHandler(RESPChannelHandler(parser: parser, onMessage: onMessage))
                 }
             }
@@ -54,7 +64,12 @@ package final class RedisConnection: Sendable {
                 var auth: [RESPArgument] = ["AUTH"]
                 if let username = url.username { auth.append(.string(username)) }
                 auth.append(.string(password))
-                _ = try await connection.send(auth)
+                do {
+                    _ = try await connection.send(auth)
+                } catch let error as RESPError where error.isServerReply {
+                    // Redis answers WRONGPASS or ERR; the message holds no credentials.
+                    throw RESPError.authenticationFailed(error.message)
+                }
             }
             if url.database != 0 { _ = try await connection.send(["SELECT", .string(String(url.database))]) }
             // Shows in CLIENT LIST, for whoever runs the Redis server.
@@ -64,6 +79,22 @@ package final class RedisConnection: Sendable {
             throw error
         }
         return connection
+    }
+
+    /// The client TLS context of a `rediss://` URL: full verification, against ``RedisURL/caFile``
+    /// or the system's roots. Made per connection, so that a renewed CA file is read again.
+    static func makeTLSContext(_ url: RedisURL) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .fullVerification
+        if let caFile = url.caFile {
+            configuration.trustRoots = .file(caFile)
+        }
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    /// Whether `host` is an IPv4 or IPv6 address rather than a name.
+    static func isIPAddress(_ host: String) -> Bool {
+        (try? SocketAddress(ipAddress: host, port: 0)) != nil
     }
 
     /// Sends one command and waits for its reply. Calls may overlap: they are pipelined.

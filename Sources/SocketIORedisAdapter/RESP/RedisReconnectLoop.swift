@@ -81,10 +81,21 @@ package struct RedisReconnectLoop: Sendable {
             } catch {
                 if Task.isCancelled { return }
                 if !reportedOutage {
-                    self.logger.warning(
-                        "cannot reach redis; retrying",
-                        metadata: ["redis": "\(self.url)", "role": "\(self.role)", "error": "\(error)"]
-                    )
+                    // A refused login is a configuration error, not an outage: say so at error
+                    // level. It is retried all the same (with the backoff), as Node's client
+                    // does, since an operator may be fixing the ACL right now. The URL in the
+                    // metadata has its password masked.
+                    if let error = error as? RESPError, error.isAuthenticationFailure {
+                        self.logger.error(
+                            "redis refused the credentials; check the user and password of --redis; retrying",
+                            metadata: ["redis": "\(self.url)", "role": "\(self.role)", "error": "\(error)"]
+                        )
+                    } else {
+                        self.logger.warning(
+                            "cannot reach redis; retrying",
+                            metadata: ["redis": "\(self.url)", "role": "\(self.role)", "error": "\(error)"]
+                        )
+                    }
                     reportedOutage = true
                 }
             }

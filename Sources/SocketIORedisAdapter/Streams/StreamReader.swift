@@ -23,7 +23,7 @@ struct StreamReader: Sendable {
         let loop = RedisReconnectLoop(
             url: self.node.redis.url,
             eventLoopGroup: self.node.eventLoopGroup,
-            clientName: "socketio-streams-\(self.node.uid)-read",
+            clientName: "\(self.node.redis.clientName)-read",
             role: "stream reader \(self.stream)",
             parser: configuration.readerParser,
             logger: self.node.logger

@@ -38,7 +38,7 @@ final class StreamsNode: Sendable {
         self.redis = RedisPubSubClient(
             url: url,
             eventLoopGroup: eventLoopGroup,
-            clientName: "socketio-streams-\(self.uid)",
+            clientName: "\(url.clientName ?? "socketio-streams")-\(self.uid)",
             commandParser: configuration.readerParser,
             subscriberParser: configuration.readerParser,
             logger: logger

@@ -86,7 +86,8 @@ struct CommandLineParser {
 
             Signals: SIGTERM or SIGINT stop accepting, tell clients the server is going away,
             wait up to --drain-timeout for them to leave, then exit 0. GET /health answers 503
-            while draining.
+            while draining. SIGHUP reloads --tls-cert and --tls-key: new connections get the new
+            certificate, open ones keep theirs; a reload that fails keeps the old one.
 
             """
         return text

@@ -39,6 +39,31 @@ struct OptionSpec: Sendable {
             help: "The TCP port (0 picks a free one and prints it)."
         ),
         OptionSpec(
+            name: "tls-cert",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "path",
+            help:
+                "Serve HTTPS and WSS on the same port with this PEM certificate, optionally followed by its chain (a fullchain.pem). Needs --tls-key. SIGHUP reloads both files. Empty: plain HTTP."
+        ),
+        OptionSpec(
+            name: "tls-key",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "path",
+            help: "The PEM private key of --tls-cert."
+        ),
+        OptionSpec(
+            name: "tls-handshake-timeout",
+            aliases: [],
+            kind: .integer(minimum: 1),
+            defaultValue: "10000",
+            valueName: "ms",
+            help: "With TLS: a connection whose TLS handshake has not finished this long after it opened is closed."
+        ),
+        OptionSpec(
             name: "config",
             aliases: [],
             kind: .text,
@@ -233,7 +258,7 @@ struct OptionSpec: Sendable {
             defaultValue: "",
             valueName: "url",
             help:
-                "Join a cluster through Redis (redis://[:password@]host:port/db), in the protocol of Node's @socket.io/redis-adapter. Empty: this server alone."
+                "Join a cluster through Redis (redis://[[user]:password@]host:port/db, or rediss:// for TLS), in the protocol of Node's @socket.io/redis-adapter. Empty: this server alone."
         ),
         OptionSpec(
             name: "redis-adapter",
@@ -260,6 +285,23 @@ struct OptionSpec: Sendable {
             valueName: "channel",
             help:
                 "Also bridge a Flask-SocketIO / python-socketio message queue on this Redis channel (Flask-SocketIO: flask-socketio). Needs --redis."
+        ),
+        OptionSpec(
+            name: "redis-ca-file",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "path",
+            help:
+                "With a rediss:// URL: the PEM CA certificates that sign the Redis server's certificate (its host name is checked too). Empty: the system's trust store."
+        ),
+        OptionSpec(
+            name: "redis-client-name",
+            aliases: [],
+            kind: .text,
+            defaultValue: "socketio-server",
+            valueName: "name",
+            help: "The name the Redis connections give themselves (CLIENT SETNAME), with a suffix per role (-pub, -sub); shown by CLIENT LIST."
         ),
         OptionSpec(
             name: "drain-timeout",
