@@ -174,6 +174,11 @@ extension EngineIOSocket {
         /// allocation (a `CircularBuffer` allocates at creation); it is short, so taking from
         /// its front is cheap.
         package private(set) var buffer: [EngineIOFrame] = []
+        /// The position in the session's stream of `buffer[0]`, counted since the session began.
+        private var bufferStart = 0
+        /// The positions of the buffered frames sent without the `compress` flag (Socket.IO's
+        /// `compress(false)`), ascending. Usually empty: no cost for the default.
+        package private(set) var uncompressed: [Int] = []
         package private(set) var post = Post.none
         package private(set) var pollFlushScheduled = false
         /// Inbound backpressure: the application is behind with this client's input; the
@@ -249,8 +254,12 @@ extension EngineIOSocket {
 
         /// Frames the application sends. Returns `nil` when the session has closed: the shell
         /// releases them.
-        package mutating func enqueue(_ frames: [EngineIOFrame]) -> FlushAction? {
+        package mutating func enqueue(_ frames: [EngineIOFrame], compress: Bool = true) -> FlushAction? {
             guard !self.isClosed else { return nil }
+            if !compress {
+                let first = self.bufferStart + self.buffer.count
+                self.uncompressed.append(contentsOf: first..<(first + frames.count))
+            }
             self.buffer.append(contentsOf: frames)
             return self.flush()
         }
@@ -279,6 +288,17 @@ extension EngineIOSocket {
         /// The first `count` buffered frames were written to the link.
         package mutating func removeWrittenFrames(_ count: Int) {
             self.buffer.removeFirst(count)
+            self.advanceBufferStart(by: count)
+        }
+
+        /// Whether the buffered frame at `index` was sent with `compress(false)`.
+        package func isUncompressed(at index: Int) -> Bool {
+            !self.uncompressed.isEmpty && self.uncompressed.contains(self.bufferStart + index)
+        }
+
+        private mutating func advanceBufferStart(by count: Int) {
+            self.bufferStart += count
+            if !self.uncompressed.isEmpty { self.uncompressed.removeAll { $0 < self.bufferStart } }
         }
 
         /// Every buffered frame, for a link that takes them all at once (a framework's
@@ -301,12 +321,14 @@ extension EngineIOSocket {
             let count = min(self.buffer.count, self.timing.maxPacketsPerPoll)
             let frames = Array(self.buffer.prefix(count))
             self.buffer.removeFirst(count)
+            self.advanceBufferStart(by: count)
             return frames
         }
 
         private mutating func takeBuffer() -> [EngineIOFrame] {
             let frames = self.buffer
             self.buffer = []
+            self.advanceBufferStart(by: frames.count)
             return frames
         }
 
