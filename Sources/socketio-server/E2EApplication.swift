@@ -53,10 +53,12 @@ enum E2EApplication {
         // the compress flag as asked; and the server's compression counters.
         main.on("big_event") { socket, args in
             let compress = args.first?["compress"]?.boolValue ?? true
+            // `seed` makes another page of records (the benchmark's distinct messages).
+            let event = args.first?["seed"]?.intValue.map { Self.bigEvent(seed: $0) } ?? Self.bigEvent
             if args.first?["broadcast"]?.boolValue == true {
-                socket.namespace.broadcastOperator.compress(compress).emit("big", Self.bigEvent)
+                socket.namespace.broadcastOperator.compress(compress).emit("big", event)
             } else {
-                try? socket.compress(compress).emit("big", Self.bigEvent)
+                try? socket.compress(compress).emit("big", event)
             }
             return nil
         }
@@ -79,11 +81,15 @@ enum E2EApplication {
 
     /// About 10 KB of realistic JSON (no long runs of one byte): the compression tests and
     /// benchmarks send it.
-    static let bigEvent: SocketIOValue = {
+    static let bigEvent: SocketIOValue = bigEvent(seed: 0)
+
+    /// Page `seed` of the records: the same shape, other values.
+    static func bigEvent(seed: Int) -> SocketIOValue {
         let tags = ["admin", "beta", "mobile", "europe", "premium", "trial", "legacy", "api"]
         let names = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth", "Ken Thompson"]
         var users: [SocketIOValue] = []
-        for index in 0..<56 {
+        for row in 0..<56 {
+            let index = row + seed * 56
             let name = names[index % names.count]
             users.append([
                 "id": .int(100_003 + index * 7919),
@@ -97,8 +103,8 @@ enum E2EApplication {
                 ),
             ])
         }
-        return ["users": .array(users), "page": 1, "total": 56]
-    }()
+        return ["users": .array(users), "page": .int(seed + 1), "total": 56]
+    }
 
     private static func installCommonHandlers(on namespace: Namespace) {
         namespace.on("echo") { _, args in args }

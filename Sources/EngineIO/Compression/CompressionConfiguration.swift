@@ -10,8 +10,8 @@ public import EngineIOProtocol
 ///
 /// Compression runs on the event loop of the connection, inline: a response is bounded by
 /// ``EngineIOConfiguration/maxBufferedBytes`` and ``EngineIOConfiguration/maxPacketsPerPoll``,
-/// and zlib takes about 10 ms per MiB at the default level on one core, so a 1 MB poll holds
-/// its loop for that long.
+/// and zlib at the default level takes tens of milliseconds for a megabyte of JSON, so a 1 MB
+/// poll holds its loop for that long; a lower ``level`` is faster.
 public struct HTTPCompressionConfiguration: Sendable, Hashable {
     /// The smallest response, in bytes, that is compressed. Node: 1024.
     public var threshold: Int
