@@ -10,7 +10,7 @@ import Synchronization
 /// Its lifecycle is a plain state machine (`EngineIOSocket.StateMachine`, package API)
 /// owned by `eventLoop` (the loop of the connection that opened the session); this class is the
 /// thin shell that feeds it events and carries out its actions. Work from other threads hops
-/// to the loop; ``send(_:volatile:)`` and ``close()`` may be called from anywhere. Node's
+/// to the loop; ``send(_:volatile:compress:)`` and ``close()`` may be called from anywhere. Node's
 /// counterpart is engine.io's `Socket`.
 public final class EngineIOSocket: Sendable {
     /// The session id (`sid`), 20 URL-safe characters.
@@ -152,11 +152,11 @@ public final class EngineIOSocket: Sendable {
     ///   - frames: encoded packets, for instance from `SocketIOPacket.encode()`.
     ///   - volatile: drop the frames instead of queueing them when the transport cannot take them
     ///     now, or the queue is at its bound (Socket.IO's `volatile` flag).
+    ///   - compress: Whether the frames may go compressed (permessage-deflate), Node's
+    ///     `compress` send option; `true` by default, as in Node.
     /// - Throws: ``EngineIOError/outboundQueueFull`` when `maxBufferedPackets` frames or
     ///   `maxBufferedBytes` bytes already wait, ``EngineIOError/closed`` once the session has
     ///   closed; nothing is queued then.
-    ///   - compress: Whether the frames may go compressed (permessage-deflate), Node's
-    ///     `compress` send option; `true` by default, as in Node.
     public func send(_ frames: [EngineIOFrame], volatile: Bool = false, compress: Bool = true) throws(EngineIOError) {
         try self.admit(count: frames.count, bytes: Self.byteCount(frames), volatile: volatile)
         if self.eventLoop.inEventLoop {
