@@ -198,11 +198,11 @@ struct CompressionTests {
 
     // MARK: - HTTP compression of polling
 
-    func poll(_ harness: EngineHarness, acceptEncoding: String?, payload: String) throws -> RawResponse {
+    func poll(_ harness: EngineHarness, acceptEncoding: String?, payload: String, compress: [Bool] = [true]) throws -> RawResponse {
         let connection = try harness.connect()
         let sid = try harness.openPollingSession(on: connection)
         let session = try #require(harness.engine.session(id: sid))
-        try session.send([EngineIOPacket.message(payload).frame])
+        for flag in compress { try session.send([EngineIOPacket.message(payload).frame], compress: flag) }
         harness.loop.run()
         return try connection.request(
             "GET",
@@ -237,6 +237,16 @@ struct CompressionTests {
         #expect(response.status == 200)
         #expect(response.header("content-encoding") == nil)
         #expect(response.body == "4" + Self.bigText)
+    }
+
+    @Test("as Node, a poll goes compressed unless every packet in it was sent with compress(false)")
+    func pollingCompressFlag() throws {
+        let harness = EngineHarness()
+        let allOff = try self.poll(harness, acceptEncoding: "gzip", payload: Self.bigText, compress: [false, false])
+        #expect(allOff.header("content-encoding") == nil)
+        #expect(allOff.body == "4" + Self.bigText + "\u{1E}4" + Self.bigText)
+        let mixed = try self.poll(harness, acceptEncoding: "gzip", payload: Self.bigText, compress: [false, true])
+        #expect(mixed.header("content-encoding") == "gzip")
     }
 
     @Test("under the threshold, and with httpCompression nil, the poll goes as it is")

@@ -59,9 +59,10 @@ package final class EngineHTTPResponder: Sendable {
     /// From ``HTTPCompressionConfiguration/threshold`` bytes up, the payload goes compressed
     /// in the coding the request accepts, as Node's polling transport does; inline, on the
     /// session's loop (bounded by `maxBufferedBytes`; see ``HTTPCompressionConfiguration``).
-    func respond(frames: [EngineIOFrame]) {
+    /// With `compress` false (every packet was sent with `compress(false)`), never compressed.
+    func respond(frames: [EngineIOFrame], compress: Bool = true) {
         let body = EngineIOPollingPayload.encode(frames)
-        guard let (coding, configuration, stats) = self.compression, body.readableBytes >= configuration.threshold else {
+        guard compress, let (coding, configuration, stats) = self.compression, body.readableBytes >= configuration.threshold else {
             return self.respond(status: .ok, contentType: "text/plain; charset=UTF-8", body: body, hooks: .transport)
         }
         guard let compressed = HTTPBodyCompression.compress(body, coding: coding, level: configuration.level) else {

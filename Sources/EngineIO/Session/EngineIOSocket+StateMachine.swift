@@ -127,8 +127,10 @@ extension EngineIOSocket {
             case count(EngineIOFrame)
             /// Frames left the buffer without reaching the client: release their count.
             case release([EngineIOFrame])
-            /// Answer a poll with these frames, taken from the buffer (release their count).
-            case answerPoll(Responder, [EngineIOFrame])
+            /// Answer a poll with these frames, taken from the buffer (release their count);
+            /// `compress` is false when every one of them was sent with `compress(false)` (Node
+            /// compresses a polling payload when any of its packets may be).
+            case answerPoll(Responder, [EngineIOFrame], compress: Bool)
             /// Answer a poll with frames of its own, not from the buffer (`6` or `1`).
             case answerPollWith(Responder, EngineIOFrame)
             /// 503: the server is going away.
@@ -313,7 +315,14 @@ extension EngineIOSocket {
             self.pollFlushScheduled = false
             guard let poll = self.pendingPoll, !self.buffer.isEmpty else { return nil }
             self.setPendingPoll(nil)
-            return .answerPoll(poll, self.takePollPayload())
+            return self.pollAnswer(poll)
+        }
+
+        /// ``Action/answerPoll(_:_:compress:)`` with what one polling response may carry.
+        private mutating func pollAnswer(_ poll: Responder) -> Action {
+            let count = min(self.buffer.count, self.timing.maxPacketsPerPoll)
+            let compress = self.uncompressed.isEmpty || (0..<count).contains { !self.isUncompressed(at: $0) }
+            return .answerPoll(poll, self.takePollPayload(), compress: compress)
         }
 
         /// What one polling response may carry (`maxPacketsPerPoll`), out of the buffer.
@@ -341,7 +350,7 @@ extension EngineIOSocket {
                 if shuttingDown, self.buffer.isEmpty {
                     return [.answerShuttingDown(poll)] + self.finishFinalPoll()
                 }
-                var actions: [Action] = [.answerPoll(poll, self.takePollPayload())]
+                var actions: [Action] = [self.pollAnswer(poll)]
                 if self.buffer.isEmpty, !shuttingDown { actions += self.finishFinalPoll() }
                 return actions
             case .closed:
@@ -357,7 +366,7 @@ extension EngineIOSocket {
                         + self.close(reason: .transportError, now: now)
                 }
                 if !self.buffer.isEmpty {
-                    return [.answerPoll(poll, self.takePollPayload())]
+                    return [self.pollAnswer(poll)]
                 }
                 // During an upgrade too: Node holds the poll until its next upgrade check
                 // (``timerFired(_:now:)``) answers it with a `noop`.
@@ -598,7 +607,7 @@ extension EngineIOSocket {
                         actions.append(.log(.trace, "noop to the waiting poll for a fast upgrade"))
                         actions.append(.answerPollWith(poll, .noop))
                     } else {
-                        actions.append(.answerPoll(poll, self.takePollPayload()))
+                        actions.append(self.pollAnswer(poll))
                     }
                 }
                 actions.append(.schedule(.upgrade, at: self.nextUpgradeCheck(after: now, deadline: upgrade.deadline)))
@@ -715,7 +724,7 @@ extension EngineIOSocket {
                     if let poll { actions.append(.answerShuttingDown(poll)) }
                     actions.append(.remove)
                 } else {
-                    if let poll { actions.append(.answerPoll(poll, self.takePollPayload())) }
+                    if let poll { actions.append(self.pollAnswer(poll)) }
                     // Keep answering polls (the rest of the buffer, then 503) for a moment.
                     self.state = .closing(shuttingDown: true)
                     actions.append(.schedule(.finalPoll, at: now.advanced(by: self.timing.pingTimeout)))
@@ -726,7 +735,7 @@ extension EngineIOSocket {
                 let last: EngineIOFrame = clientInitiated ? .noop : .close
                 self.buffer.append(last)
                 actions.append(.count(last))
-                if let poll { actions.append(.answerPoll(poll, self.takePollPayload())) }
+                if let poll { actions.append(self.pollAnswer(poll)) }
                 if self.buffer.isEmpty {
                     actions.append(.remove)
                 } else {

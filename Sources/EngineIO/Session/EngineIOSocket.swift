@@ -330,9 +330,9 @@ public final class EngineIOSocket: Sendable {
         case .cancel(let timer): self.cancel(timer)
         case .count(let frame): self.added(CollectionOfOne(frame))
         case .release(let frames): self.released(frames)
-        case .answerPoll(let poll, let frames):
+        case .answerPoll(let poll, let frames, let compress):
             self.released(frames)
-            poll.respond(frames: frames)
+            poll.respond(frames: frames, compress: compress)
         case .answerPollWith(let poll, let frame): poll.respond(frames: [frame])
         case .answerShuttingDown(let poll): poll.respondShuttingDown()
         case .answerError(let responder, let code): responder.respond(error: code)
