@@ -7,6 +7,7 @@ import PackageDescription
 
 let targets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzEngineIOPacket", [.product(name: "EngineIOProtocol", package: "swift-socketio")]),
+    ("FuzzCompressionHeaders", [.product(name: "EngineIOProtocol", package: "swift-socketio")]),
     ("FuzzSocketIOPacket", [.product(name: "SocketIOProtocol", package: "swift-socketio")]),
     ("FuzzBinaryReassembly", [.product(name: "SocketIOProtocol", package: "swift-socketio")]),
     ("FuzzMessagePack", [.product(name: "SocketIOProtocol", package: "swift-socketio")]),

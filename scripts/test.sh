@@ -151,6 +151,13 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   RECOVERY_PORT="$PORT"
   node --no-warnings --experimental-websocket Tests/js/recovery-e2e.cjs "$BUNDLE" "http://127.0.0.1:$RECOVERY_PORT"
 
+  # Compression (issue 14 item 4): permessage-deflate over Node's ws (and undici), off by default.
+  step "compression: permessage-deflate with the official client in Node (e2e --per-message-deflate on)"
+  start_server e2e --per-message-deflate on
+  DEFLATE_PORT="$PORT"
+  NODE_PATH="/usr/share/nodejs:$NODE_PEERS/node_modules" node --no-warnings --experimental-websocket Tests/js/compression-e2e.cjs \
+    "$BUNDLE" "http://127.0.0.1:$DEFLATE_PORT" "http://127.0.0.1:$E2E_PORT"
+
   # The same client built with socket.io-msgpack-parser: every packet one binary message
   # holding a MessagePack map.
   step "end-to-end: the official socket.io.msgpack.min.js in Node, against e2e --parser msgpack"
@@ -200,6 +207,11 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$WWW_PORT/recovery-client.html?server=http://127.0.0.1:$RECOVERY_PORT" "$WWW/recovery.png" \
       "recovery-browser:" "recovery-browser: [1-9][0-9]* passed, 0 failed" | tail -n 1
+    step "compression: Chromium's own permessage-deflate against e2e --per-message-deflate on"
+    cp Tests/js/compression-client.html "$WWW/"
+    node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
+      "http://127.0.0.1:$WWW_PORT/compression-client.html?server=http://127.0.0.1:$DEFLATE_PORT" "$WWW/compression.png" \
+      "compression-browser:" "compression-browser: [1-9][0-9]* passed, 0 failed" | tail -n 1
     step "the demo page in headless Chromium (client served with --client-js)"
     exec 6< <("$ROOT/.build/debug/socketio-server" demo --port 0 --log-level error --client-js "$BUNDLE")
     SERVER_PIDS+=($!)

@@ -91,6 +91,13 @@ public struct EngineIOConfiguration: Sendable {
     /// (400, 403, 413, 503) do not run it, as in Node. The request is the one being answered,
     /// not the handshake. `nil`: none.
     public var headers: HeadersHook?
+    /// Compression of polling responses (gzip or deflate, as the client's `Accept-Encoding`
+    /// allows) from 1 KiB up: on by default, as Node's `httpCompression`. `nil` turns it off.
+    public var httpCompression: HTTPCompressionConfiguration? = HTTPCompressionConfiguration()
+    /// WebSocket `permessage-deflate` (RFC 7692) for clients that offer it: off by default, as
+    /// Node's `perMessageDeflate: false`. Each connection that uses it holds zlib streams of
+    /// its own (see ``PerMessageDeflateConfiguration``).
+    public var perMessageDeflate: PerMessageDeflateConfiguration?
 
     /// Creates a configuration; every parameter defaults to the value its property documents.
     ///

@@ -1,4 +1,4 @@
-import EngineIOProtocol
+package import EngineIOProtocol
 import Logging
 package import NIOCore
 package import NIOHTTP1
@@ -129,6 +129,7 @@ extension EngineIOServer {
         EngineHTTPResponder(
             headers: self.corsHeaders(origin: request.headers.first(name: "origin")),
             hooks: self.headerHooks.map { ($0, request) },
+            compression: self.httpCompression(for: request),
             sink: sink
         )
     }
@@ -141,6 +142,27 @@ extension EngineIOServer {
     ///   - request: The upgrade request.
     ///   - newSessionID: The id of the session a WebSocket handshake opens; `nil` for an
     ///     upgrade from polling (the cookie and `initialHeaders` run only for a new session).
+    /// The coding for this request's polling payloads: `nil` when compression is off or the
+    /// client accepts neither gzip nor deflate (never compressed unasked).
+    private func httpCompression(
+        for request: EngineIORequest
+    ) -> (coding: HTTPContentCoding, configuration: HTTPCompressionConfiguration, stats: CompressionStats)? {
+        guard let configuration = self.configuration.httpCompression, request.method == .GET else { return nil }
+        let lines = request.headers["accept-encoding"]
+        guard !lines.isEmpty, let coding = HTTPContentCoding.preferred(acceptEncoding: lines) else { return nil }
+        return (coding, configuration, self.compressionStats)
+    }
+
+    /// The `permessage-deflate` parameters for a WebSocket request (its
+    /// `Sec-WebSocket-Extensions` against ``EngineIOConfiguration/perMessageDeflate``), or `nil`
+    /// when it is off or the client offered nothing acceptable.
+    package func perMessageDeflate(for request: EngineIORequest) -> PerMessageDeflateParameters? {
+        guard let configuration = self.configuration.perMessageDeflate else { return nil }
+        let offers = request.headers["sec-websocket-extensions"]
+        guard !offers.isEmpty else { return nil }
+        return PerMessageDeflateNegotiation.negotiate(offers: offers, policy: configuration.policy)
+    }
+
     package func webSocketResponseHeaders(for request: EngineIORequest, newSessionID: String?) -> HTTPHeaders {
         var headers = HTTPHeaders()
         self.headerHooks?.apply(to: &headers, request: request, newSessionID: newSessionID)

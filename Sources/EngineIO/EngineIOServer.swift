@@ -35,6 +35,8 @@ public final class EngineIOServer: Sendable {
     private let heapReclaimer = HeapReclaimer()
     private let skippedDeliveries = Atomic<Int>(0)
     private let skippedLog = RateLimitedLog(interval: .seconds(1))
+    /// What HTTP compression and permessage-deflate did (issue 14).
+    package let compressionStats = CompressionStats()
 
     /// Creates an endpoint. It serves nothing until an HTTP front end routes requests to it.
     ///

@@ -59,7 +59,7 @@ public struct BroadcastOperator: Sendable {
         return copy
     }
 
-    /// Sets the compress flag (kept for parity with Node; not applied yet).
+    /// Sets the compress flag (Node's `compress`): `false` sends uncompressed even on a permessage-deflate WebSocket.
     public func compress(_ compress: Bool) -> BroadcastOperator {
         var copy = self
         copy.options.flags.compress = compress

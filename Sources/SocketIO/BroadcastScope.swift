@@ -36,7 +36,7 @@ extension BroadcastScope {
     /// A broadcast to this server's sockets only, even with a cluster adapter (Node's `local`).
     public var local: BroadcastOperator { self.broadcastOperator.local }
 
-    /// A broadcast with the compress flag set (kept for parity with Node; not applied yet).
+    /// A broadcast with the compress flag set (Node's `compress`): `false` sends uncompressed even on a permessage-deflate WebSocket.
     public func compress(_ compress: Bool) -> BroadcastOperator { self.broadcastOperator.compress(compress) }
 
     /// A broadcast that collects every client's ack, waiting at most `timeout` (Node's

@@ -231,6 +231,11 @@ public final class Socket: Sendable {
 
     /// Sends an event to this client.
     public func emit(_ event: String, arguments: [SocketIOValue]) throws(SocketIOError) {
+        try self.emit(event, arguments: arguments, compress: true)
+    }
+
+    /// Sends an event, compressed or not (``compress(_:)``).
+    func emit(_ event: String, arguments: [SocketIOValue], compress: Bool) throws(SocketIOError) {
         // The socket may have left its namespace while its connection stays open.
         guard self.connected else { throw .disconnected }
         self.notifyOutgoing(event, arguments)
@@ -240,10 +245,24 @@ public final class Socket: Sendable {
             // event gets an offset and is kept for replay (and, with a cluster adapter that
             // replays, reaches the stream other servers replay from). A full queue then counts
             // as a skipped broadcast instead of throwing.
-            self.namespace.adapter.broadcast(packet, options: BroadcastOptions(rooms: [self.id]))
+            var flags = BroadcastFlags()
+            flags.compress = compress
+            self.namespace.adapter.broadcast(packet, options: BroadcastOptions(rooms: [self.id], flags: flags))
             return
         }
-        try self.send(packet)
+        try self.send(packet, compress: compress)
+    }
+
+    /// Emits with the `compress` flag set as given (Node's `socket.compress(false).emit(...)`):
+    /// with `false` the event goes uncompressed even on a WebSocket that negotiated
+    /// permessage-deflate. The default is `true`; messages under the threshold are never
+    /// compressed.
+    ///
+    /// ```swift
+    /// try socket.compress(false).emit("already-compressed", .binary(jpeg))
+    /// ```
+    public func compress(_ compress: Bool) -> SocketCompressOperator {
+        SocketCompressOperator(socket: self, compress: compress)
     }
 
     /// Sends an event and waits for the client's ack.
@@ -399,9 +418,9 @@ public final class Socket: Sendable {
 
     // MARK: - Internals
 
-    func send(_ packet: SocketIOPacket) throws(SocketIOError) {
+    func send(_ packet: SocketIOPacket, compress: Bool = true) throws(SocketIOError) {
         do {
-            try self.engine.send(self.namespace.registry.encode(packet))
+            try self.engine.send(self.namespace.registry.encode(packet), compress: compress)
         } catch {
             throw error.code == .closed ? .disconnected : .outboundQueueFull
         }
@@ -473,5 +492,24 @@ public struct Handshake: Sendable {
     private static func isoTime(_ milliseconds: Int64) -> String {
         // Node writes `new Date().toString()`; the ISO form carries the same instant.
         ISO8601Time.string(milliseconds: milliseconds)
+    }
+}
+
+/// A socket with the `compress` flag set, from ``Socket/compress(_:)``.
+public struct SocketCompressOperator: Sendable {
+    let socket: Socket
+    let compress: Bool
+
+    /// Sends an event to this client with the flag.
+    ///
+    /// - Throws: ``SocketIOError/outboundQueueFull`` when the client is not keeping up;
+    ///   ``SocketIOError/disconnected`` after a disconnect.
+    public func emit(_ event: String, _ args: SocketIOValue...) throws(SocketIOError) {
+        try self.socket.emit(event, arguments: args, compress: self.compress)
+    }
+
+    /// Sends an event to this client with the flag.
+    public func emit(_ event: String, arguments: [SocketIOValue]) throws(SocketIOError) {
+        try self.socket.emit(event, arguments: arguments, compress: self.compress)
     }
 }

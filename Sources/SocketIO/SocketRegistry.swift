@@ -55,8 +55,13 @@ final class SocketRegistry: LocalNamespace {
 
     @discardableResult
     func deliver(_ frames: [EngineIOFrame], to ids: Set<SocketID>, volatile: Bool) -> Int {
+        self.deliver(frames, to: ids, volatile: volatile, compress: true)
+    }
+
+    @discardableResult
+    func deliver(_ frames: [EngineIOFrame], to ids: Set<SocketID>, volatile: Bool, compress: Bool) -> Int {
         let sessions = self.sockets(ids).map(\.engine)
-        let refused = EngineIOSocket.send(frames, to: sessions, volatile: volatile)
+        let refused = EngineIOSocket.send(frames, to: sessions, volatile: volatile, compress: compress)
         for (session, error) in refused where error.code == .outboundQueueFull {
             // One slow client must not fail a broadcast to the others. A session that closed
             // meanwhile is expected; a full queue is counted (and logged, rate-limited).

@@ -176,7 +176,7 @@ enum AppFactory {
         // Validated against the option's choices already.
         let parser = SocketIOParser(name: settings.string("parser")) ?? .json
         let cookieName = settings.string("cookie").trimmed
-        let engine = EngineIOConfiguration(
+        var engine = EngineIOConfiguration(
             pingInterval: .milliseconds(Int64(settings.int("ping-interval"))),
             pingTimeout: .milliseconds(Int64(settings.int("ping-timeout"))),
             maxPayload: settings.int("max-payload"),
@@ -189,6 +189,9 @@ enum AppFactory {
             maxSessions: settings.int("max-sessions"),
             maxPacketsPerPoll: settings.int("max-packets-per-poll")
         )
+        let threshold = settings.int("compression-threshold")
+        engine.httpCompression = settings.string("http-compression") == "on" ? HTTPCompressionConfiguration(threshold: threshold) : nil
+        engine.perMessageDeflate = settings.string("per-message-deflate") == "on" ? PerMessageDeflateConfiguration(threshold: threshold) : nil
         let recoveryWindow = settings.int("connection-state-recovery")
         return SocketIOConfiguration(
             engine: engine,

@@ -49,6 +49,26 @@ enum E2EApplication {
             socket.disconnect()
             return nil
         }
+        // Compression (issue 14 item 4): a 10 KB JSON event, to this socket or to everyone, with
+        // the compress flag as asked; and the server's compression counters.
+        main.on("big_event") { socket, args in
+            let compress = args.first?["compress"]?.boolValue ?? true
+            // `seed` makes another page of records (the benchmark's distinct messages).
+            let event = args.first?["seed"]?.intValue.map { Self.bigEvent(seed: $0) } ?? Self.bigEvent
+            if args.first?["broadcast"]?.boolValue == true {
+                socket.namespace.broadcastOperator.compress(compress).emit("big", event)
+            } else {
+                try? socket.compress(compress).emit("big", event)
+            }
+            return nil
+        }
+        main.on("compression_stats") { _, _ in
+            [
+                .object(
+                    SocketIOObject(io.engine.compressionStats.snapshot.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .int($0.value)) })
+                )
+            ]
+        }
 
         let admin = io.of("/admin")
         admin.use { _, auth in
@@ -57,6 +77,33 @@ enum E2EApplication {
             }
         }
         installCommonHandlers(on: admin)
+    }
+
+    /// About 10 KB of realistic JSON (no long runs of one byte): the compression tests and
+    /// benchmarks send it.
+    static let bigEvent: SocketIOValue = bigEvent(seed: 0)
+
+    /// Page `seed` of the records: the same shape, other values.
+    static func bigEvent(seed: Int) -> SocketIOValue {
+        let tags = ["admin", "beta", "mobile", "europe", "premium", "trial", "legacy", "api"]
+        let names = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth", "Ken Thompson"]
+        var users: [SocketIOValue] = []
+        for row in 0..<56 {
+            let index = row + seed * 56
+            let name = names[index % names.count]
+            users.append([
+                "id": .int(100_003 + index * 7919),
+                "name": .string("\(name) \(index)"),
+                "email": .string("\(name.lowercased().split(separator: " ").joined(separator: "."))\(index)@example.org"),
+                "score": .double(Double((index * 7_919) % 10_007) / 97.0),
+                "active": .bool(index % 3 != 0),
+                "tags": .array([.string(tags[index % tags.count]), .string(tags[(index * 5 + 3) % tags.count])]),
+                "createdAt": .string(
+                    "2026-\(String(1 + index % 12))-\(String(1 + (index * 11) % 28))T\(String(index % 24)):\(String((index * 17) % 60)):00Z"
+                ),
+            ])
+        }
+        return ["users": .array(users), "page": .int(seed + 1), "total": 56]
     }
 
     private static func installCommonHandlers(on namespace: Namespace) {

@@ -77,7 +77,7 @@ struct SessionStateMachineTests {
             case .cancel(let timer): return "cancel \(timer)"
             case .count(let frame): return "count \(Self.text([frame]))"
             case .release(let frames): return frames.isEmpty ? nil : "release \(Self.text(frames))"
-            case .answerPoll(let poll, let frames): return "answer \(poll) [\(Self.text(frames))]"
+            case .answerPoll(let poll, let frames, _): return "answer \(poll) [\(Self.text(frames))]"
             case .answerPollWith(let poll, let frame): return "answer \(poll) [\(Self.text([frame]))] (own)"
             case .answerShuttingDown(let poll): return "503 \(poll)"
             case .answerError(let poll, let code): return "error \(poll) \(code)"

@@ -8,6 +8,8 @@ public struct RawResponse: CustomStringConvertible {
     public var headers: [(String, String)]
     /// The body, `Content-Length` bytes decoded as UTF-8.
     public var body: String
+    /// The body's bytes as received (a compressed body is not UTF-8).
+    public var bodyBytes: [UInt8] = []
 
     /// The first header with this name, compared case-insensitively.
     ///
@@ -37,8 +39,10 @@ public struct RawResponse: CustomStringConvertible {
         let headLength = end.upperBound - view.startIndex
         guard buffer.readableBytes >= headLength + length else { return nil }
         buffer.moveReaderIndex(forwardBy: headLength)
-        let body = buffer.readString(length: length) ?? ""
-        return RawResponse(status: status, headers: headers, body: body)
+        let bytes = buffer.readBytes(length: length) ?? []
+        var response = RawResponse(status: status, headers: headers, body: String(decoding: bytes, as: UTF8.self))
+        response.bodyBytes = bytes
+        return response
     }
 }
 
@@ -50,6 +54,8 @@ public enum WebSocketWire {
         public var opcode: UInt8
         /// The unmasked payload.
         public var payload: [UInt8]
+        /// The RSV bits of the first byte (0x40 is RSV1: a permessage-deflate message).
+        public var rsv: UInt8 = 0
         /// Creates a frame.
         ///
         /// - Parameters:
@@ -94,8 +100,11 @@ public enum WebSocketWire {
     /// - Parameter buffer: The received bytes; the frame is consumed only when it is whole.
     /// - Returns: The frame, or `nil` when `buffer` does not hold a whole one yet.
     public static func parseServerFrame(_ buffer: inout ByteBuffer) -> Frame? {
+        let rsv = (buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) ?? 0) & 0x70
         guard var (opcode, payload) = self.readServerFrame(&buffer) else { return nil }
-        return Frame(opcode: opcode, payload: payload.readBytes(length: payload.readableBytes) ?? [])
+        var frame = Frame(opcode: opcode, payload: payload.readBytes(length: payload.readableBytes) ?? [])
+        frame.rsv = rsv
+        return frame
     }
 
     /// The next unmasked server frame, its payload a slice of `buffer` (no copy; the load tool

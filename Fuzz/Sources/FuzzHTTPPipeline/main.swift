@@ -20,18 +20,24 @@ runLibFuzzer { data, size in
     let bytes = Array(input(data, size))
     guard let mode = bytes.first else { return 0 }
     let loop = EmbeddedEventLoop()
+    var configuration = EngineIOConfiguration(
+        maxPayload: 4096,
+        cookie: CookieConfiguration(),
+        initialHeaders: { headers, request in
+            for (name, value) in request.query { headers.add(name: name, value: value) }
+        },
+        headers: { headers, request in
+            for (name, value) in request.query { headers.replaceOrAdd(name: value, value: name) }
+        }
+    )
+    // Compression (issue 14): permessage-deflate for the upgrade prefix that offers it (RSV1
+    // frames are inflated up to maxPayload), a low threshold so that echoes are deflated, and
+    // polling responses compressed for requests that ask.
+    configuration.perMessageDeflate = PerMessageDeflateConfiguration(threshold: 16)
+    configuration.httpCompression = HTTPCompressionConfiguration(threshold: 16)
     let engine = EngineIOServer(
         path: "/engine.io/",
-        configuration: EngineIOConfiguration(
-            maxPayload: 4096,
-            cookie: CookieConfiguration(),
-            initialHeaders: { headers, request in
-                for (name, value) in request.query { headers.add(name: name, value: value) }
-            },
-            headers: { headers, request in
-                for (name, value) in request.query { headers.replaceOrAdd(name: value, value: name) }
-            }
-        ),
+        configuration: configuration,
         application: Echo(),
         logger: Quiet.logger
     )
@@ -57,6 +63,7 @@ runLibFuzzer { data, size in
         "",
         "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
         "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n",
     ]
     var reads: [[UInt8]] = [Array(prefixes[Int(mode) % prefixes.count].utf8)]
     reads += bytes.dropFirst().split(separator: 0xFF, omittingEmptySubsequences: false).map(Array.init)

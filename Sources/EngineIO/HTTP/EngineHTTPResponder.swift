@@ -19,6 +19,9 @@ package final class EngineHTTPResponder: Sendable {
     /// Kept only then: a pending poll's responder lives as long as the poll.
     private let hooks: (hooks: ResponseHeaderHooks, request: EngineIORequest)?
     private let sink: Sink
+    /// How this request's polling payloads are compressed: the coding its `Accept-Encoding`
+    /// allows and the server's setting, or `nil` for none.
+    private let compression: (coding: HTTPContentCoding, configuration: HTTPCompressionConfiguration, stats: CompressionStats)?
     /// Set by the first answer: a request is answered once, whatever races to answer it (a
     /// front end may resume a continuation with the answer, which must happen exactly once).
     private let answered = Atomic(false)
@@ -38,18 +41,39 @@ package final class EngineHTTPResponder: Sendable {
     ///   - headers: What every answer carries (CORS).
     ///   - hooks: The server's header hooks and the request, when it has hooks.
     ///   - sink: Where the answer goes.
-    init(headers: HTTPHeaders, hooks: (hooks: ResponseHeaderHooks, request: EngineIORequest)?, sink: @escaping Sink) {
+    ///   - compression: The coding and setting for polling payloads, or `nil`.
+    init(
+        headers: HTTPHeaders,
+        hooks: (hooks: ResponseHeaderHooks, request: EngineIORequest)?,
+        compression: (coding: HTTPContentCoding, configuration: HTTPCompressionConfiguration, stats: CompressionStats)? = nil,
+        sink: @escaping Sink
+    ) {
         self.headers = headers
         self.hooks = hooks
+        self.compression = compression
         self.sink = sink
     }
 
     /// 200 with a polling payload (Node: `text/plain; charset=UTF-8`).
-    func respond(frames: [EngineIOFrame]) {
+    ///
+    /// From ``HTTPCompressionConfiguration/threshold`` bytes up, the payload goes compressed
+    /// in the coding the request accepts, as Node's polling transport does; inline, on the
+    /// session's loop (bounded by `maxBufferedBytes`; see ``HTTPCompressionConfiguration``).
+    /// With `compress` false (every packet was sent with `compress(false)`), never compressed.
+    func respond(frames: [EngineIOFrame], compress: Bool = true) {
+        let body = EngineIOPollingPayload.encode(frames)
+        guard compress, let (coding, configuration, stats) = self.compression, body.readableBytes >= configuration.threshold else {
+            return self.respond(status: .ok, contentType: "text/plain; charset=UTF-8", body: body, hooks: .transport)
+        }
+        guard let compressed = HTTPBodyCompression.compress(body, coding: coding, level: configuration.level) else {
+            return self.respond(status: .ok, contentType: "text/plain; charset=UTF-8", body: body, hooks: .transport)
+        }
+        stats.compressedResponse(from: body.readableBytes, to: compressed.readableBytes)
         self.respond(
             status: .ok,
             contentType: "text/plain; charset=UTF-8",
-            body: EngineIOPollingPayload.encode(frames),
+            body: compressed,
+            extraHeaders: ["content-encoding": coding.rawValue, "vary": "Accept-Encoding"],
             hooks: .transport
         )
     }

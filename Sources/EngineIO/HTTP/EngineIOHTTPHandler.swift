@@ -329,7 +329,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                 handler.openWebSocketSession(engine: engine, request: request, key: key, context: context, responder: responder)
             case (.upgradeWebSocket(let session), .valid(let key)):
                 let headers = engine.webSocketResponseHeaders(for: request, newSessionID: nil)
-                handler.upgradeToWebSocket(context: context, key: key, engine: engine, extraHeaders: headers) { channel in
+                handler.upgradeToWebSocket(context: context, key: key, engine: engine, request: request, extraHeaders: headers) { channel in
                     // At once when the session shares this loop: frames the client sent right
                     // behind its upgrade request (`2probe`) are read next, and must find the
                     // probe attached (found by the attack on issue 11's server: they were
@@ -364,7 +364,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         let id = EngineIOServer.generateID()
         let eventLoop = context.eventLoop
         let headers = engine.webSocketResponseHeaders(for: request, newSessionID: id)
-        self.upgradeToWebSocket(context: context, key: key, engine: engine, extraHeaders: headers) { channel in
+        self.upgradeToWebSocket(context: context, key: key, engine: engine, request: request, extraHeaders: headers) { channel in
             guard let session = engine.makeSession(id: id, eventLoop: eventLoop, request: request, link: .channel(channel)) else {
                 // Admitted before the 101, full or draining after it: 1013, try again later.
                 channel.writeAndFlush(WebSocketFrame.close(code: .unknown(1013)), promise: nil)
@@ -393,6 +393,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         context: ChannelHandlerContext,
         key: String,
         engine: EngineIOServer,
+        request: EngineIORequest,
         extraHeaders: HTTPHeaders,
         attach: @escaping (any Channel) -> EngineIOSocket?
     ) {
@@ -405,6 +406,9 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             ("upgrade", "websocket"), ("connection", "Upgrade"),
             ("sec-websocket-accept", WebSocketAccept.value(forKey: key)),
         ])
+        // permessage-deflate (RFC 7692), when it is on and the client offers it.
+        let deflate = engine.perMessageDeflate(for: request)
+        if let deflate { headers.replaceOrAdd(name: "sec-websocket-extensions", value: deflate.responseHeaderValue) }
         let pipeline = context.pipeline.syncOperations
         let handlers = self.httpHandlers
         let maxPayload = engine.configuration.maxPayload
@@ -433,11 +437,23 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                     let pipeline = context.pipeline.syncOperations
                     pipeline.removeHandler(handlers.encoder, promise: nil)
                     try pipeline.addHandler(WebSocketFrameEncoder())
-                    try pipeline.addHandlers(EngineIOWebSocketHandler.frameHandlers(maxPayload: maxPayload, logger: logger))
+                    let deflateHandler = deflate.map { parameters in
+                        PerMessageDeflateHandler(
+                            parameters: parameters,
+                            configuration: engine.configuration.perMessageDeflate ?? PerMessageDeflateConfiguration(),
+                            maxPayload: maxPayload,
+                            stats: engine.compressionStats
+                        )
+                    }
+                    try pipeline.addHandlers(EngineIOWebSocketHandler.frameHandlers(maxPayload: maxPayload, logger: logger, deflate: deflateHandler))
                     // The session's first write (the open packet) must find the frame encoder.
                     guard let session = attach(channel) else {
                         channel.close(promise: nil)
                         return
+                    }
+                    if deflate != nil {
+                        engine.compressionStats.negotiatedDeflate()
+                        session.useDeflate(threshold: engine.configuration.perMessageDeflate?.threshold ?? 1024)
                     }
                     try pipeline.addHandler(EngineIOWebSocketHandler(session: session, logger: logger))
                     let early = handler.bytesAfterUpgrade

@@ -21,7 +21,11 @@ struct ResponseHeaderHooks: Sendable {
 
     /// Headers whose values the engine decides: the hooks may not touch them, since a wrong
     /// value would break the response's framing or the WebSocket handshake.
-    static let reservedNames: Set<String> = ["content-length", "transfer-encoding", "connection", "upgrade", "sec-websocket-accept"]
+    /// `content-encoding` and `sec-websocket-extensions` say how the body or the frames are
+    /// compressed (issue 14).
+    static let reservedNames: Set<String> = [
+        "content-length", "transfer-encoding", "connection", "upgrade", "sec-websocket-accept", "content-encoding", "sec-websocket-extensions",
+    ]
 
     /// Hook failures come from every response a hook touches; one log line a second is enough
     /// to find the hook, and a client cannot flood the log by sending what the hook trips on.

@@ -127,8 +127,10 @@ extension EngineIOSocket {
             case count(EngineIOFrame)
             /// Frames left the buffer without reaching the client: release their count.
             case release([EngineIOFrame])
-            /// Answer a poll with these frames, taken from the buffer (release their count).
-            case answerPoll(Responder, [EngineIOFrame])
+            /// Answer a poll with these frames, taken from the buffer (release their count);
+            /// `compress` is false when every one of them was sent with `compress(false)` (Node
+            /// compresses a polling payload when any of its packets may be).
+            case answerPoll(Responder, [EngineIOFrame], compress: Bool)
             /// Answer a poll with frames of its own, not from the buffer (`6` or `1`).
             case answerPollWith(Responder, EngineIOFrame)
             /// 503: the server is going away.
@@ -174,6 +176,11 @@ extension EngineIOSocket {
         /// allocation (a `CircularBuffer` allocates at creation); it is short, so taking from
         /// its front is cheap.
         package private(set) var buffer: [EngineIOFrame] = []
+        /// The position in the session's stream of `buffer[0]`, counted since the session began.
+        private var bufferStart = 0
+        /// The positions of the buffered frames sent without the `compress` flag (Socket.IO's
+        /// `compress(false)`), ascending. Usually empty: no cost for the default.
+        package private(set) var uncompressed: [Int] = []
         package private(set) var post = Post.none
         package private(set) var pollFlushScheduled = false
         /// Inbound backpressure: the application is behind with this client's input; the
@@ -249,8 +256,12 @@ extension EngineIOSocket {
 
         /// Frames the application sends. Returns `nil` when the session has closed: the shell
         /// releases them.
-        package mutating func enqueue(_ frames: [EngineIOFrame]) -> FlushAction? {
+        package mutating func enqueue(_ frames: [EngineIOFrame], compress: Bool = true) -> FlushAction? {
             guard !self.isClosed else { return nil }
+            if !compress {
+                let first = self.bufferStart + self.buffer.count
+                self.uncompressed.append(contentsOf: first..<(first + frames.count))
+            }
             self.buffer.append(contentsOf: frames)
             return self.flush()
         }
@@ -279,6 +290,17 @@ extension EngineIOSocket {
         /// The first `count` buffered frames were written to the link.
         package mutating func removeWrittenFrames(_ count: Int) {
             self.buffer.removeFirst(count)
+            self.advanceBufferStart(by: count)
+        }
+
+        /// Whether the buffered frame at `index` was sent with `compress(false)`.
+        package func isUncompressed(at index: Int) -> Bool {
+            !self.uncompressed.isEmpty && self.uncompressed.contains(self.bufferStart + index)
+        }
+
+        private mutating func advanceBufferStart(by count: Int) {
+            self.bufferStart += count
+            if !self.uncompressed.isEmpty { self.uncompressed.removeAll { $0 < self.bufferStart } }
         }
 
         /// Every buffered frame, for a link that takes them all at once (a framework's
@@ -293,7 +315,14 @@ extension EngineIOSocket {
             self.pollFlushScheduled = false
             guard let poll = self.pendingPoll, !self.buffer.isEmpty else { return nil }
             self.setPendingPoll(nil)
-            return .answerPoll(poll, self.takePollPayload())
+            return self.pollAnswer(poll)
+        }
+
+        /// ``Action/answerPoll(_:_:compress:)`` with what one polling response may carry.
+        private mutating func pollAnswer(_ poll: Responder) -> Action {
+            let count = min(self.buffer.count, self.timing.maxPacketsPerPoll)
+            let compress = self.uncompressed.isEmpty || (0..<count).contains { !self.isUncompressed(at: $0) }
+            return .answerPoll(poll, self.takePollPayload(), compress: compress)
         }
 
         /// What one polling response may carry (`maxPacketsPerPoll`), out of the buffer.
@@ -301,12 +330,14 @@ extension EngineIOSocket {
             let count = min(self.buffer.count, self.timing.maxPacketsPerPoll)
             let frames = Array(self.buffer.prefix(count))
             self.buffer.removeFirst(count)
+            self.advanceBufferStart(by: count)
             return frames
         }
 
         private mutating func takeBuffer() -> [EngineIOFrame] {
             let frames = self.buffer
             self.buffer = []
+            self.advanceBufferStart(by: frames.count)
             return frames
         }
 
@@ -319,7 +350,7 @@ extension EngineIOSocket {
                 if shuttingDown, self.buffer.isEmpty {
                     return [.answerShuttingDown(poll)] + self.finishFinalPoll()
                 }
-                var actions: [Action] = [.answerPoll(poll, self.takePollPayload())]
+                var actions: [Action] = [self.pollAnswer(poll)]
                 if self.buffer.isEmpty, !shuttingDown { actions += self.finishFinalPoll() }
                 return actions
             case .closed:
@@ -335,7 +366,7 @@ extension EngineIOSocket {
                         + self.close(reason: .transportError, now: now)
                 }
                 if !self.buffer.isEmpty {
-                    return [.answerPoll(poll, self.takePollPayload())]
+                    return [self.pollAnswer(poll)]
                 }
                 // During an upgrade too: Node holds the poll until its next upgrade check
                 // (``timerFired(_:now:)``) answers it with a `noop`.
@@ -576,7 +607,7 @@ extension EngineIOSocket {
                         actions.append(.log(.trace, "noop to the waiting poll for a fast upgrade"))
                         actions.append(.answerPollWith(poll, .noop))
                     } else {
-                        actions.append(.answerPoll(poll, self.takePollPayload()))
+                        actions.append(self.pollAnswer(poll))
                     }
                 }
                 actions.append(.schedule(.upgrade, at: self.nextUpgradeCheck(after: now, deadline: upgrade.deadline)))
@@ -693,7 +724,7 @@ extension EngineIOSocket {
                     if let poll { actions.append(.answerShuttingDown(poll)) }
                     actions.append(.remove)
                 } else {
-                    if let poll { actions.append(.answerPoll(poll, self.takePollPayload())) }
+                    if let poll { actions.append(self.pollAnswer(poll)) }
                     // Keep answering polls (the rest of the buffer, then 503) for a moment.
                     self.state = .closing(shuttingDown: true)
                     actions.append(.schedule(.finalPoll, at: now.advanced(by: self.timing.pingTimeout)))
@@ -704,7 +735,7 @@ extension EngineIOSocket {
                 let last: EngineIOFrame = clientInitiated ? .noop : .close
                 self.buffer.append(last)
                 actions.append(.count(last))
-                if let poll { actions.append(.answerPoll(poll, self.takePollPayload())) }
+                if let poll { actions.append(self.pollAnswer(poll)) }
                 if self.buffer.isEmpty {
                     actions.append(.remove)
                 } else {

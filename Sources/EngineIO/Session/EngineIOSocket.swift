@@ -10,7 +10,7 @@ import Synchronization
 /// Its lifecycle is a plain state machine (`EngineIOSocket.StateMachine`, package API)
 /// owned by `eventLoop` (the loop of the connection that opened the session); this class is the
 /// thin shell that feeds it events and carries out its actions. Work from other threads hops
-/// to the loop; ``send(_:volatile:)`` and ``close()`` may be called from anywhere. Node's
+/// to the loop; ``send(_:volatile:compress:)`` and ``close()`` may be called from anywhere. Node's
 /// counterpart is engine.io's `Socket`.
 public final class EngineIOSocket: Sendable {
     /// The session id (`sid`), 20 URL-safe characters.
@@ -36,6 +36,9 @@ public final class EngineIOSocket: Sendable {
         var upgradeTimer: Scheduled<Void>?
         var finalPollTimer: Scheduled<Void>?
         var slowConsumerTimer: Scheduled<Void>?
+        /// The WebSocket negotiated permessage-deflate: frames of at least this many bytes, sent
+        /// with the `compress` flag, go out marked with RSV1 for ``PerMessageDeflateHandler``.
+        var deflateThreshold: Int?
     }
     let loop: NIOLoopBoundBox<LoopState>
 
@@ -108,6 +111,16 @@ public final class EngineIOSocket: Sendable {
     /// loop state there would trap: found by review).
     private let transportKind: Atomic<UInt8>
 
+    /// The WebSocket being attached negotiated permessage-deflate (see
+    /// ``LoopState/deflateThreshold``). Safe from any thread.
+    func useDeflate(threshold: Int) {
+        if self.eventLoop.inEventLoop {
+            self.loop.value.deflateThreshold = threshold
+        } else {
+            self.eventLoop.execute { self.loop.value.deflateThreshold = threshold }
+        }
+    }
+
     /// The upgrade may have completed: publish the transport.
     func publishTransport() {
         guard let link = self.loop.value.machine.link else { return }
@@ -139,15 +152,17 @@ public final class EngineIOSocket: Sendable {
     ///   - frames: encoded packets, for instance from `SocketIOPacket.encode()`.
     ///   - volatile: drop the frames instead of queueing them when the transport cannot take them
     ///     now, or the queue is at its bound (Socket.IO's `volatile` flag).
+    ///   - compress: Whether the frames may go compressed (permessage-deflate), Node's
+    ///     `compress` send option; `true` by default, as in Node.
     /// - Throws: ``EngineIOError/outboundQueueFull`` when `maxBufferedPackets` frames or
     ///   `maxBufferedBytes` bytes already wait, ``EngineIOError/closed`` once the session has
     ///   closed; nothing is queued then.
-    public func send(_ frames: [EngineIOFrame], volatile: Bool = false) throws(EngineIOError) {
+    public func send(_ frames: [EngineIOFrame], volatile: Bool = false, compress: Bool = true) throws(EngineIOError) {
         try self.admit(count: frames.count, bytes: Self.byteCount(frames), volatile: volatile)
         if self.eventLoop.inEventLoop {
-            self.enqueue(frames, volatile: volatile)
+            self.enqueue(frames, volatile: volatile, compress: compress)
         } else {
-            self.eventLoop.execute { self.enqueue(frames, volatile: volatile) }
+            self.eventLoop.execute { self.enqueue(frames, volatile: volatile, compress: compress) }
         }
     }
 
@@ -158,7 +173,8 @@ public final class EngineIOSocket: Sendable {
     public static func send(
         _ frames: [EngineIOFrame],
         to sessions: [EngineIOSocket],
-        volatile: Bool = false
+        volatile: Bool = false,
+        compress: Bool = true
     ) -> [(session: EngineIOSocket, error: EngineIOError)] {
         var refused: [(session: EngineIOSocket, error: EngineIOError)] = []
         // Measured once for every recipient: a broadcast's frames are the same for all.
@@ -180,9 +196,9 @@ public final class EngineIOSocket: Sendable {
         }
         for (loop, group) in byLoop {
             if loop.inEventLoop {
-                for session in group { session.enqueue(frames, volatile: volatile) }
+                for session in group { session.enqueue(frames, volatile: volatile, compress: compress) }
             } else {
-                loop.execute { for session in group { session.enqueue(frames, volatile: volatile) } }
+                loop.execute { for session in group { session.enqueue(frames, volatile: volatile, compress: compress) } }
             }
         }
         return refused
@@ -270,7 +286,7 @@ public final class EngineIOSocket: Sendable {
     }
 
     /// Adds frames to the buffer and writes what the transport can take.
-    private func enqueue(_ frames: [EngineIOFrame], volatile: Bool) {
+    private func enqueue(_ frames: [EngineIOFrame], volatile: Bool, compress: Bool = true) {
         if volatile {
             let linkIsWritable = self.loop.value.machine.link?.isWritable ?? false
             guard self.loop.value.machine.canWriteNow(linkIsWritable: linkIsWritable),
@@ -278,7 +294,7 @@ public final class EngineIOSocket: Sendable {
             else { return }
             self.added(frames)
         }
-        guard let flush = self.loop.value.machine.enqueue(frames) else {
+        guard let flush = self.loop.value.machine.enqueue(frames, compress: compress) else {
             // Closed: the frames go nowhere.
             return self.released(frames)
         }
@@ -314,9 +330,9 @@ public final class EngineIOSocket: Sendable {
         case .cancel(let timer): self.cancel(timer)
         case .count(let frame): self.added(CollectionOfOne(frame))
         case .release(let frames): self.released(frames)
-        case .answerPoll(let poll, let frames):
+        case .answerPoll(let poll, let frames, let compress):
             self.released(frames)
-            poll.respond(frames: frames)
+            poll.respond(frames: frames, compress: compress)
         case .answerPollWith(let poll, let frame): poll.respond(frames: [frame])
         case .answerShuttingDown(let poll): poll.respondShuttingDown()
         case .answerError(let responder, let code): responder.respond(error: code)
@@ -389,8 +405,18 @@ public final class EngineIOSocket: Sendable {
             // an allocation per write).
             var written = 0
             var bytes = 0
+            let deflateThreshold = self.loop.value.deflateThreshold
             while channel.isWritable, let frame = self.loop.withValue({ $0.machine.frame(at: written) }) {
-                channel.write(WebSocketFrame(engineIOFrame: self.onTheWire(frame)), promise: nil)
+                var wire = WebSocketFrame(engineIOFrame: self.onTheWire(frame))
+                // RSV1 asks PerMessageDeflateHandler to compress: only on a connection that
+                // negotiated it, from the threshold up, and not for `compress(false)` (as `ws`
+                // compresses only when `compress` is set and the message is over the threshold).
+                if let deflateThreshold, wire.data.readableBytes >= deflateThreshold,
+                    self.loop.withValue({ !$0.machine.isUncompressed(at: written) })
+                {
+                    wire.rsv1 = true
+                }
+                channel.write(wire, promise: nil)
                 written += 1
                 bytes += frame.byteCount
             }

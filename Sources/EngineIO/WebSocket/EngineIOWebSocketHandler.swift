@@ -30,15 +30,19 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
 
     /// The handlers that go before this one, in order, for a session whose messages may be
     /// `maxPayload` bytes.
-    static func frameHandlers(maxPayload: Int, logger: Logger) -> [any ChannelHandler] {
-        [
+    /// With `deflate`, a ``PerMessageDeflateHandler`` goes between the validator and the
+    /// aggregator (which drops RSV bits).
+    static func frameHandlers(maxPayload: Int, logger: Logger, deflate: PerMessageDeflateHandler? = nil) -> [any ChannelHandler] {
+        var handlers: [any ChannelHandler] = [
             ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxPayload)),
             WebSocketProtocolErrorHandler(),
-            WebSocketFrameValidator(logger: logger),
-            // Browsers and Node clients send a message as one frame; 1,024 fragments is far
-            // beyond any real client, and bounds the bookkeeping of a hostile one.
-            NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024, maxAccumulatedFrameSize: maxPayload),
+            WebSocketFrameValidator(logger: logger, deflate: deflate != nil),
         ]
+        if let deflate { handlers.append(deflate) }
+        // Browsers and Node clients send a message as one frame; 1,024 fragments is far
+        // beyond any real client, and bounds the bookkeeping of a hostile one.
+        handlers.append(NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024, maxAccumulatedFrameSize: maxPayload))
+        return handlers
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -139,8 +143,11 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler {
             // maxPayload, 1002 otherwise) and closes.
             self.closeSent = true
             self.logger.info("closing websocket", metadata: ["reason": "\(error)", "eio.sid": "\(self.session.id)"])
-        case NIOWebSocketFrameAggregator.Error.accumulatedFrameSizeIsTooLarge:
+        case NIOWebSocketFrameAggregator.Error.accumulatedFrameSizeIsTooLarge, PerMessageDeflateError.messageTooLarge:
             self.fail(context: context, code: .messageTooLarge, "message larger than maxPayload")
+        case PerMessageDeflateError.invalidCompressedData:
+            // `ws` closes with 1007 when zlib cannot inflate a message.
+            self.fail(context: context, code: .dataInconsistentWithMessage, "invalid compressed data")
         case is NIOWebSocketFrameAggregator.Error:
             self.fail(context: context, code: .protocolError, "\(error)")
         default:

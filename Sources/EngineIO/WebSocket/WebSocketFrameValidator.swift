@@ -7,11 +7,17 @@ import NIOWebSocket
 /// sends, as `ws` (Node) checks them: a violation closes with 1002 (1007 for a close reason that
 /// is not UTF-8).
 enum WebSocketFrameRules {
-    static func violation(in frame: WebSocketFrame) -> (code: WebSocketErrorCode, reason: String)? {
+    /// - Parameter deflate: the connection negotiated `permessage-deflate`.
+    static func violation(in frame: WebSocketFrame, deflate: Bool = false) -> (code: WebSocketErrorCode, reason: String)? {
         // §5.1: a client masks every frame.
         guard frame.maskKey != nil else { return (.protocolError, "unmasked client frame") }
-        // §5.2: RSV bits only with a negotiated extension, and we negotiate none.
-        guard !frame.rsv1, !frame.rsv2, !frame.rsv3 else { return (.protocolError, "RSV bit set without an extension") }
+        // §5.2: RSV bits only with a negotiated extension. permessage-deflate takes RSV1, on the
+        // first frame of a data message only: never on a continuation or a control frame
+        // (RFC 7692 §6.1).
+        guard !frame.rsv2, !frame.rsv3 else { return (.protocolError, "RSV bit set without an extension") }
+        if frame.rsv1, !(deflate && (frame.opcode == .text || frame.opcode == .binary)) {
+            return (.protocolError, deflate ? "RSV1 on a continuation or control frame" : "RSV bit set without an extension")
+        }
         switch frame.opcode {
         case .continuation, .text, .binary, .ping, .pong:
             return nil
@@ -47,15 +53,17 @@ final class WebSocketFrameValidator: ChannelInboundHandler, RemovableChannelHand
     typealias OutboundOut = WebSocketFrame
 
     private let logger: Logger
+    private let deflate: Bool
     private var failed = false
 
-    init(logger: Logger) {
+    init(logger: Logger, deflate: Bool = false) {
         self.logger = logger
+        self.deflate = deflate
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.failed else { return }
-        guard let (code, reason) = WebSocketFrameRules.violation(in: self.unwrapInboundIn(data)) else {
+        guard let (code, reason) = WebSocketFrameRules.violation(in: self.unwrapInboundIn(data), deflate: self.deflate) else {
             return context.fireChannelRead(data)
         }
         self.failed = true

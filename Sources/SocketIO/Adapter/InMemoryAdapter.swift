@@ -143,7 +143,7 @@ public final class InMemoryAdapter: SocketIOAdapter {
         guard !targets.isEmpty else { return }
         // Encoded once, in the server's wire; every target gets the same buffers.
         let frames = self.namespace.encode(packet)
-        self.namespace.deliver(frames, to: targets, volatile: options.flags.volatile)
+        self.namespace.deliver(frames, to: targets, volatile: options.flags.volatile, compress: options.flags.compress)
     }
 
     /// Delivers `packet` with one ack id to the matching sockets; `onAck` gets each answer, `onClientCount` how many were asked.

@@ -106,6 +106,11 @@ public protocol LocalNamespace: Sendable {
     /// Writes the same frames to each of these local sockets. Returns how many it reached.
     @discardableResult
     func deliver(_ frames: [EngineIOFrame], to sockets: Set<SocketID>, volatile: Bool) -> Int
+    /// Writes the same frames to each of these local sockets; with `compress` false they go
+    /// uncompressed on a permessage-deflate WebSocket (``BroadcastFlags/compress``).
+    /// Returns how many it reached.
+    @discardableResult
+    func deliver(_ frames: [EngineIOFrame], to sockets: Set<SocketID>, volatile: Bool, compress: Bool) -> Int
     /// Sends `packet` to these local sockets with one ack id, encoded once; each answer's first
     /// argument goes to `onAck`, and `onGone` runs for each recipient that leaves (or cannot be
     /// written to, or does not answer within `timeout`) before answering. Returns how many it
@@ -176,7 +181,8 @@ public struct BroadcastFlags: Sendable, Hashable {
     public var volatile: Bool
     /// Only this server's sockets, even with a cluster adapter.
     public var local: Bool
-    /// Whether to compress (kept for API parity; per-message compression is not implemented).
+    /// Whether the packet may go compressed (permessage-deflate), as Node's `compress` flag:
+    /// `false` sends it uncompressed even to a client that negotiated compression.
     public var compress: Bool
     /// How long a broadcast with acks waits (Node's `flags.timeout`); cluster adapters keep
     /// other servers' answers that long.
@@ -210,5 +216,13 @@ public struct SocketDetails: Sendable, Hashable {
         self.handshake = handshake
         self.rooms = rooms
         self.data = data
+    }
+}
+
+extension LocalNamespace {
+    /// Delivers with the `compress` flag set, for a namespace that has no other way.
+    @discardableResult
+    public func deliver(_ frames: [EngineIOFrame], to sockets: Set<SocketID>, volatile: Bool, compress: Bool) -> Int {
+        self.deliver(frames, to: sockets, volatile: volatile)
     }
 }

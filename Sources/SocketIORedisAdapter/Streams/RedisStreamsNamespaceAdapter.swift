@@ -164,7 +164,7 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
         guard self.recovery != nil else {
             let targets = self.local.sockets(matching: options)
             guard !targets.isEmpty else { return }
-            self.namespace.deliver(self.namespace.encode(packet), to: targets, volatile: options.flags.volatile)
+            self.namespace.deliver(self.namespace.encode(packet), to: targets, volatile: options.flags.volatile, compress: options.flags.compress)
             return
         }
         var packet = packet
@@ -185,7 +185,7 @@ final class RedisStreamsNamespaceAdapter: ClusterAdapter {
                 overflowed = state.deliver(replayable.data, offset: replayable.id, options: options)
                 state.removeReplayed(from: &targets, offset: replayable.id)
             }
-            if !targets.isEmpty { self.namespace.deliver(frames, to: targets, volatile: options.flags.volatile) }
+            if !targets.isEmpty { self.namespace.deliver(frames, to: targets, volatile: options.flags.volatile, compress: options.flags.compress) }
             return overflowed
         }
         self.logOverflow(overflowed)

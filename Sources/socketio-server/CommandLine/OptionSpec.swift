@@ -327,6 +327,33 @@ struct OptionSpec: Sendable {
             valueName: "format",
             help: "`text` lines, or one JSON object per line."
         ),
+        // Compression (issue 14 item 4), as Node's engine.io: httpCompression on, perMessageDeflate off.
+        OptionSpec(
+            name: "http-compression",
+            aliases: [],
+            kind: .choice(["on", "off"]),
+            defaultValue: "on",
+            valueName: "on|off",
+            help:
+                "Compress polling responses of at least --compression-threshold bytes with gzip or deflate, when the client's Accept-Encoding allows (Node's httpCompression, on by default)."
+        ),
+        OptionSpec(
+            name: "per-message-deflate",
+            aliases: [],
+            kind: .choice(["off", "on"]),
+            defaultValue: "off",
+            valueName: "on|off",
+            help:
+                "WebSocket permessage-deflate (RFC 7692) for clients that offer it (Node's perMessageDeflate, off by default). Costs about 300 KiB of zlib state per connection that uses it."
+        ),
+        OptionSpec(
+            name: "compression-threshold",
+            aliases: [],
+            kind: .integer(minimum: 0),
+            defaultValue: "1024",
+            valueName: "bytes",
+            help: "The smallest polling response or WebSocket message that is compressed (Node: 1024)."
+        ),
     ]
 
     static func named(_ flag: String) -> OptionSpec? {
