@@ -91,6 +91,10 @@ public struct EngineIOConfiguration: Sendable {
     /// (400, 403, 413, 503) do not run it, as in Node. The request is the one being answered,
     /// not the handshake. `nil`: none.
     public var headers: HeadersHook?
+    /// Where the engine's and Socket.IO's metrics go (swift-metrics): on by default, through
+    /// the process's `MetricsSystem`, which does nothing until the application bootstraps a
+    /// backend. See ``MetricsConfiguration``.
+    public var metrics: MetricsConfiguration = MetricsConfiguration()
 
     /// Creates a configuration; every parameter defaults to the value its property documents.
     ///

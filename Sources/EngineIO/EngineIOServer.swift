@@ -35,6 +35,8 @@ public final class EngineIOServer: Sendable {
     private let heapReclaimer = HeapReclaimer()
     private let skippedDeliveries = Atomic<Int>(0)
     private let skippedLog = RateLimitedLog(interval: .seconds(1))
+    /// The metric handles, made once; `nil` when `configuration.metrics` turns them off.
+    package let metrics: EngineIOMetrics?
 
     /// Creates an endpoint. It serves nothing until an HTTP front end routes requests to it.
     ///
@@ -58,6 +60,7 @@ public final class EngineIOServer: Sendable {
         self.headerHooks = ResponseHeaderHooks(configuration, logger: logger)
         self.application = application
         self.logger = logger
+        self.metrics = EngineIOMetrics.make(configuration.metrics)
     }
 
     /// Broadcast deliveries skipped because the recipient's outbound queue was at its bound
@@ -197,7 +200,10 @@ public final class EngineIOServer: Sendable {
             link: link,
             server: self
         )
-        if self.isDraining { return nil }
+        if self.isDraining {
+            self.metrics?.refused(.shuttingDown)
+            return nil
+        }
         let count = self.sessions.withLock { table -> Int? in
             guard table.count < self.configuration.maxSessions else { return nil }
             table[session.id] = session
@@ -206,6 +212,7 @@ public final class EngineIOServer: Sendable {
         if let count {
             self.heapReclaimer.opened(count: count)
         } else {
+            self.metrics?.refused(.sessionLimit)
             self.logger.warning("session limit reached; handshake refused", metadata: ["limit": "\(self.configuration.maxSessions)"])
             return nil
         }

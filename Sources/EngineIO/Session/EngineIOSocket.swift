@@ -1,3 +1,4 @@
+import CoreMetrics
 public import EngineIOProtocol
 import Logging
 public import NIOCore
@@ -36,6 +37,9 @@ public final class EngineIOSocket: Sendable {
         var upgradeTimer: Scheduled<Void>?
         var finalPollTimer: Scheduled<Void>?
         var slowConsumerTimer: Scheduled<Void>?
+        /// The transport this session is counted under in `engineio_sessions_open`, from its
+        /// start to its removal (`nil` before, after, and for in-memory test sessions).
+        var countedTransport: EngineIOMetrics.Transport?
     }
     let loop: NIOLoopBoundBox<LoopState>
 
@@ -113,6 +117,32 @@ public final class EngineIOSocket: Sendable {
         guard let link = self.loop.value.machine.link else { return }
         if case .inMemory = link { return }
         self.transportKind.store(Self.webSocketKind, ordering: .relaxed)
+        if let metrics = self.server.metrics, self.loop.value.countedTransport == .polling {
+            self.loop.value.countedTransport = .websocket
+            metrics.sessionsPolling.decrement()
+            metrics.sessionsWebSocket.increment()
+        }
+    }
+
+    /// Counts the session open under its transport (`engineio_sessions_open`).
+    private func countOpened() {
+        guard let metrics = self.server.metrics else { return }
+        let transport: EngineIOMetrics.Transport
+        switch self.loop.value.machine.link {
+        case nil: transport = .polling
+        case .inMemory?: return
+        case .channel?, .external?: transport = .websocket
+        }
+        self.loop.value.countedTransport = transport
+        metrics.sessions(transport).increment()
+        metrics.sessionsOpened.increment()
+    }
+
+    /// The session is gone: it no longer counts as open.
+    private func countRemoved() {
+        guard let metrics = self.server.metrics, let transport = self.loop.value.countedTransport else { return }
+        self.loop.value.countedTransport = nil
+        metrics.sessions(transport).decrement()
     }
 
     var configuration: EngineIOConfiguration { self.server.configuration }
@@ -126,6 +156,7 @@ public final class EngineIOSocket: Sendable {
     /// Hands the session to the application and starts its heartbeat: the handshake went out.
     func start(handler makeHandler: (EngineIOSocket) -> any EngineIOSocketHandler) {
         let action = self.loop.value.machine.start(now: self.now)
+        self.countOpened()
         self.run(action)
         self.loop.value.handler = makeHandler(self)
     }
@@ -202,6 +233,7 @@ public final class EngineIOSocket: Sendable {
             self.queued.subtract(count, ordering: .relaxed)
             self.queuedBytes.subtract(bytes, ordering: .relaxed)
             self.refusedForTheBound()
+            self.server.metrics?.droppedQueueFull.increment(by: count)
             throw .outboundQueueFull
         }
     }
@@ -275,7 +307,10 @@ public final class EngineIOSocket: Sendable {
             let linkIsWritable = self.loop.value.machine.link?.isWritable ?? false
             guard self.loop.value.machine.canWriteNow(linkIsWritable: linkIsWritable),
                 self.queuedBytes.load(ordering: .relaxed) < self.configuration.maxBufferedBytes
-            else { return }
+            else {
+                self.server.metrics?.droppedVolatile.increment(by: frames.count)
+                return
+            }
             self.added(frames)
         }
         guard let flush = self.loop.value.machine.enqueue(frames) else {
@@ -316,6 +351,7 @@ public final class EngineIOSocket: Sendable {
         case .release(let frames): self.released(frames)
         case .answerPoll(let poll, let frames):
             self.released(frames)
+            self.server.metrics?.sent(count: frames.count, bytes: Self.byteCount(frames))
             poll.respond(frames: frames)
         case .answerPollWith(let poll, let frame): poll.respond(frames: [frame])
         case .answerShuttingDown(let poll): poll.respondShuttingDown()
@@ -335,7 +371,9 @@ public final class EngineIOSocket: Sendable {
             let handler = self.loop.value.handler
             self.loop.value.handler = nil
             handler?.socket(self, didCloseWith: reason)
-        case .remove: self.server.removeSession(self)
+        case .remove:
+            self.countRemoved()
+            self.server.removeSession(self)
         case .log(let level, let message): self.logger.log(level: level, "\(message)")
         }
     }
@@ -378,7 +416,10 @@ public final class EngineIOSocket: Sendable {
         case .finalPoll: self.loop.value.finalPollTimer = nil
         case .slowConsumer: self.loop.value.slowConsumerTimer = nil
         }
-        self.run(self.loop.value.machine.timerFired(timer, now: self.now))
+        let actions = self.loop.value.machine.timerFired(timer, now: self.now)
+        // The slow-consumer timer acts only when it closes the session.
+        if case .slowConsumer = timer, !actions.isEmpty { self.server.metrics?.slowConsumers.increment() }
+        self.run(actions)
     }
 
     /// Writes buffered frames to the session's link while it takes them.
@@ -399,15 +440,18 @@ public final class EngineIOSocket: Sendable {
             // before the flush, which may find the channel writable again.
             self.loop.value.machine.removeWrittenFrames(written)
             self.released(count: written, bytes: bytes)
+            self.server.metrics?.sent(count: written, bytes: bytes)
             channel.flush()
         case .external(let connection):
             guard connection.isWritable else { return }
             let frames = self.loop.value.machine.takeBufferForLink()
             self.released(frames)
+            self.server.metrics?.sent(count: frames.count, bytes: Self.byteCount(frames))
             connection.send(self.base64Binary ? frames.map(self.onTheWire) : frames)
         case .inMemory(let peer):
             let frames = self.loop.value.machine.takeBufferForLink()
             self.released(frames)
+            self.server.metrics?.sent(count: frames.count, bytes: Self.byteCount(frames))
             for frame in frames { peer.deliver(frame) }
         }
     }
@@ -423,6 +467,10 @@ public final class EngineIOSocket: Sendable {
 
     /// Handles one packet from the current transport.
     func receive(_ packet: EngineIOPacket) {
+        if let metrics = self.server.metrics {
+            metrics.packetsReceived.increment()
+            metrics.bytesReceived.increment(by: packet.wireByteCount)
+        }
         switch self.loop.value.machine.receive(packet, now: self.now) {
         case .deliver(let payload): self.loop.value.handler?.socket(self, didReceive: payload)
         case .actions(let actions): self.run(actions)
