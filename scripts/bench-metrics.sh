@@ -52,4 +52,9 @@ tp = med("on", "ackedPerSecond") / med("off", "ackedPerSecond")
 cpu = med("on", "serverMicrosecondsPerEvent") / med("off", "serverMicrosecondsPerEvent")
 print(f"median acked/s on/off: {tp:.4f} ({(tp - 1) * 100:+.2f} %)")
 print(f"median server CPU per event on/off: {cpu:.4f} ({(cpu - 1) * 100:+.2f} %)")
+# Round by round (each round ran both, back to back), the median of the ratios.
+pairs = list(zip(rows["on"], rows["off"]))
+tp_pairs = statistics.median(float(a["ackedPerSecond"]) / float(b["ackedPerSecond"]) for a, b in pairs)
+cpu_pairs = statistics.median(float(a["serverMicrosecondsPerEvent"]) / float(b["serverMicrosecondsPerEvent"]) for a, b in pairs)
+print(f"median of the per-round ratios: acked/s {tp_pairs:.4f} ({(tp_pairs - 1) * 100:+.2f} %), CPU per event {cpu_pairs:.4f} ({(cpu_pairs - 1) * 100:+.2f} %)")
 PY

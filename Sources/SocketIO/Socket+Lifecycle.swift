@@ -107,7 +107,6 @@ extension Socket {
     /// handlers have yet to finish, for inbound backpressure).
     func dispatch(_ packet: SocketIOPacket, handled: @escaping @Sendable () -> Void) {
         guard let name = packet.eventName else { return handled() }
-        self.namespace.registry.metrics?.eventsReceived.increment()
         let args = packet.arguments
         let ackID = packet.id
         if self.namespace.handlesEventsConcurrently {

@@ -78,10 +78,29 @@ package final class EngineIOMetrics: Sendable {
         transport == .polling ? self.sessionsPolling : self.sessionsWebSocket
     }
 
-    /// Frames handed to a transport.
-    func sent(count: Int, bytes: Int) {
-        self.packetsSent.increment(by: count)
-        self.bytesSent.increment(by: bytes)
+    /// Packets and bytes one session counted, not yet in the shared counters.
+    struct Traffic {
+        /// A session adds its traffic to the shared counters at least this often (in packets).
+        static let flushEvery = 64
+
+        var packetsReceived = 0
+        var bytesReceived = 0
+        var packetsSent = 0
+        var bytesSent = 0
+
+        var isDue: Bool { self.packetsReceived + self.packetsSent >= Self.flushEvery }
+    }
+
+    /// Adds a session's traffic.
+    func add(_ traffic: Traffic) {
+        if traffic.packetsReceived > 0 {
+            self.packetsReceived.increment(by: traffic.packetsReceived)
+            self.bytesReceived.increment(by: traffic.bytesReceived)
+        }
+        if traffic.packetsSent > 0 {
+            self.packetsSent.increment(by: traffic.packetsSent)
+            self.bytesSent.increment(by: traffic.bytesSent)
+        }
     }
 }
 

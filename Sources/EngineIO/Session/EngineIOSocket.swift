@@ -40,6 +40,8 @@ public final class EngineIOSocket: Sendable {
         /// The transport this session is counted under in `engineio_sessions_open`, from its
         /// start to its removal (`nil` before, after, and for in-memory test sessions).
         var countedTransport: EngineIOMetrics.Transport?
+        /// Packets and bytes not yet added to the shared counters (EngineIOSocket+Metrics).
+        var traffic = EngineIOMetrics.Traffic()
     }
     let loop: NIOLoopBoundBox<LoopState>
 
@@ -140,6 +142,7 @@ public final class EngineIOSocket: Sendable {
 
     /// The session is gone: it no longer counts as open.
     private func countRemoved() {
+        self.flushTraffic()
         guard let metrics = self.server.metrics, let transport = self.loop.value.countedTransport else { return }
         self.loop.value.countedTransport = nil
         metrics.sessions(transport).decrement()
@@ -351,7 +354,7 @@ public final class EngineIOSocket: Sendable {
         case .release(let frames): self.released(frames)
         case .answerPoll(let poll, let frames):
             self.released(frames)
-            self.server.metrics?.sent(count: frames.count, bytes: Self.byteCount(frames))
+            self.countSent(frames)
             poll.respond(frames: frames)
         case .answerPollWith(let poll, let frame): poll.respond(frames: [frame])
         case .answerShuttingDown(let poll): poll.respondShuttingDown()
@@ -410,6 +413,8 @@ public final class EngineIOSocket: Sendable {
     }
 
     func timerFired(_ timer: Machine.Timer) {
+        // The heartbeat's tick also publishes the traffic counted since the last one.
+        if case .heartbeat = timer { self.flushTraffic() }
         switch timer {
         case .heartbeat: self.loop.value.heartbeatTimer = nil
         case .upgrade: self.loop.value.upgradeTimer = nil
@@ -440,18 +445,18 @@ public final class EngineIOSocket: Sendable {
             // before the flush, which may find the channel writable again.
             self.loop.value.machine.removeWrittenFrames(written)
             self.released(count: written, bytes: bytes)
-            self.server.metrics?.sent(count: written, bytes: bytes)
+            self.countSent(count: written, bytes: bytes)
             channel.flush()
         case .external(let connection):
             guard connection.isWritable else { return }
             let frames = self.loop.value.machine.takeBufferForLink()
             self.released(frames)
-            self.server.metrics?.sent(count: frames.count, bytes: Self.byteCount(frames))
+            self.countSent(frames)
             connection.send(self.base64Binary ? frames.map(self.onTheWire) : frames)
         case .inMemory(let peer):
             let frames = self.loop.value.machine.takeBufferForLink()
             self.released(frames)
-            self.server.metrics?.sent(count: frames.count, bytes: Self.byteCount(frames))
+            self.countSent(frames)
             for frame in frames { peer.deliver(frame) }
         }
     }
@@ -467,10 +472,7 @@ public final class EngineIOSocket: Sendable {
 
     /// Handles one packet from the current transport.
     func receive(_ packet: EngineIOPacket) {
-        if let metrics = self.server.metrics {
-            metrics.packetsReceived.increment()
-            metrics.bytesReceived.increment(by: packet.wireByteCount)
-        }
+        if self.server.metrics != nil { self.countReceived(bytes: packet.wireByteCount) }
         switch self.loop.value.machine.receive(packet, now: self.now) {
         case .deliver(let payload): self.loop.value.handler?.socket(self, didReceive: payload)
         case .actions(let actions): self.run(actions)

@@ -60,7 +60,8 @@ final class SocketIOMetrics: Sendable {
 final class NamespaceMetrics: Sendable {
     let socketsConnected: Meter
     let connectsRefused: Counter
-    let eventsReceived: Counter
+    /// Also the count of events handled (its `_count`): no counter of their own, which would
+    /// cost a shared atomic per event.
     let handlerDuration: CoreMetrics.Timer
     let handlerErrors: Counter
     let acksTimedOut: Counter
@@ -78,7 +79,6 @@ final class NamespaceMetrics: Sendable {
             dimensions: nsp + [("reason", "middleware")],
             factory: factory
         )
-        self.eventsReceived = Counter(label: "socketio_events_received_total", dimensions: nsp, factory: factory)
         self.handlerDuration = CoreMetrics.Timer(label: "socketio_event_handler_duration_seconds", dimensions: nsp, factory: factory)
         self.handlerErrors = Counter(label: "socketio_event_handler_errors_total", dimensions: nsp, factory: factory)
         self.acksTimedOut = Counter(label: "socketio_acks_timed_out_total", dimensions: nsp, factory: factory)
