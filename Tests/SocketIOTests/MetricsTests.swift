@@ -4,6 +4,7 @@ import MetricsTestKit
 import SocketIO
 import SocketIOProtocol
 import SocketIOTesting
+import TestSupport
 import Testing
 
 /// The metrics of issue 14, recorded into swift-metrics' test backend: each counter moves when
@@ -121,6 +122,36 @@ struct MetricsTests {
         #expect(labels == ["/", "/ws-0", "/ws-1", "other"])
         #expect(Set(metrics.timers(label: "socketio_event_handler_duration_seconds").flatMap { $0.dimensions.map(\.1) }).count <= 4)
         #expect(try metrics.expectTimer("socketio_event_handler_duration_seconds", Self.nsp("other")).values.count == 38)
+    }
+
+    /// A polling client that does not poll: its queue fills (`queue_full`), and a volatile emit
+    /// finds no transport to take it (`volatile`). It is counted under `polling`.
+    @Test func dropsAreCountedByReason() async throws {
+        let metrics = TestMetrics()
+        var configuration = SocketIOConfiguration(engine: EngineIOConfiguration(maxBufferedPackets: 8))
+        configuration.engine.metrics = MetricsConfiguration(factory: metrics)
+        let done = Recorder<String>()
+        let server = try await LiveServer.start(configuration: configuration) { io in
+            io.onConnection { socket in
+                socket.namespace.volatile.emit("tick", 1)
+                for n in 0..<20 { try? socket.emit("n", .int(n)) }
+                await done.append("done")
+            }
+        }
+        defer { Task { await server.stop() } }
+        let open = try await LiveHTTP.request(port: server.port, "GET", "/socket.io/?EIO=4&transport=polling")
+        let sid = String(open.body.dropFirst(9).prefix(20))
+        // The session starts right after its handshake's answer is written: maybe after it arrives.
+        #expect(try await Self.eventually { try metrics.expectMeter("engineio_sessions_open", [("transport", "polling")]).lastValue == 1 })
+        _ = try await LiveHTTP.request(port: server.port, "POST", "/socket.io/?EIO=4&transport=polling&sid=\(sid)", body: "40")
+        _ = await done.wait(for: 1)
+        // 8 slots: the CONNECT reply takes one, seven events fit, thirteen are refused.
+        #expect(try metrics.expectCounter("engineio_packets_dropped_total", [("reason", "queue_full")]).totalValue == 13)
+        #expect(
+            try await Self.eventually {
+                try metrics.expectCounter("engineio_packets_dropped_total", [("reason", "volatile")]).totalValue == 1
+            }
+        )
     }
 
     @Test func disabledMetricsRecordNothing() async throws {
