@@ -154,6 +154,53 @@ struct MetricsTests {
         )
     }
 
+    /// A client over its outbound bound for `pingTimeout` is closed as a slow consumer.
+    @Test func slowConsumersAreCounted() async throws {
+        let metrics = TestMetrics()
+        var configuration = SocketIOConfiguration(
+            engine: EngineIOConfiguration(pingInterval: .seconds(10), pingTimeout: .milliseconds(200), maxBufferedPackets: 4)
+        )
+        configuration.engine.metrics = MetricsConfiguration(factory: metrics)
+        let server = try await LiveServer.start(configuration: configuration) { io in
+            io.onConnection { socket in
+                for n in 0..<10 { try? socket.emit("n", .int(n)) }
+            }
+        }
+        defer { Task { await server.stop() } }
+        let open = try await LiveHTTP.request(port: server.port, "GET", "/socket.io/?EIO=4&transport=polling")
+        let sid = String(open.body.dropFirst(9).prefix(20))
+        _ = try await LiveHTTP.request(port: server.port, "POST", "/socket.io/?EIO=4&transport=polling&sid=\(sid)", body: "40")
+        let slow = try metrics.expectCounter("engineio_slow_consumers_disconnected_total")
+        #expect(try await Self.eventually { slow.totalValue == 1 })
+        #expect(try await Self.eventually { try metrics.expectMeter("engineio_sessions_open", [("transport", "polling")]).lastValue == 0 })
+    }
+
+    @Test func recoveriesAndMissesAreCounted() async throws {
+        let metrics = TestMetrics()
+        var configuration = SocketIOConfiguration(connectionStateRecovery: ConnectionStateRecovery())
+        configuration.engine.metrics = MetricsConfiguration(factory: metrics)
+        let io = SocketIOServer(configuration: configuration)
+        let connected = try metrics.expectMeter("socketio_sockets_connected", Self.nsp("/"))
+        let first = try await SocketIOTestClient.connect(to: io)
+        io.emit("seen")
+        _ = try await first.next("seen")
+        first.dropConnection()
+        #expect(try await Self.eventually { connected.lastValue == 0 })
+        let second = try await SocketIOTestClient.connect(to: io, recovering: first)
+        #expect(second.recovered)
+        #expect(try metrics.expectCounter("socketio_sessions_recovered_total", Self.nsp("/")).totalValue == 1)
+        // A deliberate leave keeps no session: the next try misses.
+        io.emit("seen")
+        _ = try await second.next("seen")
+        await second.disconnect()
+        #expect(try await Self.eventually { connected.lastValue == 0 })
+        let third = try await SocketIOTestClient.connect(to: io, recovering: second)
+        #expect(!third.recovered)
+        #expect(try metrics.expectCounter("socketio_recovery_misses_total", Self.nsp("/")).totalValue == 1)
+        #expect(try metrics.expectCounter("socketio_sessions_recovered_total", Self.nsp("/")).totalValue == 1)
+        await third.disconnect()
+    }
+
     @Test func disabledMetricsRecordNothing() async throws {
         let metrics = TestMetrics()
         var configuration = SocketIOConfiguration()
