@@ -98,6 +98,10 @@ public struct EngineIOConfiguration: Sendable {
     /// Node's `perMessageDeflate: false`. Each connection that uses it holds zlib streams of
     /// its own (see ``PerMessageDeflateConfiguration``).
     public var perMessageDeflate: PerMessageDeflateConfiguration?
+    /// Where the engine's and Socket.IO's metrics go (swift-metrics): on by default, through
+    /// the process's `MetricsSystem`, which does nothing until the application bootstraps a
+    /// backend. See ``MetricsConfiguration``.
+    public var metrics: MetricsConfiguration = MetricsConfiguration()
 
     /// Creates a configuration; every parameter defaults to the value its property documents.
     ///

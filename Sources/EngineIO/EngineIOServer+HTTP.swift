@@ -50,13 +50,16 @@ extension EngineIOServer {
         switch self.route(method: request.method.rawValue, query: request.query, isWebSocketUpgrade: isWebSocketUpgrade) {
         case .refuse(let code):
             self.logger.debug("engine request refused", metadata: ["code": "\(code.rawValue)", "uri": "\(request.uri)"])
+            self.metrics?.refused(.init(code))
             responder.respond(error: code)
             next(.answered)
         case .pollingHandshake:
             self.allow(request, on: eventLoop).whenSuccess { result in
                 switch result {
                 case .allow: self.openPollingSession(request: request, eventLoop: eventLoop, responder: responder)
-                case .deny(let message): responder.respond(error: .forbidden, message: message)
+                case .deny(let message):
+                    self.metrics?.refused(.forbidden)
+                    responder.respond(error: .forbidden, message: message)
                 }
                 next(.answered)
             }
@@ -66,6 +69,7 @@ extension EngineIOServer {
                 case .allow:
                     next(.openWebSocket)
                 case .deny(let message):
+                    self.metrics?.refused(.forbidden)
                     responder.respond(error: .forbidden, message: message)
                     next(.answered)
                 }

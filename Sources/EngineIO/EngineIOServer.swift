@@ -37,6 +37,8 @@ public final class EngineIOServer: Sendable {
     private let skippedLog = RateLimitedLog(interval: .seconds(1))
     /// What HTTP compression and permessage-deflate did (issue 14).
     package let compressionStats = CompressionStats()
+    /// The metric handles, made once; `nil` when `configuration.metrics` turns them off.
+    package let metrics: EngineIOMetrics?
 
     /// Creates an endpoint. It serves nothing until an HTTP front end routes requests to it.
     ///
@@ -60,6 +62,7 @@ public final class EngineIOServer: Sendable {
         self.headerHooks = ResponseHeaderHooks(configuration, logger: logger)
         self.application = application
         self.logger = logger
+        self.metrics = EngineIOMetrics.make(configuration.metrics)
     }
 
     /// Broadcast deliveries skipped because the recipient's outbound queue was at its bound
@@ -199,7 +202,10 @@ public final class EngineIOServer: Sendable {
             link: link,
             server: self
         )
-        if self.isDraining { return nil }
+        if self.isDraining {
+            self.metrics?.refused(.shuttingDown)
+            return nil
+        }
         let count = self.sessions.withLock { table -> Int? in
             guard table.count < self.configuration.maxSessions else { return nil }
             table[session.id] = session
@@ -208,6 +214,7 @@ public final class EngineIOServer: Sendable {
         if let count {
             self.heapReclaimer.opened(count: count)
         } else {
+            self.metrics?.refused(.sessionLimit)
             self.logger.warning("session limit reached; handshake refused", metadata: ["limit": "\(self.configuration.maxSessions)"])
             return nil
         }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import EngineIO
 import EngineIOProtocol
 import Logging
@@ -118,6 +119,7 @@ final class Client: EngineIOSocketHandler {
     private func connect(_ packet: SocketIOPacket, bytes: Int) {
         guard let namespace = self.registry.namespace(packet.namespace, create: false) else {
             let error = SocketIOPacket(type: .connectError, namespace: packet.namespace, data: ["message": "Invalid namespace"])
+            self.registry.metrics?.invalidNamespace.increment()
             try? self.engine.send(self.parser.encode(error))
             return
         }
@@ -158,6 +160,8 @@ final class Client: EngineIOSocketHandler {
     /// the loop.
     private func finishRestoring(in namespace: Namespace, auth: SocketIOValue, restored: RecoveredSession?, bytes: Int) {
         self.restoring.remove(namespace.name)
+        // A client that asked to recover and found no session (expired, or never here).
+        if restored == nil { namespace.registry.metrics?.recoveryMisses.increment() }
         guard !self.closed else {
             // The connection went while the adapter looked: keep the session for the next try.
             if let restored { namespace.adapter.persistSession(restored.session) }

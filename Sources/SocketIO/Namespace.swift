@@ -86,14 +86,21 @@ public final class Namespace: Sendable {
         parent: Namespace? = nil,
         adapterFactory: any SocketIOAdapterFactory = InMemoryAdapter.Factory(),
         connectionStateRecovery: ConnectionStateRecovery? = nil,
-        parser: SocketIOParser = .json
+        parser: SocketIOParser = .json,
+        metrics: NamespaceMetrics? = nil
     ) {
         self.name = name
         self.parent = parent
         var logger = logger
         logger[metadataKey: "sio.nsp"] = "\(name)"
         self.logger = logger
-        let registry = SocketRegistry(name: name, logger: logger, connectionStateRecovery: connectionStateRecovery, parser: parser)
+        let registry = SocketRegistry(
+            name: name,
+            logger: logger,
+            connectionStateRecovery: connectionStateRecovery,
+            parser: parser,
+            metrics: metrics
+        )
         self.registry = registry
         self.adapter = adapterFactory.makeAdapter(for: registry)
     }

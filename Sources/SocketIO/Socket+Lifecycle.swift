@@ -1,3 +1,4 @@
+import CoreMetrics
 import EngineIO
 import Logging
 import NIOCore
@@ -40,6 +41,10 @@ extension Socket {
         guard self.loop.value.phase == .connecting else { return }  // the connection closed meanwhile
         self.setPhase(.connected)
         self.namespace.registry.add(self)
+        if let metrics = self.namespace.registry.metrics {
+            metrics.socketsConnected.increment()
+            if self.recovered { metrics.recovered.increment() }
+        }
         // From here to the CONNECT reply and the replay, nothing suspends: events broadcast
         // after the socket joins its rooms reach this loop in later jobs, so the missed events
         // go out first, in order.
@@ -90,6 +95,7 @@ extension Socket {
         } else {
             payload["message"] = .string("\(error)")
         }
+        self.namespace.registry.metrics?.connectsRefused.increment()
         self.logger.info("connection refused by middleware", metadata: ["message": "\(payload["message"]?.stringValue ?? "")"])
         try? self.send(SocketIOPacket(type: .connectError, namespace: self.namespace.name, data: .object(payload)))
         self.setPhase(.disconnected)
@@ -135,11 +141,15 @@ extension Socket {
         guard plain, case .sync(let handler)? = own ?? self.namespaceHandler(name) else {
             return { await self.handleEvent(name, args: args, ackID: ackID) }
         }
+        let metrics = self.namespace.registry.metrics
+        let start = metrics == nil ? 0 : NamespaceMetrics.now()
         do {
             let reply = try handler(self, args)
+            metrics?.handled(since: start)
             if let ackID, let reply { self.sendAck(reply, id: ackID) }
             return nil
         } catch {
+            metrics?.handled(since: start)
             return { await self.reportHandlerError(error, event: name) }
         }
     }
@@ -149,6 +159,10 @@ extension Socket {
             (state.phase == .connected, state.handlers[name], state.middlewares, state.anyListeners)
         }
         guard connected else { return }
+        let metrics = self.namespace.registry.metrics
+        let start = metrics == nil ? 0 : NamespaceMetrics.now()
+        // Middleware, catch-all listeners and the handler: the event's whole time.
+        defer { metrics?.handled(since: start) }
         do {
             for middleware in middlewares { try await middleware(self, name, args) }
             for listener in anyListeners { await listener(self, name, args) }
@@ -178,6 +192,7 @@ extension Socket {
 
     /// A handler error is the application's, not the connection's: report it, keep going.
     private func reportHandlerError(_ error: any Error, event name: String) async {
+        self.namespace.registry.metrics?.handlerErrors.increment()
         let handlers = self.namespace.errorHandlers
         if handlers.isEmpty {
             self.logger.error("event handler failed", metadata: ["event": "\(name)", "error": "\(error)"])
@@ -201,6 +216,7 @@ extension Socket {
             self.loop.value.restoring = nil
             self.namespace.adapter.persistSession(restoring.session)
         }
+        if wasConnected { self.namespace.registry.metrics?.socketsConnected.decrement() }
         self.setPhase(.disconnected)
         let (acks, handlers) = self.loop.withValue { state in
             let taken = (Array(state.pendingAcks.values), state.disconnectingHandlers + state.disconnectHandlers)

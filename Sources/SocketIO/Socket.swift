@@ -1,3 +1,4 @@
+import CoreMetrics
 public import EngineIO
 import Logging
 import NIOCore
@@ -316,6 +317,7 @@ public final class Socket: Sendable {
             var pending = PendingAck(resolve: resolve, timer: nil)
             if let timeout {
                 pending.timer = self.engine.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+                    if self.loop.value.pendingAcks[id] != nil { self.namespace.registry.metrics?.acksTimedOut.increment() }
                     self.failAck(id, with: AckError.timeout)
                 }
             }

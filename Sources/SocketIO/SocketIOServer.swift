@@ -110,10 +110,13 @@ final class NamespaceRegistry: Sendable {
     private let dynamic = Mutex<[(matches: @Sendable (String) -> Bool, parent: Namespace)]>([])
     let configuration: SocketIOConfiguration
     let logger: Logger
+    /// The Socket.IO metric handles; `nil` when `configuration.engine.metrics` turns them off.
+    let metrics: SocketIOMetrics?
 
     init(configuration: SocketIOConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = SocketIOMetrics.make(configuration.engine.metrics)
     }
 
     /// The namespace called `name`; with `create`, made if missing. Without, one is still made
@@ -131,7 +134,8 @@ final class NamespaceRegistry: Sendable {
                 parent: parent,
                 adapterFactory: self.configuration.adapter,
                 connectionStateRecovery: self.configuration.connectionStateRecovery,
-                parser: self.configuration.parser
+                parser: self.configuration.parser,
+                metrics: self.metrics?.namespace(name)
             )
             table[name] = namespace
             return namespace

@@ -1,3 +1,4 @@
+import CoreMetrics
 import EngineIO
 import EngineIOProtocol
 import Logging
@@ -11,13 +12,22 @@ final class SocketRegistry: LocalNamespace {
     let logger: Logger
     let connectionStateRecovery: ConnectionStateRecovery?
     let parser: SocketIOParser
+    /// This namespace's metric handles; `nil` when metrics are off.
+    let metrics: NamespaceMetrics?
     /// Behind a `Mutex`: one map shared by the sockets of every event loop (a broadcast from any
     /// of them looks its targets up here); a connection's own path does not take it.
     private let sockets = Mutex<[SocketID: Socket]>([:])
     private let ackIDs = Atomic(0)
     private let serverSideHandlers = Mutex<[String: [Namespace.ServerSideHandler]]>([:])
 
-    init(name: String, logger: Logger, connectionStateRecovery: ConnectionStateRecovery?, parser: SocketIOParser = .json) {
+    init(
+        name: String,
+        logger: Logger,
+        connectionStateRecovery: ConnectionStateRecovery?,
+        parser: SocketIOParser = .json,
+        metrics: NamespaceMetrics? = nil
+    ) {
+        self.metrics = metrics
         self.name = name
         self.logger = logger
         self.connectionStateRecovery = connectionStateRecovery
@@ -67,6 +77,11 @@ final class SocketRegistry: LocalNamespace {
             // meanwhile is expected; a full queue is counted (and logged, rate-limited).
             session.server.broadcastSkipped(session)
         }
+        if let metrics = self.metrics {
+            metrics.broadcasts.increment()
+            metrics.broadcastDeliveries.increment(by: sessions.count - refused.count)
+            if !refused.isEmpty { metrics.broadcastSkipped.increment(by: refused.count) }
+        }
         return sessions.count - refused.count
     }
 
@@ -109,6 +124,10 @@ final class SocketRegistry: LocalNamespace {
         }
         // Recipients that left between the match and now.
         for _ in targets.count..<ids.count { onGone() }
+        if let metrics = self.metrics {
+            metrics.broadcasts.increment()
+            metrics.broadcastDeliveries.increment(by: targets.count)
+        }
         return targets.count
     }
 

@@ -34,6 +34,22 @@ struct ClusterNode: Sendable {
 
 enum AppFactory {
     static func make(_ subcommand: CommandLineParser.Subcommand, settings: Settings, drainState: DrainState) throws -> App {
+        // First: it bootstraps swift-metrics' backend, which the Redis adapter's handles, made
+        // with the app, report to.
+        let metrics = MetricsEndpoint.make(settings)
+        var app = try self.makeApp(subcommand, settings: settings, drainState: drainState)
+        // `GET /metrics` on the same port, as `/health` (issue 14); with --metrics off it is
+        // the app's own 404.
+        if let metrics {
+            let responder = app.responder
+            app.responder = { request in
+                request.path == "/metrics" ? metrics.respond(to: request) : await responder(request)
+            }
+        }
+        return app
+    }
+
+    private static func makeApp(_ subcommand: CommandLineParser.Subcommand, settings: Settings, drainState: DrainState) throws -> App {
         let health: @Sendable () -> HTTPServerResponse = {
             drainState.isDraining ? .text("draining", status: .serviceUnavailable) : .text("ok")
         }
@@ -80,12 +96,13 @@ enum AppFactory {
         case .conformance:
             // Exactly ../shared/conformance/SERVER_CONTRACT.md, whatever the settings say: the
             // official suites speak JSON, so --parser does not apply.
-            let engine = EngineIOConfiguration(
+            var engine = EngineIOConfiguration(
                 pingInterval: .milliseconds(300),
                 pingTimeout: .milliseconds(200),
                 maxPayload: 1_000_000,
                 cors: CORSConfiguration(origins: .any)
             )
+            engine.metrics = MetricsEndpoint.libraryConfiguration(settings)
             let echo = EngineIOServer(path: "/engine.io/", configuration: engine, application: EchoEngineApplication())
             let io = SocketIOServer(configuration: SocketIOConfiguration(engine: engine, connectTimeout: .milliseconds(1000)))
             for namespace in [io.of("/"), io.of("/custom")] {
@@ -192,6 +209,7 @@ enum AppFactory {
         let threshold = settings.int("compression-threshold")
         engine.httpCompression = settings.string("http-compression") == "on" ? HTTPCompressionConfiguration(threshold: threshold) : nil
         engine.perMessageDeflate = settings.string("per-message-deflate") == "on" ? PerMessageDeflateConfiguration(threshold: threshold) : nil
+        engine.metrics = MetricsEndpoint.libraryConfiguration(settings)
         let recoveryWindow = settings.int("connection-state-recovery")
         return SocketIOConfiguration(
             engine: engine,

@@ -37,6 +37,14 @@ enum E2EApplication {
             }
             return nil
         }
+        // An ack that times out in 200 ms, for the metrics test (issue 14): the client answers late.
+        main.on("ask_briefly") { socket, _ in
+            Task {
+                let answered = (try? await socket.emitWithAck("question", "quick?", timeout: .milliseconds(200))) != nil
+                try? socket.emit("answer", answered ? "answered" : ["error": "timeout"])
+            }
+            return nil
+        }
         // Cluster calls for the interop tests with Node servers (issue 5).
         io.onServerSideEmit("ping") { args in .string("swift pong \(args.first?.stringValue ?? "")") }
         main.on("server_side_ping") { socket, _ in

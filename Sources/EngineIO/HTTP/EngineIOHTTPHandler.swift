@@ -306,6 +306,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         if case .invalid(let reason) = upgrade {
             // Checked before the engine sees the request: no session exists for a bad upgrade.
             self.logger.debug("websocket upgrade refused", metadata: ["reason": "\(reason)"])
+            engine.metrics?.refused(.badRequest)
             return responder.respond(error: .badRequest)
         }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -358,6 +359,7 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         responder: EngineHTTPResponder
     ) {
         guard engine.admitsSessions else {
+            engine.metrics?.refused(engine.isDraining ? .shuttingDown : .sessionLimit)
             responder.respond(status: .serviceUnavailable, error: .forbidden, message: engine.refusalMessage)
             return
         }

@@ -1,3 +1,4 @@
+import CoreMetrics
 public import EngineIOProtocol
 import Logging
 public import NIOCore
@@ -39,6 +40,11 @@ public final class EngineIOSocket: Sendable {
         /// The WebSocket negotiated permessage-deflate: frames of at least this many bytes, sent
         /// with the `compress` flag, go out marked with RSV1 for ``PerMessageDeflateHandler``.
         var deflateThreshold: Int?
+        /// The transport this session is counted under in `engineio_sessions_open`, from its
+        /// start to its removal (`nil` before, after, and for in-memory test sessions).
+        var countedTransport: EngineIOMetrics.Transport?
+        /// Packets and bytes not yet added to the shared counters (EngineIOSocket+Metrics).
+        var traffic = EngineIOMetrics.Traffic()
     }
     let loop: NIOLoopBoundBox<LoopState>
 
@@ -126,6 +132,33 @@ public final class EngineIOSocket: Sendable {
         guard let link = self.loop.value.machine.link else { return }
         if case .inMemory = link { return }
         self.transportKind.store(Self.webSocketKind, ordering: .relaxed)
+        if let metrics = self.server.metrics, self.loop.value.countedTransport == .polling {
+            self.loop.value.countedTransport = .websocket
+            metrics.sessionsPolling.decrement()
+            metrics.sessionsWebSocket.increment()
+        }
+    }
+
+    /// Counts the session open under its transport (`engineio_sessions_open`).
+    private func countOpened() {
+        guard let metrics = self.server.metrics else { return }
+        let transport: EngineIOMetrics.Transport
+        switch self.loop.value.machine.link {
+        case nil: transport = .polling
+        case .inMemory?: return
+        case .channel?, .external?: transport = .websocket
+        }
+        self.loop.value.countedTransport = transport
+        metrics.sessions(transport).increment()
+        metrics.sessionsOpened.increment()
+    }
+
+    /// The session is gone: it no longer counts as open.
+    private func countRemoved() {
+        self.flushTraffic()
+        guard let metrics = self.server.metrics, let transport = self.loop.value.countedTransport else { return }
+        self.loop.value.countedTransport = nil
+        metrics.sessions(transport).decrement()
     }
 
     var configuration: EngineIOConfiguration { self.server.configuration }
@@ -139,6 +172,7 @@ public final class EngineIOSocket: Sendable {
     /// Hands the session to the application and starts its heartbeat: the handshake went out.
     func start(handler makeHandler: (EngineIOSocket) -> any EngineIOSocketHandler) {
         let action = self.loop.value.machine.start(now: self.now)
+        self.countOpened()
         self.run(action)
         self.loop.value.handler = makeHandler(self)
     }
@@ -218,6 +252,7 @@ public final class EngineIOSocket: Sendable {
             self.queued.subtract(count, ordering: .relaxed)
             self.queuedBytes.subtract(bytes, ordering: .relaxed)
             self.refusedForTheBound()
+            self.server.metrics?.droppedQueueFull.increment(by: count)
             throw .outboundQueueFull
         }
     }
@@ -291,7 +326,10 @@ public final class EngineIOSocket: Sendable {
             let linkIsWritable = self.loop.value.machine.link?.isWritable ?? false
             guard self.loop.value.machine.canWriteNow(linkIsWritable: linkIsWritable),
                 self.queuedBytes.load(ordering: .relaxed) < self.configuration.maxBufferedBytes
-            else { return }
+            else {
+                self.server.metrics?.droppedVolatile.increment(by: frames.count)
+                return
+            }
             self.added(frames)
         }
         guard let flush = self.loop.value.machine.enqueue(frames, compress: compress) else {
@@ -332,6 +370,7 @@ public final class EngineIOSocket: Sendable {
         case .release(let frames): self.released(frames)
         case .answerPoll(let poll, let frames, let compress):
             self.released(frames)
+            self.countSent(frames)
             poll.respond(frames: frames, compress: compress)
         case .answerPollWith(let poll, let frame): poll.respond(frames: [frame])
         case .answerShuttingDown(let poll): poll.respondShuttingDown()
@@ -351,7 +390,9 @@ public final class EngineIOSocket: Sendable {
             let handler = self.loop.value.handler
             self.loop.value.handler = nil
             handler?.socket(self, didCloseWith: reason)
-        case .remove: self.server.removeSession(self)
+        case .remove:
+            self.countRemoved()
+            self.server.removeSession(self)
         case .log(let level, let message): self.logger.log(level: level, "\(message)")
         }
     }
@@ -388,13 +429,18 @@ public final class EngineIOSocket: Sendable {
     }
 
     func timerFired(_ timer: Machine.Timer) {
+        // The heartbeat's tick also publishes the traffic counted since the last one.
+        if case .heartbeat = timer { self.flushTraffic() }
         switch timer {
         case .heartbeat: self.loop.value.heartbeatTimer = nil
         case .upgrade: self.loop.value.upgradeTimer = nil
         case .finalPoll: self.loop.value.finalPollTimer = nil
         case .slowConsumer: self.loop.value.slowConsumerTimer = nil
         }
-        self.run(self.loop.value.machine.timerFired(timer, now: self.now))
+        let actions = self.loop.value.machine.timerFired(timer, now: self.now)
+        // The slow-consumer timer acts only when it closes the session.
+        if case .slowConsumer = timer, !actions.isEmpty { self.server.metrics?.slowConsumers.increment() }
+        self.run(actions)
     }
 
     /// Writes buffered frames to the session's link while it takes them.
@@ -425,15 +471,18 @@ public final class EngineIOSocket: Sendable {
             // before the flush, which may find the channel writable again.
             self.loop.value.machine.removeWrittenFrames(written)
             self.released(count: written, bytes: bytes)
+            self.countSent(count: written, bytes: bytes)
             channel.flush()
         case .external(let connection):
             guard connection.isWritable else { return }
             let frames = self.loop.value.machine.takeBufferForLink()
             self.released(frames)
+            self.countSent(frames)
             connection.send(self.base64Binary ? frames.map(self.onTheWire) : frames)
         case .inMemory(let peer):
             let frames = self.loop.value.machine.takeBufferForLink()
             self.released(frames)
+            self.countSent(frames)
             for frame in frames { peer.deliver(frame) }
         }
     }
@@ -449,6 +498,7 @@ public final class EngineIOSocket: Sendable {
 
     /// Handles one packet from the current transport.
     func receive(_ packet: EngineIOPacket) {
+        if self.server.metrics != nil { self.countReceived(bytes: packet.wireByteCount) }
         switch self.loop.value.machine.receive(packet, now: self.now) {
         case .deliver(let payload): self.loop.value.handler?.socket(self, didReceive: payload)
         case .actions(let actions): self.run(actions)

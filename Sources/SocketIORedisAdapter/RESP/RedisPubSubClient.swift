@@ -1,3 +1,4 @@
+import CoreMetrics
 package import Logging
 package import NIOCore
 import Synchronization
@@ -23,6 +24,8 @@ import Synchronization
 package final class RedisPubSubClient: Sendable {
     package let url: RedisURL
     private let logger: Logger
+    /// `socketio_redis_publishes_dropped_total`, in the process's metrics backend: made once.
+    private let droppedCounter = Counter(label: "socketio_redis_publishes_dropped_total")
     private let eventLoopGroup: any EventLoopGroup
     /// Prefix of the connections' names in `CLIENT LIST` (`<name>-pub`, `<name>-sub`).
     package let clientName: String
@@ -127,7 +130,10 @@ package final class RedisPubSubClient: Sendable {
                 if state.publisher == nil { state.dropped += 1 }
                 return state.publisher
             })
-        else { return false }
+        else {
+            self.droppedCounter.increment()
+            return false
+        }
         publisher.sendFuture(["PUBLISH", .string(channel), .bytes(payload)]).whenFailure { [logger] error in
             logger.debug("publish failed", metadata: ["channel": "\(channel)", "error": "\(error)"])
         }

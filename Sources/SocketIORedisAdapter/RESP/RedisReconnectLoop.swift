@@ -1,3 +1,4 @@
+import CoreMetrics
 package import Logging
 package import NIOCore
 
@@ -59,6 +60,10 @@ package struct RedisReconnectLoop: Sendable {
                 )
                 let ready = {
                     if reportedOutage {
+                        // The process's metrics backend (`socketio_redis_reconnects_total`); the
+                        // role without the stream's name, so that the label set stays fixed.
+                        let role = self.role.hasPrefix("stream reader") ? "stream_reader" : self.role
+                        Counter(label: "socketio_redis_reconnects_total", dimensions: [("role", role)]).increment()
                         self.logger.info("redis connection restored", metadata: ["redis": "\(self.url)", "role": "\(self.role)"])
                     }
                     reportedOutage = false

@@ -354,6 +354,22 @@ struct OptionSpec: Sendable {
             valueName: "bytes",
             help: "The smallest polling response or WebSocket message that is compressed (Node: 1024)."
         ),
+        OptionSpec(
+            name: "metrics",
+            aliases: [],
+            kind: .choice(["on", "off"]),
+            defaultValue: "on",
+            valueName: "on|off",
+            help: "Prometheus metrics at GET /metrics on the same port (text format 0.0.4). `off`: 404, and nothing is counted."
+        ),
+        OptionSpec(
+            name: "metrics-token",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "token",
+            help: "With --metrics on: /metrics answers 401 unless the request has `Authorization: Bearer <token>`."
+        ),
     ]
 
     static func named(_ flag: String) -> OptionSpec? {
