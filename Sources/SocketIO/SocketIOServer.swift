@@ -71,6 +71,16 @@ public final class SocketIOServer: Sendable {
         self.registry.addDynamic(matches)
     }
 
+    /// Calls `handler` with each namespace created from now on, by ``of(_:)`` or by a dynamic
+    /// namespace (Node's `io.on("new_namespace")`). The namespaces that exist already are
+    /// ``namespaces``.
+    public func onNewNamespace(_ handler: @escaping @Sendable (Namespace) -> Void) {
+        self.registry.onNewNamespace(handler)
+    }
+
+    /// The namespaces that exist now (Node's `io._nsps`), `/` first.
+    public var namespaces: [Namespace] { self.registry.all }
+
     /// The main namespace `/` (Node's `io.sockets`).
     public var sockets: Namespace { self.of("/") }
 
@@ -123,8 +133,8 @@ final class NamespaceRegistry: Sendable {
         if let existing = self.namespaces.withLock({ $0[name] }) { return existing }
         let parent = create ? nil : self.dynamic.withLock { $0.first { $0.matches(name) }?.parent }
         guard create || parent != nil else { return nil }
-        return self.namespaces.withLock { table in
-            if let existing = table[name] { return existing }
+        let (namespace, created) = self.namespaces.withLock { table -> (Namespace, Bool) in
+            if let existing = table[name] { return (existing, false) }
             let namespace = Namespace(
                 name: name,
                 logger: self.logger,
@@ -134,8 +144,23 @@ final class NamespaceRegistry: Sendable {
                 parser: self.configuration.parser
             )
             table[name] = namespace
-            return namespace
+            return (namespace, true)
         }
+        if created {
+            for handler in self.newNamespaceHandlers.withLock({ $0 }) { handler(namespace) }
+        }
+        return namespace
+    }
+
+    private let newNamespaceHandlers = Mutex<[@Sendable (Namespace) -> Void]>([])
+
+    func onNewNamespace(_ handler: @escaping @Sendable (Namespace) -> Void) {
+        self.newNamespaceHandlers.withLock { $0.append(handler) }
+    }
+
+    /// Every namespace, `/` first then by name.
+    var all: [Namespace] {
+        self.namespaces.withLock { Array($0.values) }.sorted { ($0.name == "/" ? "" : $0.name) < ($1.name == "/" ? "" : $1.name) }
     }
 
     func addDynamic(_ matches: @escaping @Sendable (String) -> Bool) -> Namespace {
