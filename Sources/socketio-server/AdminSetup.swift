@@ -2,6 +2,12 @@ import EngineIO
 import SocketIO
 import SocketIOAdmin
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// `--admin-auth`, `--admin-namespace`, `--admin-mode`, `--admin-readonly` and
 /// `--admin-ui-dir`: the official Admin UI on this server, checked at start.
 struct AdminSetup {
@@ -53,6 +59,12 @@ struct AdminSetup {
         self.namespace = namespace
         self.mode = settings.string("admin-mode") == "production" ? .production : .development
         self.readonly = settings.string("admin-readonly") == "true"
+        if !directory.isEmpty {
+            var info = stat()
+            guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw CommandLineError("--admin-ui-dir: '\(directory)' is not a folder (give the UI's ui/dist)")
+            }
+        }
         self.files = directory.isEmpty ? nil : StaticFiles(root: directory, urlPrefix: "/admin/")
     }
 

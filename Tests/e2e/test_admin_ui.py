@@ -119,6 +119,7 @@ def run_server(*args):
     (["demo", "--admin-auth", "admin:" + "$2" * 50_000], "too long"),
     (["demo", "--admin-auth", "admin:" + "x" * 73], "72 bytes"),
     (["demo", "--admin-ui-dir", "/tmp"], "needs --admin-auth"),
+    (["demo", "--admin-auth", "none", "--admin-ui-dir", "/nonexistent/dist"], "is not a folder"),
 ])
 def test_bad_admin_options_fail_at_start(args, message):
     result = run_server(*args)
@@ -177,3 +178,42 @@ def test_across_a_redis_cluster():
         terminate(a)
         terminate(b)
         redis.stop()
+
+
+def test_admin_ui_dir_serves_files_and_refuses_escapes(tmp_path):
+    """--admin-ui-dir: the UI's files at /admin/ with their content types; `..`, encoded
+    escapes, hidden files, links out of the folder and garbage get 404 (or 400), never a file
+    from outside."""
+    import http.client
+    ui = tmp_path / "dist"
+    (ui / "js").mkdir(parents=True)
+    (ui / "index.html").write_text("<title>Socket.IO Admin UI</title>")
+    (ui / "js" / "app.js").write_text("console.log(1)")
+    (ui / ".env").write_text("SECRET=1")
+    (tmp_path / "secret.txt").write_text("outside")
+    (ui / "link.txt").symlink_to(tmp_path / "secret.txt")
+    proc, url = _start_server("--admin-auth", "admin:changeit", "--admin-namespace", NSP, "--admin-ui-dir", str(ui))
+    host, port = url.rsplit("//", 1)[1].split(":")
+
+    def get(path):
+        conn = http.client.HTTPConnection(host, int(port), timeout=TIMEOUT)
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        conn.endheaders()
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response.status, response.getheader("content-type"), body
+
+    try:
+        status, kind, body = get("/admin/")
+        assert status == 200 and kind.startswith("text/html") and b"Admin UI" in body
+        status, kind, _ = get("/admin/js/app.js")
+        assert status == 200 and "javascript" in kind
+        for path in ["/admin/../secret.txt", "/admin/%2e%2e/secret.txt", "/admin/..%2fsecret.txt", "/admin/link.txt",
+                     "/admin/.env", "/admin/js/../../secret.txt", "/admin/%00", "/admin/" + "a/" * 3000,
+                     "/admin/%ff%fe", "/admin/js/app.js%00.html", "/admin/nope.js", "/admin//etc/passwd"]:
+            status, _, body = get(path)
+            assert status in (400, 404, 414, 431), (path, status)
+            assert b"outside" not in body and b"SECRET" not in body and b"root:" not in body
+    finally:
+        assert terminate(proc) == 0
