@@ -1,5 +1,6 @@
 import EngineIO
 import Logging
+import NIOCore
 import SocketIO
 import SocketIOProtocol
 
@@ -19,6 +20,7 @@ extension AdminUI {
             // `fetchSockets` carry them too.
             socket.data = Self.withAdminData(socket.data, clientID: String(socket.engine.id.prefix(12)), transport: socket.engine.transportName)
             admin.emit("socket_connected", Self.serialize(Self.details(of: socket), namespace: name), Self.now())
+            if socket.engine.transportName == "polling" { Self.watchUpgrade(of: socket, admin: admin) }
             if !isAdmin {
                 socket.onAny { socket, event, args in
                     admin.emit("event_received", .string(name), .string(socket.id), .array([.string(event)] + args), Self.now())
@@ -37,6 +39,25 @@ extension AdminUI {
             case .joined(let room, let id): admin.emit("room_joined", .string(name), .string(room), .string(id), Self.now())
             case .left(let room, let id): admin.emit("room_left", .string(name), .string(room), .string(id), Self.now())
             }
+        }
+    }
+
+    /// Tells the UI when a polling socket upgrades to WebSocket (Node's `socket_updated` on the
+    /// engine's `upgrade` event). The engine has no upgrade callback, so the socket's loop looks
+    /// at its transport every half second until it changes, the socket goes, or the upgrade
+    /// window (Node's `upgradeTimeout`, 10 s by default) is well past.
+    static func watchUpgrade(of socket: Socket, admin: Namespace) {
+        let deadline = NIODeadline.now() + .seconds(30)
+        socket.engine.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) { task in
+            guard socket.connected, NIODeadline.now() < deadline else {
+                task.cancel()
+                return
+            }
+            let transport = socket.engine.transportName
+            guard transport != "polling" else { return }
+            task.cancel()
+            socket.data = Self.withAdminData(socket.data, clientID: String(socket.engine.id.prefix(12)), transport: transport)
+            admin.emit("socket_updated", ["id": .string(socket.id), "nsp": .string(socket.namespace.name), "transport": .string(transport)])
         }
     }
 

@@ -217,3 +217,34 @@ def test_admin_ui_dir_serves_files_and_refuses_escapes(tmp_path):
             assert b"outside" not in body and b"SECRET" not in body and b"root:" not in body
     finally:
         assert terminate(proc) == 0
+
+
+def test_an_upgrade_is_reported(admin_server):
+    """A polling client that upgrades to WebSocket later (Node's socket_updated). Raw Engine.IO,
+    so that the upgrade surely comes after the Socket.IO CONNECT."""
+    import json
+    import websocket
+    admin, events = admin_client(admin_server, {"username": "admin", "password": "changeit"})
+    ws = None
+    try:
+        next_event(events, "all_sockets")
+        base = admin_server + "/socket.io/?EIO=4&transport=polling"
+        open_packet = requests.get(base, timeout=TIMEOUT).text
+        engine_sid = json.loads(open_packet[1:])["sid"]
+        assert requests.post(base + "&sid=" + engine_sid, data="40", timeout=TIMEOUT).text == "ok"
+        reply = requests.get(base + "&sid=" + engine_sid, timeout=TIMEOUT).text
+        connect = next(packet for packet in reply.split("\x1e") if packet.startswith("40"))
+        sid = json.loads(connect[2:])["sid"]
+        connected = next_event(events, "socket_connected", lambda a: a[0]["id"] == sid)[0]
+        assert connected["transport"] == "polling"
+        ws = websocket.create_connection(admin_server.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket&sid=" + engine_sid,
+                                         timeout=TIMEOUT)
+        ws.send("2probe")
+        assert ws.recv() == "3probe"
+        ws.send("5")
+        (updated,) = next_event(events, "socket_updated", lambda a: a[0]["id"] == sid)
+        assert updated == {"id": sid, "nsp": "/", "transport": "websocket"}
+    finally:
+        if ws is not None:
+            ws.close()
+        admin.disconnect()
