@@ -58,7 +58,7 @@ extension SocketIOServer {
 }
 
 /// The server side of the Admin UI on one ``/SocketIO/SocketIOServer``; made by
-/// ``/SocketIO/SocketIOServer/instrument(auth:mode:namespace:readonly:serverID:)``.
+/// ``SocketIO/SocketIOServer/instrument(auth:mode:namespace:readonly:serverID:)``.
 public final class AdminUI: Sendable {
     /// How the UI authenticates.
     public enum Authentication: Sendable {
