@@ -214,6 +214,7 @@ final class Client: EngineIOSocketHandler {
     }
 
     func socket(_ socket: EngineIOSocket, didCloseWith reason: EngineIOCloseReason) {
+        if self.registry.observesSessions { self.registry.notify(.closed(socket, reason)) }
         self.closed = true
         self.connectTimer?.cancel()
         self.connectTimer = nil
@@ -244,6 +245,7 @@ struct SocketIOEngineApplication: EngineIOApplication {
     let logger: Logger
 
     func engineSocketDidOpen(_ socket: EngineIOSocket) -> any EngineIOSocketHandler {
-        Client(engine: socket, registry: self.registry, configuration: self.configuration, logger: self.logger)
+        if self.registry.observesSessions { self.registry.notify(.opened(socket)) }
+        return Client(engine: socket, registry: self.registry, configuration: self.configuration, logger: self.logger)
     }
 }

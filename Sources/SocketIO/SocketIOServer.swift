@@ -78,6 +78,21 @@ public final class SocketIOServer: Sendable {
         self.registry.onNewNamespace(handler)
     }
 
+    /// An Engine.IO session of this server opened or closed.
+    public enum SessionEvent: Sendable {
+        /// A client's session opened (Node's `io.engine.on("connection")`).
+        case opened(EngineIOSocket)
+        /// It closed, and why (the raw socket's `close` event in Node).
+        case closed(EngineIOSocket, EngineIOCloseReason)
+    }
+
+    /// Calls `observer` when an Engine.IO session opens or closes, on the session's event loop;
+    /// it must return quickly. The Admin UI counts them. Without an observer, each session's
+    /// opening and close cost one relaxed atomic load more.
+    public func onSession(_ observer: @escaping @Sendable (SessionEvent) -> Void) {
+        self.registry.onSession(observer)
+    }
+
     /// The namespaces that exist now (Node's `io._nsps`), `/` first.
     public var namespaces: [Namespace] { self.registry.all }
 
@@ -153,6 +168,19 @@ final class NamespaceRegistry: Sendable {
     }
 
     private let newNamespaceHandlers = Mutex<[@Sendable (Namespace) -> Void]>([])
+    private let sessionObservers = Mutex<[@Sendable (SocketIOServer.SessionEvent) -> Void]>([])
+    private let observingSessions = Atomic(false)
+
+    var observesSessions: Bool { self.observingSessions.load(ordering: .relaxed) }
+
+    func onSession(_ observer: @escaping @Sendable (SocketIOServer.SessionEvent) -> Void) {
+        self.sessionObservers.withLock { $0.append(observer) }
+        self.observingSessions.store(true, ordering: .relaxed)
+    }
+
+    func notify(_ event: SocketIOServer.SessionEvent) {
+        for observer in self.sessionObservers.withLock({ $0 }) { observer(event) }
+    }
 
     func onNewNamespace(_ handler: @escaping @Sendable (Namespace) -> Void) {
         self.newNamespaceHandlers.withLock { $0.append(handler) }

@@ -90,6 +90,7 @@ public final class AdminUI: Sendable {
     let logger = Logger(label: "socketio.admin")
     let sessions = Mutex(AdminSessions())
     let logins = Mutex(LoginLimiter())
+    let aggregated = Mutex(AggregatedEvents())
     private let statsTask = Mutex<RepeatedTask?>(nil)
     private let started = ContinuousClock.now
 
@@ -119,6 +120,14 @@ public final class AdminUI: Sendable {
         if self.mode == .development {
             for namespace in self.server.namespaces { self.observe(namespace) }
             self.server.onNewNamespace { [self] namespace in self.observe(namespace) }
+        }
+        self.server.onSession { [weak self] event in
+            guard let self else { return }
+            let now = Self.nowMilliseconds()
+            switch event {
+            case .opened: self.aggregated.withLock { $0.push("rawConnection", at: now) }
+            case .closed(_, let reason): self.aggregated.withLock { $0.push("rawDisconnection", subType: reason.rawValue, at: now) }
+            }
         }
         let task = MultiThreadedEventLoopGroup.singleton.any().scheduleRepeatedTask(initialDelay: .zero, delay: .seconds(2)) { [weak self] _ in
             self?.emitStats()
@@ -229,7 +238,16 @@ public final class AdminUI: Sendable {
             "uptime": .double(seconds),
             "clientsCount": .int(self.server.engine.sessionCount),
             "pollingClientsCount": .int(self.server.engine.pollingSessionCount),
-            "aggregatedEvents": [],
+            "aggregatedEvents": .array(
+                self.aggregated.withLock { $0.takeAll() }.map { event in
+                    var entry: SocketIOValue = ["timestamp": .int(Int(event.timestamp)), "type": .string(event.type), "count": .int(event.count)]
+                    if let subType = event.subType, case .object(var object) = entry {
+                        object.entries.append(SocketIOObject.Entry(key: "subType", value: .string(subType)))
+                        entry = .object(object)
+                    }
+                    return entry
+                }
+            ),
             "namespaces": .array(namespaces),
         ]
         self.namespace.emit("server_stats", stats)

@@ -176,6 +176,38 @@ struct AdminUITests {
         #expect(throws: BcryptError.self) { try SocketIOServer().instrument(auth: .basic(username: "admin", password: password)) }
     }
 
+    @Test func statsCountSessionsOpenedAndClosed() async throws {
+        let io = try Self.server(mode: .production)
+        let admin = try await Self.login(io)
+        _ = try await admin.next("server_stats")
+        let user = try await SocketIOTestClient.connect(to: io)
+        await user.disconnect()
+        var seen: [SocketIOValue] = []
+        for _ in 0..<3 where !seen.contains(where: { $0["type"] == "rawDisconnection" }) {
+            seen += try await admin.next("server_stats").args.first?["aggregatedEvents"]?.arrayValue ?? []
+        }
+        #expect(seen.contains { $0["type"] == "rawConnection" && $0["count"] == 1 })
+        #expect(seen.contains { $0["type"] == "rawDisconnection" && $0["subType"] != nil })
+        #expect(seen.allSatisfy { ($0["timestamp"]?.intValue ?? 1) % 1000 == 0 })
+    }
+
+    @Test func aggregatedEventsAddUpPerSecondAndStayBounded() {
+        var events = AggregatedEvents()
+        events.push("rawConnection", at: 10_100)
+        events.push("rawConnection", at: 10_900)
+        events.push("rawConnection", at: 11_000)
+        events.push("rawDisconnection", subType: "ping timeout", at: 11_500)
+        let taken = events.takeAll()
+        #expect(
+            taken.map { "\($0.timestamp) \($0.type) \($0.subType ?? "-") \($0.count)" } == [
+                "10000 rawConnection - 2", "11000 rawConnection - 1", "11000 rawDisconnection ping timeout 1",
+            ]
+        )
+        #expect(events.takeAll().isEmpty)
+        for second in 0..<(AggregatedEvents.maxKeys + 50) { events.push("rawConnection", at: Int64(second) * 1000) }
+        #expect(events.takeAll().count == AggregatedEvents.maxKeys)
+    }
+
     @Test func repeatedFailuresAreRateLimited() {
         var limiter = LoginLimiter()
         let start = ContinuousClock.now
