@@ -248,3 +248,25 @@ def test_an_upgrade_is_reported(admin_server):
         if ws is not None:
             ws.close()
         admin.disconnect()
+
+
+def test_options_from_the_environment_and_a_config_file(tmp_path, monkeypatch):
+    """SOCKETIO_ADMIN_* variables and config keys, like every other option; the hash in the
+    config file (the way docs/operations.md tells sites to keep it)."""
+    hashed = bcrypt.hashpw(b"in-a-file", bcrypt.gensalt(rounds=4)).decode()
+    config = tmp_path / "socketio.conf"
+    config.write_text(f"admin-auth = ops:{hashed}\nadmin-mode = production\n")
+    monkeypatch.setenv("SOCKETIO_CONFIG", str(config))
+    monkeypatch.setenv("SOCKETIO_ADMIN_NAMESPACE", "/from-env")
+    proc, url = _start_server()
+    try:
+        client = socketio.Client(reconnection=False)
+        events = queue.Queue()
+        client.on("*", lambda event, *args: events.put((event, args)), namespace="/from-env")
+        client.connect(url, namespaces=["/from-env"], transports=["websocket"],
+                       auth={"username": "ops", "password": "in-a-file"}, wait_timeout=TIMEOUT)
+        (config_event,) = next_event(events, "config")
+        assert "ALL_EVENTS" not in config_event["supportedFeatures"]
+        client.disconnect()
+    finally:
+        assert terminate(proc) == 0
