@@ -91,6 +91,9 @@ public final class AdminUI: Sendable {
     let sessions = Mutex(AdminSessions())
     let logins = Mutex(LoginLimiter())
     let aggregated = Mutex(AggregatedEvents())
+    private let checksInFlight = Atomic(0)
+    /// bcrypt checks running at once at most.
+    static let maxConcurrentChecks = 8
     private let statsTask = Mutex<RepeatedTask?>(nil)
     private let started = ContinuousClock.now
 
@@ -189,6 +192,13 @@ public final class AdminUI: Sendable {
         {
             // The username is compared before the hash, as Node does; the bcrypt check runs on
             // NIO's thread pool: it is milliseconds of CPU that must not hold an event loop.
+            // At most `maxConcurrentChecks` at once, whatever the addresses: logins from many
+            // addresses must not queue seconds of CPU on the thread pool.
+            guard self.checksInFlight.add(1, ordering: .relaxed).newValue <= Self.maxConcurrentChecks else {
+                self.checksInFlight.subtract(1, ordering: .relaxed)
+                throw ConnectError(message: "too many logins in progress, try again later")
+            }
+            defer { self.checksInFlight.subtract(1, ordering: .relaxed) }
             let hash = credentials.hash
             let userMatches = Self.constantTimeEquals(username, credentials.username)
             let passwordMatches = (try? await NIOThreadPool.singleton.runIfActive { hash.verify(password) }) ?? false

@@ -257,3 +257,39 @@ extension LoginLimiter {
         return copy.allow(address, now: now)
     }
 }
+
+@Suite("Admin UI logins under load")
+struct AdminUILoadTests {
+    @Test func concurrentChecksAreCapped() async throws {
+        // Cost 10: each check takes long enough (a second or two in a debug build) that the
+        // attempts overlap; the ones past the cap are refused at once.
+        let slow = SocketIOServer()
+        let hash = try BcryptHash("$2b$10$" + String(repeating: "a", count: 53))
+        try slow.instrument(auth: .basic(username: "admin", password: hash.description))
+        let refusals = await withTaskGroup(of: String?.self) { group in
+            for index in 0..<(AdminUI.maxConcurrentChecks + 4) {
+                group.addTask {
+                    do {
+                        _ = try await SocketIOTestClient.connect(
+                            to: slow,
+                            namespace: "/admin",
+                            auth: ["username": "admin", "password": "wrong"],
+                            headers: [("x-index", "\(index)")],
+                            timeout: .seconds(120)
+                        )
+                        return nil
+                    } catch SocketIOTestClient.ConnectionError.refused(let message, _) {
+                        return message
+                    } catch {
+                        return "error: \(error)"
+                    }
+                }
+            }
+            var messages: [String] = []
+            for await message in group { messages.append(message ?? "connected") }
+            return messages
+        }
+        #expect(refusals.contains("too many logins in progress, try again later"))
+        #expect(refusals.allSatisfy { ["too many logins in progress, try again later", "invalid credentials"].contains($0) }, "\(refusals)")
+    }
+}
