@@ -130,7 +130,9 @@ extension AdminUI {
     func registerCommands(on socket: Socket) {
         socket.on("emit") { [self] socket, args -> [SocketIOValue]? in
             // emit(nsp, filter, event, ...args)
-            guard args.count >= 3, let target = self.target(args[0], filter: args[1]), let event = args[2].stringValue, !event.isEmpty else {
+            guard args.count >= 3, let target = self.target(args[0], filter: args[1]), let event = args[2].stringValue, !event.isEmpty,
+                !Self.reservedEvents.contains(event)
+            else {
                 self.refuse("emit", socket)
                 return nil
             }
@@ -176,6 +178,10 @@ extension AdminUI {
         default: return nil
         }
     }
+
+    /// The names Node's `emit` refuses ("is a reserved event name"): the client would take
+    /// them for its own lifecycle events.
+    static let reservedEvents: Set<String> = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"]
 
     static func room(_ value: SocketIOValue) -> Room? {
         guard let room = value.stringValue, !room.isEmpty, room.utf8.count <= 1024 else { return nil }

@@ -11,8 +11,8 @@
 /// let fresh = BcryptHash.make(password: "changeit", cost: 10)
 /// ```
 ///
-/// - Important: a check costs 2^cost key expansions (about 50 ms at cost 10 in a release
-///   build): never run it on an event loop. ``AdminUI`` runs it on NIO's thread pool.
+/// - Important: a check costs 2^cost key expansions (about 130 ms at cost 10 in a release
+///   build, as python's `bcrypt`): never run it on an event loop. ``AdminUI`` runs it on NIO's thread pool.
 public struct BcryptHash: Sendable, Hashable, CustomStringConvertible {
     /// The highest cost accepted. Each step doubles the work of a login; 14 is already about a
     /// second of CPU per attempt, and a hash above it is more likely a mistake than a policy.
