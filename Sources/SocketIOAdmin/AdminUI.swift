@@ -94,6 +94,14 @@ public final class AdminUI: Sendable {
     private let checksInFlight = Atomic(0)
     /// bcrypt checks running at once at most.
     static let maxConcurrentChecks = 8
+    /// The threads bcrypt checks run on: two of their own, started on the first login, so that
+    /// logins never hold an event loop nor NIO's shared pool (which serves static files, the
+    /// UI's own among them).
+    static let checkPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
     private let statsTask = Mutex<RepeatedTask?>(nil)
     private let started = ContinuousClock.now
 
@@ -190,8 +198,8 @@ public final class AdminUI: Sendable {
         if let username = auth["username"]?.stringValue, let password = auth["password"]?.stringValue,
             username.utf8.count <= 1024, password.utf8.count <= 1024
         {
-            // The username is compared before the hash, as Node does; the bcrypt check runs on
-            // NIO's thread pool: it is milliseconds of CPU that must not hold an event loop.
+            // The bcrypt check runs on a thread pool of its own (`checkPool`): it is
+            // milliseconds of CPU that must not hold an event loop.
             // At most `maxConcurrentChecks` at once, whatever the addresses: logins from many
             // addresses must not queue seconds of CPU on the thread pool.
             guard self.checksInFlight.add(1, ordering: .relaxed).newValue <= Self.maxConcurrentChecks else {
@@ -201,7 +209,7 @@ public final class AdminUI: Sendable {
             defer { self.checksInFlight.subtract(1, ordering: .relaxed) }
             let hash = credentials.hash
             let userMatches = Self.constantTimeEquals(username, credentials.username)
-            let passwordMatches = (try? await NIOThreadPool.singleton.runIfActive { hash.verify(password) }) ?? false
+            let passwordMatches = (try? await Self.checkPool.runIfActive { hash.verify(password) }) ?? false
             matched = userMatches && passwordMatches
         }
         guard matched else {

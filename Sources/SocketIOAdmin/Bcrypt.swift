@@ -12,7 +12,7 @@
 /// ```
 ///
 /// - Important: a check costs 2^cost key expansions (about 130 ms at cost 10 in a release
-///   build, as python's `bcrypt`): never run it on an event loop. ``AdminUI`` runs it on NIO's thread pool.
+///   build, as python's `bcrypt`): never run it on an event loop. ``AdminUI`` runs it on two threads of its own.
 public struct BcryptHash: Sendable, Hashable, CustomStringConvertible {
     /// The highest cost accepted. Each step doubles the work of a login; 14 is already about a
     /// second of CPU per attempt, and a hash above it is more likely a mistake than a policy.
