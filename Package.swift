@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "SocketIOTesting", targets: ["SocketIOTesting"]),
         .library(name: "SocketIOHummingbird", targets: ["SocketIOHummingbird"]),
         .library(name: "SocketIORedisAdapter", targets: ["SocketIORedisAdapter"]),
+        .library(name: "SocketIOAdmin", targets: ["SocketIOAdmin"]),
         .executable(name: "socketio-server", targets: ["socketio-server"]),
         .executable(name: "flask-chat-example", targets: ["flask-chat-example"]),
         .executable(name: "hummingbird-example", targets: ["hummingbird-example"]),
@@ -144,10 +145,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The server side of the official Admin UI (@socket.io/admin-ui), with our own bcrypt.
+        .target(
+            name: "SocketIOAdmin",
+            dependencies: [
+                "SocketIO",
+                "EngineIO",
+                "SocketIOProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "socketio-server",
             dependencies: [
                 "SocketIO",
+                "SocketIOAdmin",
                 "SocketIORedisAdapter",
                 "EngineIO",
                 "SocketIOProtocol",
@@ -271,6 +286,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SocketIOAdminTests",
+            dependencies: [
+                "SocketIOAdmin", "SocketIO", "SocketIOProtocol", "SocketIOTesting", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -17,6 +17,7 @@ let targets: [(name: String, dependencies: [Target.Dependency])] = [
     ),
     ("FuzzRESP", [.product(name: "SocketIORedisAdapter", package: "swift-socketio")]),
     ("FuzzStreams", [.product(name: "SocketIORedisAdapter", package: "swift-socketio")]),
+    ("FuzzBcrypt", [.product(name: "SocketIOAdmin", package: "swift-socketio")]),
     (
         "FuzzHTTPPipeline",
         [

@@ -229,6 +229,21 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
     node --no-warnings --experimental-websocket Tests/js/run-browser.cjs \
       "http://127.0.0.1:$DEMO_PORT/?selftest" "$WWW/demo-msgpack.png" "demo:" "demo: delivered"
     echo "demo (msgpack): chat message delivered and acknowledged in Chromium"
+    # Issue 14, item 3: the official Admin UI's page, served from a local copy of its ui/dist.
+    ADMIN_UI_GIT="${SOCKETIO_ADMIN_UI_GIT:-/work/.mirror/socketio+socket.io-admin-ui/repo}"
+    if [ -d "$ADMIN_UI_GIT" ]; then
+      step "the official Admin UI (@socket.io/admin-ui ui/dist, --admin-ui-dir) in headless Chromium"
+      git --git-dir="$ADMIN_UI_GIT" archive HEAD ui/dist | tar -x -C "$WWW"
+      exec 8< <("$ROOT/.build/debug/socketio-server" e2e --port 0 --log-level error --admin-auth admin:changeit \
+        --admin-namespace /socket-admin --admin-ui-dir "$WWW/ui/dist")
+      SERVER_PIDS+=($!)
+      read -r line <&8
+      ADMIN_PORT="${line##*:}"
+      node --no-warnings --experimental-websocket Tests/js/admin-ui-browser.cjs "http://localhost:$ADMIN_PORT/admin/" \
+        "http://127.0.0.1:$ADMIN_PORT" /socket-admin admin changeit "$ROOT/.build/admin-ui.png" "$VENV/bin/python"
+    else
+      step "the Admin UI in Chromium: skipped (no socketio/socket.io-admin-ui mirror; set SOCKETIO_ADMIN_UI_GIT)"
+    fi
   else
     step "browser test: skipped (chromium not installable here)"
   fi

@@ -84,6 +84,13 @@ public final class EngineIOServer: Sendable {
     /// The number of open sessions.
     public var sessionCount: Int { self.sessions.withLock { $0.count } }
 
+    /// The number of open sessions still on HTTP long-polling (not upgraded to WebSocket),
+    /// for the Admin UI's `pollingClientsCount`. Walks the session table: for periodic stats,
+    /// not for a per-packet path.
+    public var pollingSessionCount: Int {
+        self.sessions.withLock { table in table.values.reduce(0) { $0 + ($1.transportName == "polling" ? 1 : 0) } }
+    }
+
     /// The session with this id, if it is open.
     public func session(id: String) -> EngineIOSocket? { self.sessions.withLock { $0[id] } }
 

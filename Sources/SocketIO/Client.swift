@@ -218,6 +218,7 @@ final class Client: EngineIOSocketHandler {
     }
 
     func socket(_ socket: EngineIOSocket, didCloseWith reason: EngineIOCloseReason) {
+        if self.registry.observesSessions { self.registry.notify(.closed(socket, reason)) }
         self.closed = true
         self.connectTimer?.cancel()
         self.connectTimer = nil
@@ -248,6 +249,7 @@ struct SocketIOEngineApplication: EngineIOApplication {
     let logger: Logger
 
     func engineSocketDidOpen(_ socket: EngineIOSocket) -> any EngineIOSocketHandler {
-        Client(engine: socket, registry: self.registry, configuration: self.configuration, logger: self.logger)
+        if self.registry.observesSessions { self.registry.notify(.opened(socket)) }
+        return Client(engine: socket, registry: self.registry, configuration: self.configuration, logger: self.logger)
     }
 }

@@ -473,7 +473,7 @@ public struct Handshake: Sendable {
 
     /// The handshake as Node describes it to other servers (`fetchSockets()`): `headers`,
     /// `time`, `address`, `xdomain`, `secure`, `issued`, `url`, `query` and `auth`.
-    var nodeObject: SocketIOValue {
+    package var nodeObject: SocketIOValue {
         // Built in linear time: a request may carry many headers.
         var headers = SocketIOObject.Builder()
         for (name, value) in self.headers { headers.set(name.lowercased(), .string(value)) }

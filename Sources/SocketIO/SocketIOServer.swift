@@ -71,6 +71,31 @@ public final class SocketIOServer: Sendable {
         self.registry.addDynamic(matches)
     }
 
+    /// Calls `handler` with each namespace created from now on, by ``of(_:)`` or by a dynamic
+    /// namespace (Node's `io.on("new_namespace")`). The namespaces that exist already are
+    /// ``namespaces``.
+    public func onNewNamespace(_ handler: @escaping @Sendable (Namespace) -> Void) {
+        self.registry.onNewNamespace(handler)
+    }
+
+    /// An Engine.IO session of this server opened or closed.
+    public enum SessionEvent: Sendable {
+        /// A client's session opened (Node's `io.engine.on("connection")`).
+        case opened(EngineIOSocket)
+        /// It closed, and why (the raw socket's `close` event in Node).
+        case closed(EngineIOSocket, EngineIOCloseReason)
+    }
+
+    /// Calls `observer` when an Engine.IO session opens or closes, on the session's event loop;
+    /// it must return quickly. The Admin UI counts them. Without an observer, each session's
+    /// opening and close cost one relaxed atomic load more.
+    public func onSession(_ observer: @escaping @Sendable (SessionEvent) -> Void) {
+        self.registry.onSession(observer)
+    }
+
+    /// The namespaces that exist now (Node's `io._nsps`), `/` first.
+    public var namespaces: [Namespace] { self.registry.all }
+
     /// The main namespace `/` (Node's `io.sockets`).
     public var sockets: Namespace { self.of("/") }
 
@@ -126,8 +151,8 @@ final class NamespaceRegistry: Sendable {
         if let existing = self.namespaces.withLock({ $0[name] }) { return existing }
         let parent = create ? nil : self.dynamic.withLock { $0.first { $0.matches(name) }?.parent }
         guard create || parent != nil else { return nil }
-        return self.namespaces.withLock { table in
-            if let existing = table[name] { return existing }
+        let (namespace, created) = self.namespaces.withLock { table -> (Namespace, Bool) in
+            if let existing = table[name] { return (existing, false) }
             let namespace = Namespace(
                 name: name,
                 logger: self.logger,
@@ -138,8 +163,36 @@ final class NamespaceRegistry: Sendable {
                 metrics: self.metrics?.namespace(name)
             )
             table[name] = namespace
-            return namespace
+            return (namespace, true)
         }
+        if created {
+            for handler in self.newNamespaceHandlers.withLock({ $0 }) { handler(namespace) }
+        }
+        return namespace
+    }
+
+    private let newNamespaceHandlers = Mutex<[@Sendable (Namespace) -> Void]>([])
+    private let sessionObservers = Mutex<[@Sendable (SocketIOServer.SessionEvent) -> Void]>([])
+    private let observingSessions = Atomic(false)
+
+    var observesSessions: Bool { self.observingSessions.load(ordering: .relaxed) }
+
+    func onSession(_ observer: @escaping @Sendable (SocketIOServer.SessionEvent) -> Void) {
+        self.sessionObservers.withLock { $0.append(observer) }
+        self.observingSessions.store(true, ordering: .relaxed)
+    }
+
+    func notify(_ event: SocketIOServer.SessionEvent) {
+        for observer in self.sessionObservers.withLock({ $0 }) { observer(event) }
+    }
+
+    func onNewNamespace(_ handler: @escaping @Sendable (Namespace) -> Void) {
+        self.newNamespaceHandlers.withLock { $0.append(handler) }
+    }
+
+    /// Every namespace, `/` first then by name.
+    var all: [Namespace] {
+        self.namespaces.withLock { Array($0.values) }.sorted { ($0.name == "/" ? "" : $0.name) < ($1.name == "/" ? "" : $1.name) }
     }
 
     func addDynamic(_ matches: @escaping @Sendable (String) -> Bool) -> Namespace {

@@ -60,6 +60,8 @@ enum AppFactory {
             if let cluster { configuration.adapter = cluster.adapter }
             let io = SocketIOServer(configuration: configuration)
             DemoApplication.install(on: io)
+            let admin = try AdminSetup(settings, subcommand: .demo)
+            try admin?.install(on: io)
             let clientJS = try self.clientBundle(settings)
             // On the MessagePack wire the page needs the client built with its parser.
             let cdn = configuration.parser == .messagePack ? DemoPage.msgpackCDNURL : DemoPage.cdnURL
@@ -74,7 +76,9 @@ enum AppFactory {
                         headers: ["content-type": "text/javascript; charset=utf-8", "cache-control": "max-age=3600"],
                         body: clientJS!
                     )
-                default: return await files?.respond(to: request) ?? .notFound
+                default:
+                    if let answer = await admin?.files?.respond(to: request) { return answer }
+                    return await files?.respond(to: request) ?? .notFound
                 }
             }
         case .e2e:
@@ -82,15 +86,20 @@ enum AppFactory {
             var configuration = try self.socketIOConfiguration(settings)
             if let cluster { configuration.adapter = cluster.adapter }
             // The e2e app lets any origin in, whatever --cors-origin says (issue #2).
-            configuration.engine.cors = CORSConfiguration(origins: .any)
+            // With credentials, as the Admin UI's `withCredentials: true` needs: the request's
+            // origin is echoed instead of `*`.
+            configuration.engine.cors = CORSConfiguration(origins: .any, credentials: true)
             // With --cookie, the header hooks the tests of issue 13 look for.
             let headerHooks = configuration.engine.cookie == nil ? nil : E2EHeaderHooks()
             headerHooks?.install(on: &configuration.engine)
             let io = SocketIOServer(configuration: configuration)
             E2EApplication.install(on: io, headerHooks: headerHooks)
+            let admin = try AdminSetup(settings, subcommand: .e2e)
+            try admin?.install(on: io)
             let files = self.staticFiles(settings)
             return App(engines: [io.engine], cluster: cluster) { request in
                 if request.path == "/health" { return health() }
+                if let answer = await admin?.files?.respond(to: request) { return answer }
                 return await files?.respond(to: request) ?? .notFound
             }
         case .conformance:
@@ -189,7 +198,13 @@ enum AppFactory {
         guard !transports.isEmpty else { throw CommandLineError("--transports: at least one transport") }
         let origins = settings.list("cors-origin")
         let cors: CORSConfiguration? =
-            origins.isEmpty ? nil : origins == ["*"] ? CORSConfiguration(origins: .any) : CORSConfiguration(origins: .list(Set(origins)))
+            origins.isEmpty
+            ? nil
+            // With credentials, as Node's `cors` with `credentials: true`: browsers refuse `*` on
+            // credentialed requests (the Admin UI's `withCredentials: true`), so the request's
+            // origin is echoed, with `Vary: Origin`.
+            : origins == ["*"]
+                ? CORSConfiguration(origins: .any, credentials: true) : CORSConfiguration(origins: .list(Set(origins)), credentials: true)
         // Validated against the option's choices already.
         let parser = SocketIOParser(name: settings.string("parser")) ?? .json
         let cookieName = settings.string("cookie").trimmed

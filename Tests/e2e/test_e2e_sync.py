@@ -200,5 +200,8 @@ def test_health_and_cors(server):
         server + "/socket.io/?EIO=4&transport=polling", headers={"Origin": "http://example.test"}, timeout=TIMEOUT
     )
     assert handshake.status_code == 200
-    assert handshake.headers["access-control-allow-origin"] == "*"
+    # Echoed with credentials, as Node's cors with credentials: true (the Admin UI needs it).
+    assert handshake.headers["access-control-allow-origin"] == "http://example.test"
+    assert handshake.headers["access-control-allow-credentials"] == "true"
+    assert "Origin" in handshake.headers["vary"]
     assert handshake.text.startswith('0{"sid":')

@@ -25,6 +25,8 @@ public final class InMemoryAdapter: SocketIOAdapter {
     /// code that cannot `await`, each critical section is a few set operations, and no lock is
     /// held across a suspension or a delivery.
     private let state = Mutex(State())
+    private let observers = Mutex<[@Sendable (RoomChange) -> Void]>([])
+    private let observed = Atomic(false)
     /// The namespace this adapter serves.
     public let namespace: any LocalNamespace
 
@@ -58,7 +60,18 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     /// Adds socket `id` to `rooms`.
     public func addAll(_ id: SocketID, rooms: Set<Room>) {
-        self.state.withLock { Self.add(id, rooms: rooms, in: &$0) }
+        guard self.observed.load(ordering: .relaxed) else {
+            self.state.withLock { Self.add(id, rooms: rooms, in: &$0) }
+            return
+        }
+        // Observed (the Admin UI): report the rooms the socket was not in yet, as Node's
+        // adapter emits `join-room` only for those. Its own room always counts as new.
+        let joined = self.state.withLock { state in
+            let before = state.sids[id] ?? []
+            Self.add(id, rooms: rooms, in: &state)
+            return rooms.filter { $0 == id || !before.contains($0) }
+        }
+        self.notify(joined.map { .joined(room: $0, socket: id) })
     }
 
     private static func add(_ id: SocketID, rooms: Set<Room>, in state: inout State) {
@@ -70,18 +83,21 @@ public final class InMemoryAdapter: SocketIOAdapter {
 
     /// Removes socket `id` from `room`.
     public func del(_ id: SocketID, room: Room) {
-        self.state.withLock { state in
+        let removed = self.state.withLock { state in
             state.sids[id]?.remove(room)
-            if state.rooms[room]?.remove(id) != nil, state.rooms[room]?.isEmpty == true {
-                state.rooms[room] = nil
+            if state.rooms[room]?.remove(id) != nil {
+                if state.rooms[room]?.isEmpty == true { state.rooms[room] = nil }
+                return true
             }
+            return false
         }
+        if removed, self.observed.load(ordering: .relaxed) { self.notify([.left(room: room, socket: id)]) }
     }
 
     /// Removes socket `id` from every room (it disconnected).
     public func delAll(_ id: SocketID) {
-        self.state.withLock { state in
-            guard let rooms = state.sids.removeValue(forKey: id) else { return }
+        let left: Set<Room> = self.state.withLock { state in
+            guard let rooms = state.sids.removeValue(forKey: id) else { return [] }
             for room in rooms {
                 if state.rooms[room]?.remove(id) != nil, state.rooms[room]?.isEmpty == true {
                     state.rooms[room] = nil
@@ -89,6 +105,39 @@ public final class InMemoryAdapter: SocketIOAdapter {
             }
             state.rooms.releaseSpareCapacity()
             state.sids.releaseSpareCapacity()
+            return rooms
+        }
+        if self.observed.load(ordering: .relaxed) {
+            self.notify((left.union([id])).map { .left(room: $0, socket: id) })
+        }
+    }
+
+    // MARK: - Observing membership
+
+    /// A change of membership, as Node's adapter reports it with its `join-room` and
+    /// `leave-room` events.
+    public enum RoomChange: Sendable, Hashable {
+        /// The socket joined the room.
+        case joined(room: Room, socket: SocketID)
+        /// The socket left the room (or disconnected).
+        case left(room: Room, socket: SocketID)
+    }
+
+    /// Calls `observer` after each change of membership on this server, on the thread that
+    /// made it (Node's `adapter.on("join-room")` and `adapter.on("leave-room")`; the Admin UI
+    /// uses them). A socket's own room is reported when it connects and disconnects.
+    ///
+    /// Without an observer, joins and leaves cost one relaxed atomic load more.
+    public func onRoomChange(_ observer: @escaping @Sendable (RoomChange) -> Void) {
+        self.observers.withLock { $0.append(observer) }
+        self.observed.store(true, ordering: .relaxed)
+    }
+
+    private func notify(_ changes: [RoomChange]) {
+        guard !changes.isEmpty else { return }
+        let observers = self.observers.withLock { $0 }
+        for change in changes {
+            for observer in observers { observer(change) }
         }
     }
 

@@ -243,6 +243,47 @@ struct OptionSpec: Sendable {
             help: "A folder served at /static/ (like Flask's static/). Empty: none."
         ),
         OptionSpec(
+            name: "admin-auth",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "user:password",
+            help:
+                "Serve the official Admin UI (@socket.io/admin-ui) on --admin-namespace, for this user; the password is plain text (hashed with bcrypt at start) or a bcrypt hash ($2b$...). `none`: no login (trusted networks only). Empty: no Admin UI."
+        ),
+        OptionSpec(
+            name: "admin-namespace",
+            aliases: [],
+            kind: .text,
+            defaultValue: "/admin",
+            valueName: "nsp",
+            help: "The Admin UI's namespace. The e2e app uses /admin for its own tests: choose another there."
+        ),
+        OptionSpec(
+            name: "admin-mode",
+            aliases: [],
+            kind: .choice(["development", "production"]),
+            defaultValue: "development",
+            valueName: "mode",
+            help: "`development` (Node's default) also shows every socket's events in the Admin UI; `production` only stats."
+        ),
+        OptionSpec(
+            name: "admin-readonly",
+            aliases: [],
+            kind: .choice(["false", "true"]),
+            defaultValue: "false",
+            valueName: "bool",
+            help: "Refuse the Admin UI's commands (join, leave, disconnect, emit)."
+        ),
+        OptionSpec(
+            name: "admin-ui-dir",
+            aliases: [],
+            kind: .text,
+            defaultValue: "",
+            valueName: "path",
+            help: "A local copy of the Admin UI (its ui/dist folder), served at /admin/ for sites without internet. Empty: none."
+        ),
+        OptionSpec(
             name: "client-js",
             aliases: [],
             kind: .text,
