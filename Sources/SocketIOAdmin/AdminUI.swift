@@ -225,7 +225,9 @@ public final class AdminUI: Sendable {
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         let a = Array(a.utf8)
         let b = Array(b.utf8)
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        // Not `UInt8(truncatingIfNeeded: a.count ^ b.count)`: lengths that differ by a multiple
+        // of 256 would pass, with the missing bytes read as NUL (review of issue 14).
+        var difference: UInt8 = a.count == b.count ? 0 : 1
         for index in 0..<max(a.count, b.count) {
             difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
         }

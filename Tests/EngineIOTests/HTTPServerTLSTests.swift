@@ -46,13 +46,40 @@ struct HTTPServerTLSTests {
         }
     }
 
-    @Test func anEndlessFileIsCutAtTheLimit() {
-        // A wrong path to a device or a log file must not be read whole.
+    @Test func aFileOverTheLimitIsRefused() throws {
+        // A wrong path to a log file must not be read whole.
+        var template = Array("/tmp/tls-big-XXXXXX".utf8CString)
+        let fd = mkstemp(&template)
+        try #require(fd >= 0)
+        let path = String(cString: template)
+        defer { unlink(path) }
+        let block = [UInt8](repeating: 0x41, count: 65536)
+        for _ in 0...(HTTPServerTLS.maxFileBytes / block.count) {
+            _ = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        }
+        close(fd)
         do {
-            _ = try HTTPServerTLS.readFile("/dev/zero", what: "certificate")
+            _ = try HTTPServerTLS.readFile(path, what: "certificate")
             Issue.record("read")
         } catch {
             #expect("\(error)".contains("is over \(HTTPServerTLS.maxFileBytes) bytes"), "\(error)")
+        }
+    }
+
+    @Test func devicesAndFIFOsAreRefusedWithoutBlocking() throws {
+        // A FIFO put where the certificate was would block a plain open() until a writer came,
+        // and every later SIGHUP reload would queue behind it (review of issue 14).
+        let fifo = "/tmp/tls-fifo-\(getpid())"
+        unlink(fifo)
+        try #require(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        for path in [fifo, "/dev/zero"] {
+            do {
+                _ = try HTTPServerTLS.readFile(path, what: "certificate")
+                Issue.record("read \(path)")
+            } catch {
+                #expect("\(error)".contains("is not a regular file"), "\(error)")
+            }
         }
     }
 

@@ -36,6 +36,15 @@ struct AdminUITests {
         }
     }
 
+    @Test func userNamesCompareWholly() {
+        // Lengths differing by 256 once passed, the missing bytes read as NUL (review of issue 14).
+        #expect(AdminUI.constantTimeEquals("admin", "admin"))
+        #expect(!AdminUI.constantTimeEquals("admin" + String(repeating: "\0", count: 256), "admin"))
+        #expect(!AdminUI.constantTimeEquals("admin", "admin" + String(repeating: "\0", count: 512)))
+        #expect(!AdminUI.constantTimeEquals("admin", "admim"))
+        #expect(!AdminUI.constantTimeEquals("", "a"))
+    }
+
     @Test func loginSendsSessionConfigSocketsAndStats() async throws {
         let io = try Self.server()
         let user = try await SocketIOTestClient.connect(to: io)

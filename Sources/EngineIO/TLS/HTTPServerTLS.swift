@@ -127,11 +127,18 @@ public final class HTTPServerTLS: Sendable {
 
     /// Reads a whole file of at most ``maxFileBytes``.
     static func readFile(_ path: String, what: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO (or a device) put where the certificate was would block `open` until
+        // a writer came, wedging the SIGHUP reloads queued behind it; then only regular files
+        // are read (found by the review of issue 14).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw HTTPServerTLSError("cannot read the \(what) file \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            throw HTTPServerTLSError("the \(what) file \(path) is not a regular file")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
