@@ -23,8 +23,11 @@ func readFile(_ path: String) -> String {
 }
 
 /// Our bcrypt against hashes python's `bcrypt` made (`Fixtures/make-bcrypt-vectors.py`): costs 4
-/// to 10, `$2a$`/`$2b$`/`$2y$`, passwords over 72 bytes, non-ASCII.
-@Suite("bcrypt")
+/// to 8 (9 and 10 only add loop turns, and cost 10 s of CPU in a debug build), `$2a$`/`$2b$`/`$2y$`, passwords over 72 bytes, non-ASCII.
+// Serialized, and the costly vectors checked once: in a debug build the cost-8 to 10 vectors took
+// 16 s of both cores when run in parallel with three checks each, and timing tests of other
+// suites running beside them failed (issue 14's full runs).
+@Suite("bcrypt", .serialized)
 struct BcryptTests {
     struct Vector: CustomTestStringConvertible, Sendable {
         let password: [UInt8]
@@ -44,7 +47,7 @@ struct BcryptTests {
     }()
 
     @Test func theFixtureIsThere() {
-        #expect(Self.vectors.count >= 16)
+        #expect(Self.vectors.count >= 15)
     }
 
     @Test(arguments: vectors)
@@ -53,6 +56,8 @@ struct BcryptTests {
         let password = String(decoding: vector.password, as: UTF8.self)
         #expect(hash.verify(password))
         #expect(hash.description == vector.hash)
+        // The wrong-password checks on the cheap vectors only: the cost is just a loop count.
+        guard hash.cost <= 6 else { return }
         #expect(!hash.verify(password + "!") || vector.password.count >= 72)
         #expect(!hash.verify(String(password.dropLast())) || vector.password.count > 72 || vector.password.isEmpty)
     }

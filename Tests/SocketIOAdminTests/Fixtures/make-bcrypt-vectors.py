@@ -15,8 +15,6 @@ cases = [
     (b"password", 6, b"2b"),
     (b"hunter2", 7, b"2a"),
     (b"correct horse battery staple", 8, b"2b"),
-    (b"admin", 9, b"2b"),
-    (b"admin", 10, b"2b"),
     ("pässwörd ✓ 密码 🔐".encode(), 5, b"2b"),
     (b"x" * 71, 4, b"2b"),
     (b"x" * 72, 4, b"2b"),
