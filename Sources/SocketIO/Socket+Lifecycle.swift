@@ -53,9 +53,18 @@ extension Socket {
         self.logger.debug("socket connected", metadata: self.recovered ? ["recovered": "\(missed.count) missed events"] : [:])
         var reply: SocketIOObject = ["sid": .string(self.id)]
         if let pid = self.pid { reply["pid"] = .string(pid) }
-        try? self.send(SocketIOPacket(type: .connect, namespace: self.namespace.name, data: .object(reply)))
-        for data in missed {
-            try? self.send(SocketIOPacket(type: .event, namespace: self.namespace.name, data: .array(data)))
+        let connectReply = SocketIOPacket(type: .connect, namespace: self.namespace.name, data: .object(reply))
+        if missed.isEmpty {
+            try? self.send(connectReply)
+        } else {
+            // The reply and the replay in one batch, past the outbound bound: a replay cut at
+            // the bound would leave a hole that the next live event's offset hides. The
+            // recovery store bounds its size; live events then find the queue full until the
+            // client has read it, and close it for another recovery (``SocketRegistry``).
+            let registry = self.namespace.registry
+            var frames = registry.encode(connectReply)
+            for data in missed { frames += registry.encode(SocketIOPacket(type: .event, namespace: self.namespace.name, data: .array(data))) }
+            try? self.engine.sendPastTheBound(frames)
         }
         if self.recovered {
             for handler in self.namespace.recoveryHandlers { await handler(self) }

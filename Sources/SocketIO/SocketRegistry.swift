@@ -73,9 +73,16 @@ final class SocketRegistry: LocalNamespace {
         let sessions = self.sockets(ids).map(\.engine)
         let refused = EngineIOSocket.send(frames, to: sessions, volatile: volatile, compress: compress)
         for (session, error) in refused where error.code == .outboundQueueFull {
-            // One slow client must not fail a broadcast to the others. A session that closed
-            // meanwhile is expected; a full queue is counted (and logged, rate-limited).
-            session.server.broadcastSkipped(session)
+            if self.connectionStateRecovery != nil, !volatile {
+                // With recovery on, every event that is not volatile is kept with an offset: a
+                // client that missed one must get no later one, or a recovery from its later
+                // offset would skip it. It is closed instead and comes back for the rest.
+                session.closeForMissedFrame()
+            } else {
+                // One slow client must not fail a broadcast to the others. A session that closed
+                // meanwhile is expected; a full queue is counted (and logged, rate-limited).
+                session.server.broadcastSkipped(session)
+            }
         }
         if let metrics = self.metrics {
             metrics.broadcasts.increment()

@@ -40,6 +40,9 @@ public final class SocketIOTestClient: Sendable {
         case sessionRefused
         /// No answer in time.
         case timedOut
+        /// The connection closed before the server answered the CONNECT (the server closed
+        /// the session meanwhile, as it does to a client that fell a queue's length behind).
+        case closed
     }
 
     /// Answers a server `emitWithAck`: the return value is the ack.
@@ -116,7 +119,12 @@ public final class SocketIOTestClient: Sendable {
         let client = SocketIOTestClient(namespace: namespace.hasPrefix("/") ? namespace : "/" + namespace, parser: io.configuration.parser)
         var auth = auth
         if let previous, let (pid, offset) = previous.state.withLock({ state in state.pid.map { ($0, state.lastOffset) } }) {
-            client.state.withLock { $0.pid = pid }
+            // The official client keeps its pid and last offset across reconnects, until a
+            // newer event moves the offset on.
+            client.state.withLock {
+                $0.pid = pid
+                $0.lastOffset = offset
+            }
             var object = auth?.objectValue ?? SocketIOObject()
             object["pid"] = .string(pid)
             if let offset { object["offset"] = .string(offset) }
@@ -162,6 +170,7 @@ public final class SocketIOTestClient: Sendable {
         do {
             try await client.waitUntil(timeout: timeout) { state -> Bool? in
                 if let refusal = state.refusal { throw refusal }
+                if state.closed, !state.connected { throw ConnectionError.closed }
                 return state.connected ? true : nil
             }
         } catch {

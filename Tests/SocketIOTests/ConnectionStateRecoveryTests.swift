@@ -199,11 +199,14 @@ struct ConnectionStateRecoveryTests {
                 try? await Task.sleep(for: .milliseconds(1))
             }
         }
-        for _ in 0..<10 { _ = try await clients[0].next("tick") }
+        while sent.load(ordering: .relaxed) < 10 { try await Task.sleep(for: .milliseconds(1)) }
         var received: [[Int]] = clients.map { $0.receivedEvents.compactMap { $0.args.first?.intValue } }
         for (index, client) in clients.enumerated() {
-            _ = try await client.next("tick")
-            client.dropConnection()
+            // One the server closed already (it fell a queue's length behind) is dropped anyway.
+            if client.isConnected {
+                _ = try? await client.next("tick")
+                client.dropConnection()
+            }
             // What it got before the drop, its last offset included.
             received[index] = client.receivedEvents.compactMap { $0.args.first?.intValue }
         }
@@ -215,8 +218,25 @@ struct ConnectionStateRecoveryTests {
             recovered.append(again)
         }
         let last = sent.load(ordering: .relaxed) + 20
-        for client in recovered {
-            while try await client.next("tick", timeout: .seconds(10)).args.first?.intValue ?? 0 < last {}
+        for index in recovered.indices {
+            while recovered[index].receivedEvents.last?.args.first?.intValue ?? 0 < last {
+                if recovered[index].isConnected {
+                    _ = try? await recovered[index].next("tick", timeout: .milliseconds(200))
+                    continue
+                }
+                // A client that fell a queue's length behind (a starved test process) is closed
+                // by the server rather than skipped (RecoveryOverTheBoundTests); it comes back
+                // as the official client does, and must still miss nothing.
+                received[index] += recovered[index].receivedEvents.compactMap { $0.args.first?.intValue }
+                do {
+                    let again = try await SocketIOTestClient.connect(to: io, recovering: recovered[index])
+                    #expect(again.recovered)
+                    recovered[index] = again
+                } catch SocketIOTestClient.ConnectionError.closed {
+                    // Closed again before its CONNECT reply: the server kept the session; try again.
+                    received[index].removeLast(recovered[index].receivedEvents.count)
+                }
+            }
         }
         stop.store(true, ordering: .relaxed)
         await broadcaster.value

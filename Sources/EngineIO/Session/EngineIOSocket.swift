@@ -238,8 +238,21 @@ public final class EngineIOSocket: Sendable {
         return refused
     }
 
+    /// Queues frames that must go out whole, past the outbound bound if need be: a recovered
+    /// socket's CONNECT reply with the events it missed (their size is bounded by the recovery
+    /// store instead). They count against the bound, so later sends find the queue full until
+    /// the client has read them. Throws ``EngineIOError/closed`` once the session has closed.
+    package func sendPastTheBound(_ frames: [EngineIOFrame]) throws(EngineIOError) {
+        try self.admit(count: frames.count, bytes: Self.byteCount(frames), volatile: false, pastTheBound: true)
+        if self.eventLoop.inEventLoop {
+            self.enqueue(frames, volatile: false)
+        } else {
+            self.eventLoop.execute { self.enqueue(frames, volatile: false) }
+        }
+    }
+
     /// Counts frames against the outbound bound (volatile ones are counted when written).
-    private func admit(count: Int, bytes: Int, volatile: Bool) throws(EngineIOError) {
+    private func admit(count: Int, bytes: Int, volatile: Bool, pastTheBound: Bool = false) throws(EngineIOError) {
         guard !self.closedFlag.load(ordering: .relaxed) else { throw .closed }
         guard !volatile else { return }
         let configuration = self.server.configuration
@@ -248,7 +261,7 @@ public final class EngineIOSocket: Sendable {
         // One packet always fits an empty queue, even when its attachments make it longer
         // than the limits; otherwise a large binary event could never be sent.
         let wasEmpty = total - count == 0
-        if !wasEmpty, total > configuration.maxBufferedPackets || totalBytes > configuration.maxBufferedBytes {
+        if !wasEmpty, !pastTheBound, total > configuration.maxBufferedPackets || totalBytes > configuration.maxBufferedBytes {
             self.queued.subtract(count, ordering: .relaxed)
             self.queuedBytes.subtract(bytes, ordering: .relaxed)
             self.refusedForTheBound()
@@ -318,6 +331,21 @@ public final class EngineIOSocket: Sendable {
         } else {
             self.eventLoop.execute { self.close(reason: .forcedClose) }
         }
+    }
+
+    /// Closes the session because a frame it had to get was refused for the bound (a broadcast
+    /// kept for connection state recovery): no frame sent after this one may reach the client,
+    /// or a recovery from its later offset would skip the one it missed. Sends fail from now
+    /// on; the close is a transport error, a reason a recovery follows, so the client comes
+    /// back and is replayed the rest. Safe from any thread.
+    package func closeForMissedFrame() {
+        guard !self.closedFlag.exchange(true, ordering: .relaxed) else { return }
+        self.server.metrics?.slowConsumers.increment()
+        let close: @Sendable () -> Void = {
+            self.logger.warning("slow consumer: a kept event found the outbound queue full; closing session for the client to recover")
+            self.close(reason: .transportError)
+        }
+        if self.eventLoop.inEventLoop { close() } else { self.eventLoop.execute(close) }
     }
 
     /// Adds frames to the buffer and writes what the transport can take.
