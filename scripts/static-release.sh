@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds executable products of a Swift package as static, stripped files: DIST/<product>.
+# Builds executable products of a Swift package as static, stripped files: dist/<product>.
 # The package is yours (one that depends on swift-socketio) or this one (scripts/release.sh
 # calls this). Prints each file's size and sha256.
 #
@@ -17,10 +17,10 @@
 #   .build/checkouts/swift-socketio/scripts/static-release.sh --product my-app
 #
 # `-static-executable` links the Swift runtime, glibc and libstdc++ into the file, so it runs on
-# any x86_64 Linux of the same architecture (glibc 2.31 bullseye to trixie, or a root with
-# nothing but the file, /proc and /etc/hosts; see scripts/portability-test.sh). swift-socketio's
-# server path uses no Foundation, so ICU and Foundation's data stay out unless your code
-# imports Foundation (then they are linked in too: a much larger file, still one file).
+# any x86_64 Linux (glibc 2.31 bullseye to trixie, or a root with nothing but the file, /proc
+# and /etc/hosts; see scripts/portability-test.sh). swift-socketio's server path uses no
+# Foundation, so ICU and Foundation's data stay out unless your code imports Foundation (then
+# they are linked in too: a much larger file, still one file).
 set -euo pipefail
 
 PACKAGE="."
@@ -29,6 +29,8 @@ OUTPUT=""
 PRODUCTS=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    --package-path | --scratch-path | --output | --product)
+      [ $# -ge 2 ] || { echo "static-release.sh: $1 needs a value" >&2; exit 64; } ;;&
     --package-path) PACKAGE="$2"; shift 2 ;;
     --scratch-path) SCRATCH="$2"; shift 2 ;;
     --output) OUTPUT="$2"; shift 2 ;;

@@ -95,5 +95,5 @@ let server = try await HTTPServer.bind(host: settings.host, port: settings.port,
 }
 // The first line says where it listens (with --port 0, the port picked), for scripts and tests.
 print("listening on \(settings.host):\(server.port ?? settings.port)")
-fflush(stdout)
+fflush(nil)  // every output stream: a parent reading a pipe sees the line at once
 try await server.waitUntilClosed()
