@@ -109,7 +109,7 @@ if [ "$(id -u)" = 0 ]; then
   step "portability: dist/socketio-server and the template app under chroot in Debian bullseye and an empty root"
   ./scripts/portability-test.sh --app "$TEMPLATE_DIR/dist/my-app" --app-static "$TEMPLATE_DIR/my-app/static" bullseye empty
   if command -v systemd-analyze >/dev/null; then
-    step "deploy/socketio-server.service: systemd-analyze verify"
+    step "deploy/socketio-server.service and the template's my-app.service: systemd-analyze verify"
     UNIT_DIR="$(mktemp -d -t socketio-unit.XXXXXX)"
     sed "s|/usr/local/bin/socketio-server|$ROOT/dist/socketio-server|" deploy/socketio-server.service >"$UNIT_DIR/socketio-server.service"
     systemd-analyze verify "$UNIT_DIR/socketio-server.service"
@@ -119,6 +119,7 @@ if [ "$(id -u)" = 0 ]; then
     systemd-analyze verify "$UNIT_DIR/my-app.service"
     echo "units verified"
   fi
+  rm -rf "$TEMPLATE_DIR"
 else
   step "portability: skipped (needs root for chroot)"
 fi
