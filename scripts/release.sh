@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Builds a statically linked, stripped release binary: dist/<product>.
+# Builds a statically linked, stripped release binary of this package: dist/<product>, with
+# scripts/static-release.sh (which builds any package's products, your own app's too).
 #
 # usage: scripts/release.sh [PRODUCT]     (default: socketio-server)
+#   SOCKETIO_RELEASE_SCRATCH      SwiftPM's build folder (default .build-static)
+#   SOCKETIO_RELEASE_PACKAGE      build PRODUCT from this package instead, one that depends on
+#                                 this checkout (scripts/template-test.sh builds socketio-server
+#                                 in its template app's scratch folder, so CI pays for one
+#                                 release build of the library, not two)
 #
 # `-static-executable` links the Swift runtime, glibc and libstdc++ into the binary, so it runs
 # on any x86_64 Linux (glibc 2.31 bullseye to trixie, or a root with nothing but the binary,
@@ -10,30 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PRODUCT="${1:-socketio-server}"
-SCRATCH="${SOCKETIO_RELEASE_SCRATCH:-.build-static}"
 
-LOG="$(mktemp -t release-build.XXXXXX)"
-trap 'rm -f "$LOG"' EXIT
-# `-Xcc -Os`: the C targets (BoringSSL above all, and NIO's shims) optimised for size, as the
-# Swift code is with -Osize: 0.4 MiB less (17.49 against 17.89 MiB with TLS, issue 14).
-# BoringSSL's ciphers and curves run in its assembly, which -Os leaves alone.
-if ! swift build -c release --product "$PRODUCT" --scratch-path "$SCRATCH" \
-  -Xswiftc -static-executable -Xswiftc -Osize -Xcc -Os >"$LOG" 2>&1; then
-  cat "$LOG" >&2
-  echo "release.sh: the build failed" >&2
-  exit 1
-fi
-# glibc warns that getpwnam & co. would need its shared NSS modules at run time; the server
-# never calls them (host names come from /etc/hosts, see BindAddress).
-grep -v "statically linked applications requires at runtime" "$LOG" | tail -n 1
-BIN="$SCRATCH/release/$PRODUCT"
-
-mkdir -p dist
-cp "$BIN" "dist/$PRODUCT"
-strip "dist/$PRODUCT"
+./scripts/static-release.sh --package-path "${SOCKETIO_RELEASE_PACKAGE:-.}" \
+  --scratch-path "${SOCKETIO_RELEASE_SCRATCH:-.build-static}" --output "$PWD/dist" --product "$PRODUCT"
 BYTES=$(stat -c %s "dist/$PRODUCT")
-echo "dist/$PRODUCT: $BYTES bytes ($(awk "BEGIN { printf \"%.2f\", $BYTES / 1048576 }") MiB)"
-sha256sum "dist/$PRODUCT"
 # The budget: 18 MiB for socketio-server. Issue #4 set 15 MiB; issue 13 added the Redis Streams
 # adapter, connection state recovery and the header hooks (15.08 MiB, budget 16 MiB), and
 # issue 14 linked swift-nio-ssl (BoringSSL) in for TLS on the port and to Redis: 18 MiB. Pulling in Foundation or the regex engine (about 1.4 MiB) by accident

@@ -13,7 +13,9 @@
 #      `--redis-adapter streams` nodes and Node's @socket.io/redis-streams-adapter, where the
 #      official client recovers its connection on another server;
 #   4. as root: the static release binary (scripts/release.sh) under chroot in Debian bullseye
-#      and in an empty root (scripts/portability-test.sh; debootstrap from apt, roots cached);
+#      and in an empty root (scripts/portability-test.sh; debootstrap from apt, roots cached),
+#      and beside it Examples/Template, copied out of the tree and built into one static file
+#      (scripts/template-release.sh), driven by python-socketio in the same roots;
 #   5. when a mirror of socketio/socket.io is available (SOCKETIO_MONOREPO_GIT): the official
 #      socket.io-client bundle in Node and in headless Chromium (apt) against
 #      `socketio-server e2e --cookie io` (a cross-origin page, and a same-origin one for the
@@ -97,19 +99,27 @@ SOCKETIO_SERVER_BIN="$ROOT/.build/debug/socketio-server" HUMMINGBIRD_EXAMPLE_BIN
 
 # The static release binary in other roots under chroot (needs root; CI runs as root).
 if [ "$(id -u)" = 0 ]; then
-  step "static release build (scripts/release.sh)"
-  ./scripts/release.sh
-  step "portability: dist/socketio-server under chroot in Debian bullseye and an empty root"
-  ./scripts/portability-test.sh bullseye empty
+  # Your own app as one file: Examples/Template copied out of the tree, depending on this
+  # checkout by path, built static; dist/socketio-server (scripts/release.sh, with its budget)
+  # comes from the same build, as a product of the dependency, so the library is compiled for
+  # release once.
+  step "static release build: Examples/Template out of tree, and socketio-server with it (scripts/template-release.sh)"
+  TEMPLATE_DIR="$(mktemp -d -t socketio-template.XXXXXX)"
+  ./scripts/template-release.sh "$TEMPLATE_DIR"
+  step "portability: dist/socketio-server and the template app under chroot in Debian bullseye and an empty root"
+  ./scripts/portability-test.sh --app "$TEMPLATE_DIR/dist/my-app" --app-static "$TEMPLATE_DIR/my-app/static" bullseye empty
   if command -v systemd-analyze >/dev/null; then
-    step "deploy/socketio-server.service: systemd-analyze verify"
+    step "deploy/socketio-server.service and the template's my-app.service: systemd-analyze verify"
     UNIT_DIR="$(mktemp -d -t socketio-unit.XXXXXX)"
     sed "s|/usr/local/bin/socketio-server|$ROOT/dist/socketio-server|" deploy/socketio-server.service >"$UNIT_DIR/socketio-server.service"
     systemd-analyze verify "$UNIT_DIR/socketio-server.service"
     sed "s|/usr/local/bin/socketio-server|$ROOT/dist/socketio-server|" deploy/socketio-server-tls.service >"$UNIT_DIR/socketio-server-tls.service"
     systemd-analyze verify "$UNIT_DIR/socketio-server-tls.service"
+    sed "s|/opt/my-app|$TEMPLATE_DIR/dist|" Examples/Template/deploy/my-app.service >"$UNIT_DIR/my-app.service"
+    systemd-analyze verify "$UNIT_DIR/my-app.service"
     echo "units verified"
   fi
+  rm -rf "$TEMPLATE_DIR"
 else
   step "portability: skipped (needs root for chroot)"
 fi
