@@ -31,6 +31,7 @@ let package = Package(
         .executable(name: "socketio-server", targets: ["socketio-server"]),
         .executable(name: "flask-chat-example", targets: ["flask-chat-example"]),
         .executable(name: "hummingbird-example", targets: ["hummingbird-example"]),
+        .executable(name: "flack-example", targets: ["flack-example"]),
         .executable(name: "socketio-bench", targets: ["socketio-bench"]),
         .executable(name: "raw-echo-ceiling", targets: ["raw-echo-ceiling"]),
     ],
@@ -183,6 +184,21 @@ let package = Package(
             name: "flask-chat-example",
             dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol"],
             path: "Examples/FlaskChat",
+            swiftSettings: swiftSettings
+        ),
+        // Miguel Grinberg's Flack (a Flask-SocketIO chat with token auth, a background thread and
+        // Celery workers on a Redis message queue), rewritten (Examples/Flack); its own Celery
+        // worker runs unchanged beside it in Tests/e2e/test_flack.py. SQLite is the system's.
+        .systemLibrary(name: "CSQLite", path: "Examples/Flack/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .executableTarget(
+            name: "flack-example",
+            dependencies: [
+                "SocketIO", "SocketIORedisAdapter", "SocketIOAdmin", "EngineIO", "SocketIOProtocol", "CSQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Examples/Flack",
+            exclude: ["CSQLite"],
             swiftSettings: swiftSettings
         ),
         // An existing Hummingbird 2 app with Socket.IO mounted on its port (Examples/Hummingbird);

@@ -93,9 +93,22 @@ else
   step "Node cluster peers: skipped (no socket.io-redis-adapter mirror, no node, or not root)"
 fi
 
+# Examples/Flack against Flack's own Celery worker (Tests/e2e/test_flack.py, issue 15): Flack's
+# code from a mirror of miguelgrinberg/flack (read at run time, never committed), its 2019-era
+# dependencies in a venv of their own. Without the mirror the test says it skipped and why.
+FLACK_GIT="${FLACK_GIT:-/work/.mirror/miguelgrinberg+flack/repo}"
+if [ -d "$FLACK_GIT" ]; then
+  step "Flack's Celery worker: Tests/e2e/flack-requirements.txt in $ROOT/.venv-flack"
+  [ -x "$ROOT/.venv-flack/bin/python" ] || python3 -m venv "$ROOT/.venv-flack"
+  "$ROOT/.venv-flack/bin/pip" install -q --disable-pip-version-check -r Tests/e2e/flack-requirements.txt
+  export FLACK_GIT FLACK_PYTHON="$ROOT/.venv-flack/bin/python"
+else
+  step "Examples/Flack against Flack's Celery worker: skipped (no miguelgrinberg/flack mirror; set FLACK_GIT)"
+fi
+
 step "end-to-end: python-socketio against socketio-server e2e (and the Redis cluster)"
 SOCKETIO_SERVER_BIN="$ROOT/.build/debug/socketio-server" HUMMINGBIRD_EXAMPLE_BIN="$ROOT/.build/debug/hummingbird-example" \
-  "$VENV/bin/python" -m pytest -q Tests/e2e
+  FLACK_EXAMPLE_BIN="$ROOT/.build/debug/flack-example" "$VENV/bin/python" -m pytest -q Tests/e2e
 
 # The static release binary in other roots under chroot (needs root; CI runs as root).
 if [ "$(id -u)" = 0 ]; then
