@@ -39,6 +39,15 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
 
+# SQLite's headers for Examples/Flack (a system-library target every `swift build` of the
+# package compiles): from apt when missing.
+if [ ! -e /usr/include/sqlite3.h ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  step "libsqlite3-dev (apt) for Examples/Flack"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev >/dev/null 2>&1; } || true
+fi
+[ -e /usr/include/sqlite3.h ] || { echo "SQLite's headers are needed for Examples/Flack: apt-get install libsqlite3-dev"; exit 1; }
+
 SERVER_PIDS=()
 trap 'for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
 
