@@ -39,10 +39,18 @@ struct LightClientTests {
         let root = String(#filePath.dropLast("Tests/SocketIOTests/LightClientTests.swift".count))
         let source = try #require(Self.contents(of: root + "Sources/SocketIO/LightClient/socket.io-light.js"))
         #expect(source.count > 1000)
-        #expect(Array(LightClient.javaScript.readableBytesView) == source, "run scripts/embed-light-client.sh")
+        let embedded = Array(LightClient.javaScript.readableBytesView)
+        #expect(embedded.count == source.count, "run scripts/embed-light-client.sh")
+        #expect(embedded == source ? true : false, "run scripts/embed-light-client.sh")
         // Compressed, the binary carries a third of it.
         #expect(LightClient.gzipped.readableBytes * 2 < source.count)
         #expect(LightClient.gzipped.getBytes(at: 0, length: 2) == [0x1f, 0x8b])
+        // The version is the gzip trailer's CRC-32 and length (RFC 1952 §2.3) of this script.
+        let end = LightClient.gzipped.writerIndex
+        let crc = try #require(LightClient.gzipped.getInteger(at: end - 8, endianness: .little, as: UInt32.self))
+        let size = try #require(LightClient.gzipped.getInteger(at: end - 4, endianness: .little, as: UInt32.self))
+        #expect(Int(size) == source.count)
+        #expect(LightClient.version == String(crc, radix: 16) + "-" + String(size, radix: 16))
     }
 
     @Test func getAnswersTheScriptWithAnETagAndCacheHeaders() throws {

@@ -31,36 +31,21 @@ public enum LightClient {
     public static let path = "/socket.io-light.js"
 
     /// The script, gzipped, as embedded.
-    public static let gzipped: ByteBuffer = {
-        // The generated literal is in lines; the base64 decoder wants them joined.
-        let text = String(decoding: Self.embeddedGzipBase64.utf8.filter { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
-        // A broken literal is a build mistake that LightClientTests catch; serve nothing then.
-        return (try? Base64.decode(text)) ?? ByteBuffer()
-    }()
+    public static let gzipped = ByteBuffer(bytes: Self.embeddedGzip)
 
-    /// The script's version: the CRC-32 and length of the script, from the gzip trailer
-    /// (RFC 1952 §2.3), in hexadecimal. It changes whenever the script does.
-    public static let version: String = {
-        let bytes = Self.gzipped
-        guard bytes.readableBytes >= 18,
-            let crc = bytes.getInteger(at: bytes.writerIndex - 8, endianness: .little, as: UInt32.self),
-            let size = bytes.getInteger(at: bytes.writerIndex - 4, endianness: .little, as: UInt32.self)
-        else { return "0" }
-        return String(crc, radix: 16) + "-" + String(size, radix: 16)
-    }()
+    /// The script's version: the CRC-32 and length of the script in hexadecimal (those of the
+    /// gzip trailer, RFC 1952 §2.3). It changes whenever the script does.
+    public static var version: String { Self.embeddedVersion }
 
     /// The script's entity tag: ``version`` in quotes.
-    public static var etag: String { "\"" + Self.version + "\"" }
+    public static var etag: String { "\"" + Self.embeddedVersion + "\"" }
 
     /// The URL for a page's `<script src>`: ``path`` with `?v=` ``version``. Requests for it
     /// may be cached for a year, since a new script comes with a new URL.
-    public static var versionedPath: String { Self.path + "?v=" + Self.version }
+    public static var versionedPath: String { Self.path + "?v=" + Self.embeddedVersion }
 
     /// The script as text, inflated once; empty if the embedded bytes do not inflate.
-    public static let javaScript: ByteBuffer = {
-        let size = Self.gzipped.getInteger(at: Self.gzipped.writerIndex - 4, endianness: .little, as: UInt32.self) ?? 0
-        return Gzip.inflate(Self.gzipped, size: Int(size)) ?? ByteBuffer()
-    }()
+    public static let javaScript: ByteBuffer = Gzip.inflate(Self.gzipped, size: Self.embeddedSize) ?? ByteBuffer()
 
     /// The answer to a request for ``path``, or `nil` for any other path. GET and HEAD; `304 Not
     /// Modified` when `If-None-Match` names ``etag``; gzipped when the client accepts gzip
@@ -71,19 +56,21 @@ public enum LightClient {
         guard request.method == .GET || request.method == .HEAD else {
             return HTTPServerResponse(status: .methodNotAllowed, headers: ["allow": "GET, HEAD"])
         }
-        var headers: HTTPHeaders = [
-            "content-type": "text/javascript; charset=utf-8",
-            "etag": Self.etag,
-            "cache-control": request.query["v"] == Self.version ? "public, max-age=31536000, immutable" : "no-cache",
-            "vary": "accept-encoding",
-        ]
-        let matches = request.headers["if-none-match"].contains { line in
-            line.split(separator: ",").contains { tag in
-                let tag = tag.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
-                return tag.elementsEqual(Self.etag) || tag.elementsEqual("W/" + Self.etag) || tag.elementsEqual("*")
+        let etag = Self.etag
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "text/javascript; charset=utf-8")
+        headers.add(name: "etag", value: etag)
+        headers.add(name: "cache-control", value: request.query["v"] == Self.embeddedVersion ? "public, max-age=31536000, immutable" : "no-cache")
+        headers.add(name: "vary", value: "accept-encoding")
+        // RFC 9110 §13.1.2: a list of tags, weak ones matching too, or `*`.
+        for line in request.headers["if-none-match"] {
+            for tag in line.split(separator: ",") {
+                let tag = tag.utf8.drop { $0 == UInt8(ascii: " ") }
+                if tag.elementsEqual(etag.utf8) || tag.elementsEqual(("W/" + etag).utf8) || tag.elementsEqual("*".utf8) {
+                    return HTTPServerResponse(status: .notModified, headers: headers)
+                }
             }
         }
-        if matches { return HTTPServerResponse(status: .notModified, headers: headers) }
         let gzip = HTTPContentCoding.preferred(acceptEncoding: request.headers["accept-encoding"]) == .gzip
         let body = gzip ? Self.gzipped : Self.javaScript
         if gzip { headers.add(name: "content-encoding", value: "gzip") }
