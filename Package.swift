@@ -95,6 +95,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
+            // The light client's source; LightClient+Embedded.swift holds it gzipped (scripts/embed-light-client.sh).
+            exclude: ["LightClient/socket.io-light.js"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -22,6 +22,8 @@
 #      header hooks and cookies), the same with its MessagePack build (socket.io.msgpack.min.js)
 #      against `socketio-server e2e --parser msgpack`, and the official
 #      Engine.IO v4 / Socket.IO v5 suites against `socketio-server conformance`;
+#   the light client (Sources/SocketIO/LightClient) in Node against `socketio-server e2e` and
+#   Node's socket.io 4.8, and the demo page on it in headless Chromium with no network;
 #   6. the libFuzzer targets (scripts/fuzz.sh), 20 s each (FUZZ_SECONDS to change it);
 #   and, around `swift test`, `swift format` (layout, and a `///` on every public symbol) and
 #   the DocC catalogs built with warnings as errors.
@@ -283,6 +285,28 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   rm -rf "$TLS_CA"
 else
   step "official socket.io-client in Node: skipped (no socketio/socket.io mirror or no node)"
+fi
+
+# The light client (issue 15): in Node against `socketio-server e2e` and against Node's
+# socket.io 4.8 server (built by scripts/build-node-peers.sh), and the demo page, which loads
+# it, in headless Chromium with no network: two pages chat and see their delivery acks.
+if command -v node >/dev/null; then
+  LIGHT_JS="$ROOT/Sources/SocketIO/LightClient/socket.io-light.js"
+  step "the light client in Node against socketio-server e2e"
+  node --no-warnings --experimental-websocket Tests/js/light-client-e2e.cjs "$LIGHT_JS" "$ROOT/.build/debug/socketio-server" e2e --log-level error
+  if [ -n "${NODE_PEERS:-}" ]; then
+    step "the light client in Node against Node's socket.io 4.8 server"
+    NODE_PATH="/usr/share/nodejs:$NODE_PEERS/node_modules" node --no-warnings --experimental-websocket Tests/js/light-client-e2e.cjs \
+      "$LIGHT_JS" node Tests/js/light-client-node-server.cjs
+  else
+    step "the light client against Node's socket.io: skipped (no Node peers, see scripts/build-node-peers.sh)"
+  fi
+  if command -v chromium >/dev/null; then
+    step "the demo offline in headless Chromium: two pages chat on the embedded light client"
+    start_server demo
+    LIGHT_SHOTS="$(mktemp -d -t socketio-light.XXXXXX)"
+    node --no-warnings --experimental-websocket Tests/js/demo-offline.cjs "http://127.0.0.1:$PORT/" "$LIGHT_SHOTS"
+  fi
 fi
 
 if [ -n "$MIRROR" ] && [ -x "$CHECK" ]; then

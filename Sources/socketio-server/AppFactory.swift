@@ -49,7 +49,7 @@ enum AppFactory {
         return app
     }
 
-    private static func makeApp(_ subcommand: CommandLineParser.Subcommand, settings: Settings, drainState: DrainState) throws -> App {
+    static func makeApp(_ subcommand: CommandLineParser.Subcommand, settings: Settings, drainState: DrainState) throws -> App {
         let health: @Sendable () -> HTTPServerResponse = {
             drainState.isDraining ? .text("draining", status: .serviceUnavailable) : .text("ok")
         }
@@ -63,11 +63,19 @@ enum AppFactory {
             let admin = try AdminSetup(settings, subcommand: .demo)
             try admin?.install(on: io)
             let clientJS = try self.clientBundle(settings)
-            // On the MessagePack wire the page needs the client built with its parser.
-            let cdn = configuration.parser == .messagePack ? DemoPage.msgpackCDNURL : DemoPage.cdnURL
-            let page = DemoPage.html(clientScriptURL: clientJS == nil ? cdn : "/socket.io/socket.io.min.js")
+            // The page loads the light client embedded in the binary, so that it works without
+            // internet (issue 15). It speaks JSON only: on the MessagePack wire the page needs
+            // the official client built with that parser, which only --client-js can give.
+            if clientJS == nil, configuration.parser == .messagePack {
+                throw CommandLineError(
+                    "demo --parser msgpack needs --client-js FILE: the built-in light client speaks JSON only; "
+                        + "give the official socket.io.msgpack.min.js (client-dist/ of the socket.io package)"
+                )
+            }
+            let page = DemoPage.html(clientScriptURL: clientJS == nil ? LightClient.versionedPath : "/socket.io/socket.io.min.js")
             let files = self.staticFiles(settings)
             return App(engines: [io.engine], cluster: cluster) { request in
+                if let script = LightClient.respond(to: request) { return script }
                 switch request.path {
                 case "/": return .text(page, contentType: "text/html; charset=utf-8")
                 case "/health": return health()
@@ -99,6 +107,8 @@ enum AppFactory {
             let files = self.staticFiles(settings)
             return App(engines: [io.engine], cluster: cluster) { request in
                 if request.path == "/health" { return health() }
+                // The light client, for the pages the tests serve with --static-dir.
+                if let script = LightClient.respond(to: request) { return script }
                 if let answer = await admin?.files?.respond(to: request) { return answer }
                 return await files?.respond(to: request) ?? .notFound
             }

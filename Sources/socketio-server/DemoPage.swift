@@ -1,11 +1,7 @@
-/// The demo page, embedded in the binary. It needs the official Socket.IO client: from this
-/// server at /socket.io/socket.io.min.js when `--client-js` is given, else from the official
-/// CDN (site servers often have no internet: then pass `--client-js`).
+/// The demo page, embedded in the binary. It loads the light client embedded in the library
+/// (``LightClient``, at /socket.io-light.js), so that it works without internet; with
+/// `--client-js` it loads that official client from /socket.io/socket.io.min.js instead.
 enum DemoPage {
-    static let cdnURL = "https://cdn.socket.io/4.8.1/socket.io.min.js"
-    /// The same client built with socket.io-msgpack-parser, for `--parser msgpack`.
-    static let msgpackCDNURL = "https://cdn.socket.io/4.8.1/socket.io.msgpack.min.js"
-
     static func html(clientScriptURL: String) -> String {
         // A plain scan for the one placeholder: String's `split(separator:)` with a multi-character
         // separator and `replacing(_:with:)` come from _StringProcessing, which would add
@@ -51,8 +47,8 @@ enum DemoPage {
         </head>
         <body>
         <header><b>swift-socketio</b><span id="status" class="off">connecting…</span></header>
-        <div id="noclient">The Socket.IO client did not load. Without internet access, start the server with
-        <code>--client-js /path/to/socket.io.min.js</code> (from the socket.io package) to serve it from here.</div>
+        <div id="noclient">The Socket.IO client did not load from this server. Check the file given with
+        <code>--client-js</code>, or start the server without it to use the built-in light client.</div>
         <main>
           <section class="card">
             <div id="rooms"></div>
@@ -107,7 +103,7 @@ enum DemoPage {
             $("clients").textContent = s.clients; $("roomCount").textContent = s.rooms; $("eps").textContent = s.eventsPerSecond;
             if (selftest && !statsSeen) {
               statsSeen = true;
-              $("name").value = "self-test";
+              $("name").value = new URLSearchParams(location.search).get("selftest") || "self-test";
               const ok = await send("hello from headless Chromium");
               document.title = ok ? "demo: delivered" : "demo: not delivered";
             }

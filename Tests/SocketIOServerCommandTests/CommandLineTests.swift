@@ -1,10 +1,18 @@
+import EngineIO
 import NIOCore
+import NIOHTTP1
 import SocketIO
 import SocketIOProtocol
 import SocketIORedisAdapter
 import Testing
 
 @testable import socketio_server
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 @Suite("socketio-server command line and settings")
 struct CommandLineTests {
@@ -116,7 +124,61 @@ struct DemoPageTests {
         let local = DemoPage.html(clientScriptURL: "/socket.io/socket.io.min.js")
         #expect(local.contains(#"<script src="/socket.io/socket.io.min.js"></script>"#))
         #expect(!local.contains("{{CLIENT_JS}}"))
-        #expect(DemoPage.html(clientScriptURL: DemoPage.cdnURL).contains(DemoPage.cdnURL))
+        #expect(DemoPage.html(clientScriptURL: LightClient.versionedPath).contains(#"<script src="\#(LightClient.versionedPath)"></script>"#))
+    }
+
+    static func demo(_ flags: [String: String]) throws -> App {
+        try AppFactory.makeApp(.demo, settings: Settings.resolve(flags: flags, environment: [:], readFile: { _ in "" }), drainState: DrainState())
+    }
+
+    static func get(_ app: App, _ uri: String, headers: [(String, String)] = []) async -> HTTPServerResponse {
+        await app.responder(
+            HTTPServerRequest(
+                head: HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: HTTPHeaders(headers)),
+                body: ByteBuffer(),
+                remoteAddress: nil
+            )
+        )
+    }
+
+    @Test func byDefaultThePageLoadsTheEmbeddedLightClientAndNoCDN() async throws {
+        let app = try Self.demo([:])
+        let page = String(buffer: await Self.get(app, "/").body)
+        #expect(page.contains(#"<script src="\#(LightClient.versionedPath)"></script>"#))
+        #expect(!page.contains("cdn."))
+        #expect(!page.contains("src=\"http"))
+        let script = await Self.get(app, LightClient.versionedPath)
+        #expect(script.status == .ok)
+        #expect(script.headers["etag"] == [LightClient.etag])
+        #expect(script.headers["cache-control"] == ["public, max-age=31536000, immutable"])
+        #expect(script.body == LightClient.javaScript)
+        let revalidated = await Self.get(app, LightClient.path, headers: [("If-None-Match", LightClient.etag)])
+        #expect(revalidated.status == .notModified)
+        // The official bundle's path is not served without --client-js.
+        #expect(await Self.get(app, "/socket.io/socket.io.min.js").status == .notFound)
+    }
+
+    @Test func clientJSStillServesTheOfficialBundle() async throws {
+        let path = "/tmp/socketio-demo-client-\(getpid()).js"
+        let file = try #require(fopen(path, "wb"))
+        fputs("/* the official bundle */", file)
+        fclose(file)
+        defer { unlink(path) }
+        let app = try Self.demo(["client-js": path])
+        let page = String(buffer: await Self.get(app, "/").body)
+        #expect(page.contains(#"<script src="/socket.io/socket.io.min.js"></script>"#))
+        #expect(!page.contains("socket.io-light.js"))
+        #expect(String(buffer: await Self.get(app, "/socket.io/socket.io.min.js").body) == "/* the official bundle */")
+    }
+
+    @Test func msgpackWithoutClientJSIsRefusedWithTheReason() throws {
+        do {
+            _ = try Self.demo(["parser": "msgpack"])
+            Issue.record("expected a refusal")
+        } catch let error as CommandLineError {
+            #expect("\(error)".contains("--client-js"))
+            #expect("\(error)".contains("JSON only"))
+        }
     }
 
     @Test func staticDirAndClientJSAreOptions() {
