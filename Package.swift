@@ -166,14 +166,26 @@ let package = Package(
         ),
         // Class-based namespaces named by their methods (Flask-SocketIO's `Namespace` classes
         // and `@socketio.event`): the macros' declarations, and the compiler plugin behind them.
-        .macro(
-            name: "SocketIOMacrosPlugin",
+        // The macros' implementation is a plain library, so that its tests need not depend on
+        // the macro target: a test target that does makes SwiftPM build every test target (and
+        // all they depend on) a second time for the host, which doubled `swift build --build-tests`.
+        .target(
+            name: "SocketIOMacrosImplementation",
             dependencies: [
                 .product(name: "SwiftSyntax", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
                 .product(name: "SwiftParser", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
                 .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .macro(
+            name: "SocketIOMacrosPlugin",
+            dependencies: [
+                "SocketIOMacrosImplementation",
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
                 .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
             ],
             swiftSettings: swiftSettings
@@ -333,7 +345,7 @@ let package = Package(
         .testTarget(
             name: "SocketIOMacrosTests",
             dependencies: [
-                "SocketIOMacros", "SocketIOMacrosPlugin", "SocketIO", "SocketIOProtocol", "SocketIOTesting",
+                "SocketIOMacros", "SocketIOMacrosImplementation", "SocketIO", "SocketIOProtocol", "SocketIOTesting",
                 .product(name: "SwiftSyntax", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),

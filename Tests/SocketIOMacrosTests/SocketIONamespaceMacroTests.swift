@@ -1,4 +1,4 @@
-import SocketIOMacrosPlugin
+import SocketIOMacrosImplementation
 import SwiftSyntax
 import SwiftSyntaxMacroExpansion
 import SwiftSyntaxMacros
@@ -133,7 +133,9 @@ struct SocketIONamespaceMacroTests {
                     }
                 }
                 """,
+            // The peer macro (`@Event` on a property) is expanded, and diagnosed, first.
             diagnostics: [
+                DiagnosticSpec(message: "@Event marks a method that handles an event", line: 8, column: 5),
                 DiagnosticSpec(message: "an event handler is an instance method: one value of the type serves every socket", line: 3, column: 5),
                 DiagnosticSpec(
                     message: "an event handler takes the Socket first, then the event's arguments: (socket: Socket, …)",
@@ -156,7 +158,6 @@ struct SocketIONamespaceMacroTests {
                     line: 7,
                     column: 10
                 ),
-                DiagnosticSpec(message: "@Event marks a method that handles an event", line: 8, column: 5),
             ]
         )
     }
