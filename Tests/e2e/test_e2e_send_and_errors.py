@@ -39,7 +39,7 @@ def test_a_namespaces_own_error_handler_wins_and_the_default_covers_the_rest(ser
             "/admin",
             ({"by": "admin", "namespace": "/admin", "event": "fail"},),
         )
-        client.emit("fail", 1, 2)
+        client.emit("fail", (1, 2))
         assert received["handler_error"].get(timeout=TIMEOUT) == (
             "/",
             ({"by": "default", "namespace": "/", "event": "fail"},),
