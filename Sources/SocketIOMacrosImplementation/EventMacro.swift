@@ -6,6 +6,8 @@ public import SwiftSyntaxMacros
 /// of the event its name (or the given name) says. It adds nothing itself:
 /// ``SocketIONamespaceMacro`` reads it. It only checks that it is somewhere it will be read.
 public struct EventMacro: PeerMacro {
+    /// Adds nothing; diagnoses `@Event` on something other than a method, or on a method of a
+    /// type without `@SocketIONamespace`.
     public static func expansion(
         of node: AttributeSyntax,
         providingPeersOf declaration: some DeclSyntaxProtocol,

@@ -27,6 +27,8 @@ public import SwiftSyntaxMacros
 public struct SocketIONamespaceMacro: ExtensionMacro {
     static let attributeName = "SocketIONamespace"
 
+    /// The extension with `register(on:)` (and `namespaceName` when the attribute names the
+    /// namespace), conforming to `NamespaceHandler` unless the type does already.
     public static func expansion(
         of node: AttributeSyntax,
         attachedTo declaration: some DeclGroupSyntax,

@@ -63,7 +63,9 @@ struct MacroNamespaceTests {
         await a.disconnect()
         await b.disconnect()
         try await Self.waitUntil { chat.seen.withLock { $0.count } == 4 }
-        #expect(chat.seen.withLock { $0 } == ["connect", "connect", "disconnect client namespace disconnect", "disconnect client namespace disconnect"])
+        #expect(
+            chat.seen.withLock { $0 } == ["connect", "connect", "disconnect client namespace disconnect", "disconnect client namespace disconnect"]
+        )
     }
 
     /// Without a name: `/`; `@Event func connect` and a disconnect handler without the reason.

@@ -9,7 +9,10 @@ import Testing
 @Suite("SocketIOMacros: expansion")
 struct SocketIONamespaceMacroTests {
     static let macros: [String: MacroSpec] = [
-        "SocketIONamespace": MacroSpec(type: SocketIONamespaceMacro.self, conformances: [TypeSyntax(IdentifierTypeSyntax(name: .identifier("NamespaceHandler")))]),
+        "SocketIONamespace": MacroSpec(
+            type: SocketIONamespaceMacro.self,
+            conformances: [TypeSyntax(IdentifierTypeSyntax(name: .identifier("NamespaceHandler")))]
+        ),
         "Event": MacroSpec(type: EventMacro.self),
     ]
 
