@@ -8,6 +8,8 @@
 //   SocketIO                            namespaces, rooms, acks, middleware, adapter
 //   SocketIOHummingbird, SocketIOTesting integrations: a Hummingbird 2 app, the test client
 //   socketio-server                     the deployable executable
+//   SocketIOMacros                      opt-in: @SocketIONamespace and @Event (needs swift-syntax)
+import CompilerPluginSupport
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -28,6 +30,7 @@ let package = Package(
         .library(name: "SocketIOHummingbird", targets: ["SocketIOHummingbird"]),
         .library(name: "SocketIORedisAdapter", targets: ["SocketIORedisAdapter"]),
         .library(name: "SocketIOAdmin", targets: ["SocketIOAdmin"]),
+        .library(name: "SocketIOMacros", targets: ["SocketIOMacros"]),
         .executable(name: "socketio-server", targets: ["socketio-server"]),
         .executable(name: "flask-chat-example", targets: ["flask-chat-example"]),
         .executable(name: "hummingbird-example", targets: ["hummingbird-example"]),
@@ -51,6 +54,9 @@ let package = Package(
         // Metrics (issue 14): the libraries emit through CoreMetrics; socketio-server exports Prometheus.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Only the opt-in SocketIOMacros (and its tests) build it: SocketIO and socketio-server do
+        // not, so a release build of the server never compiles swift-syntax.
+        .package(url: "https://github.com/swiftlang/swift-syntax.git", "600.0.1"..<"604.0.0"),
     ],
     targets: [
         .target(
@@ -159,6 +165,37 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Class-based namespaces named by their methods (Flask-SocketIO's `Namespace` classes
+        // and `@socketio.event`): the macros' declarations, and the compiler plugin behind them.
+        // The macros' implementation is a plain library, so that its tests need not depend on
+        // the macro target: a test target that does makes SwiftPM build every test target (and
+        // all they depend on) a second time for the host, which doubled `swift build --build-tests`.
+        .target(
+            name: "SocketIOMacrosImplementation",
+            dependencies: [
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
+                .product(name: "SwiftParser", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .macro(
+            name: "SocketIOMacrosPlugin",
+            dependencies: [
+                "SocketIOMacrosImplementation",
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SocketIOMacros",
+            dependencies: ["SocketIO", "SocketIOMacrosPlugin"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -320,6 +357,17 @@ let package = Package(
             dependencies: [
                 "socketio-server", "SocketIO", "SocketIOProtocol", "SocketIORedisAdapter", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SocketIOMacrosTests",
+            dependencies: [
+                "SocketIOMacros", "SocketIOMacrosImplementation", "SocketIO", "SocketIOProtocol", "SocketIOTesting",
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -23,7 +23,7 @@ mkdir -p "$OUT"
 
 # Lowest layer first (Package.swift's header): each module's archive is a dependency of the
 # modules after it.
-MODULES=(EngineIOProtocol SocketIOProtocol EngineIO SocketIO SocketIOTesting SocketIOHummingbird SocketIORedisAdapter SocketIOAdmin)
+MODULES=(EngineIOProtocol SocketIOProtocol EngineIO SocketIO SocketIOTesting SocketIOHummingbird SocketIORedisAdapter SocketIOAdmin SocketIOMacros)
 
 DOCC="$(command -v docc || true)"
 if [ -z "$DOCC" ]; then

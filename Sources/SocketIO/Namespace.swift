@@ -29,6 +29,9 @@ public final class Namespace: Sendable {
     /// dynamic namespace whose middleware and handlers apply to it too, as in Node.
     public let parent: Namespace?
     private let concurrent = Atomic(false)
+    /// The server's handlers for namespaces without error handlers of their own
+    /// (``SocketIOServer/onErrorDefault(_:)``).
+    let defaultErrorHandlers: DefaultErrorHandlers?
 
     private struct Handlers {
         var middlewares: [Middleware] = []
@@ -87,10 +90,12 @@ public final class Namespace: Sendable {
         adapterFactory: any SocketIOAdapterFactory = InMemoryAdapter.Factory(),
         connectionStateRecovery: ConnectionStateRecovery? = nil,
         parser: SocketIOParser = .json,
-        metrics: NamespaceMetrics? = nil
+        metrics: NamespaceMetrics? = nil,
+        defaultErrorHandlers: DefaultErrorHandlers? = nil
     ) {
         self.name = name
         self.parent = parent
+        self.defaultErrorHandlers = defaultErrorHandlers
         var logger = logger
         logger[metadataKey: "sio.nsp"] = "\(name)"
         self.logger = logger
@@ -156,6 +161,7 @@ public final class Namespace: Sendable {
 
     /// Adds a handler for event handlers' failures (a thrown error, or arguments that did not
     /// decode), with the socket and the event. The socket stays connected. Without one, the
+    /// server's ``SocketIOServer/onErrorDefault(_:)`` handlers run, and without those the
     /// failure is logged.
     ///
     /// ```swift

@@ -202,7 +202,10 @@ extension Socket {
     /// A handler error is the application's, not the connection's: report it, keep going.
     private func reportHandlerError(_ error: any Error, event name: String) async {
         self.namespace.registry.metrics?.handlerErrors.increment()
-        let handlers = self.namespace.errorHandlers
+        // The namespace's own handlers win; the server's defaults run only without them, as
+        // Flask-SocketIO's `exception_handlers.get(namespace, default_exception_handler)`.
+        var handlers = self.namespace.errorHandlers
+        if handlers.isEmpty { handlers = self.namespace.defaultErrorHandlers?.all ?? [] }
         if handlers.isEmpty {
             self.logger.error("event handler failed", metadata: ["event": "\(name)", "error": "\(error)"])
         }

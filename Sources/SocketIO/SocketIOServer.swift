@@ -137,6 +137,8 @@ final class NamespaceRegistry: Sendable {
     let logger: Logger
     /// The Socket.IO metric handles; `nil` when `configuration.engine.metrics` turns them off.
     let metrics: SocketIOMetrics?
+    /// ``SocketIOServer/onErrorDefault(_:)``'s handlers, shared by every namespace.
+    let defaultErrorHandlers = DefaultErrorHandlers()
 
     init(configuration: SocketIOConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -160,7 +162,8 @@ final class NamespaceRegistry: Sendable {
                 adapterFactory: self.configuration.adapter,
                 connectionStateRecovery: self.configuration.connectionStateRecovery,
                 parser: self.configuration.parser,
-                metrics: self.metrics?.namespace(name)
+                metrics: self.metrics?.namespace(name),
+                defaultErrorHandlers: self.defaultErrorHandlers
             )
             table[name] = namespace
             return (namespace, true)

@@ -7,9 +7,13 @@ import SocketIOProtocol
 /// `/` greets with `welcome`, and both `/` and `/admin` (token `secret` only) answer `echo`,
 /// `nsp`, `join`, `leave`, `to_room`, `room_size` (cluster-wide), `sockets_join` (any server's
 /// sockets), `server_count`, `broadcast`, and for connection state recovery `whoami`, `set_data`
-/// and `drop_transport`; `/` also has `ask_me` and `kick`, and with `--cookie` `cookies_seen`
+/// and `drop_transport`, `message` (answered with `send`) and `fail` (throws: /admin's own error
+/// handler reports it, `/`'s the server's default); `/` also has `ask_me` and `kick`, and with `--cookie` `cookies_seen`
 /// (the requests ``E2EHeaderHooks`` recorded for an Engine.IO sid).
 enum E2EApplication {
+    /// What `fail` throws, for the error handler tests.
+    struct HandlerFailure: Error {}
+
     static func install(on io: SocketIOServer, headerHooks: E2EHeaderHooks? = nil) {
         let main = io.of("/")
         installCommonHandlers(on: main)
@@ -85,6 +89,16 @@ enum E2EApplication {
             }
         }
         installCommonHandlers(on: admin)
+
+        // Flask-SocketIO's error handlers (issue 15): `fail` throws in either namespace; /admin
+        // has its own handler (`@socketio.on_error('/admin')`), which wins, and `/` falls back
+        // to the server's default (`@socketio.on_error_default`). Both tell the client.
+        admin.onError { socket, event, _ in
+            try? socket.emit("handler_error", ["by": "admin", "namespace": .string(socket.namespace.name), "event": .string(event)])
+        }
+        io.onErrorDefault { socket, event, _ in
+            try? socket.emit("handler_error", ["by": "default", "namespace": .string(socket.namespace.name), "event": .string(event)])
+        }
     }
 
     /// About 10 KB of realistic JSON (no long runs of one byte): the compression tests and
@@ -164,6 +178,13 @@ enum E2EApplication {
             socket.engine.close()
             return nil
         }
+        // python-socketio's `send(data)` is the `message` event (issue 15): answered with
+        // `send`, Flask-SocketIO's `send(data)` in a `@socketio.on('message')` handler, and acked.
+        namespace.on("message") { socket, args in
+            try socket.send(arguments: args)
+            return args
+        }
+        namespace.on("fail") { _, _ in throw HandlerFailure() }
         namespace.on("broadcast") { socket, args in
             socket.namespace.emit("bcast", arguments: args)
             return nil
