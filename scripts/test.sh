@@ -150,6 +150,12 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   start_server e2e --connection-state-recovery 60000
   RECOVERY_PORT="$PORT"
   node --no-warnings --experimental-websocket Tests/js/recovery-e2e.cjs "$BUNDLE" "http://127.0.0.1:$RECOVERY_PORT"
+  # Issue 15: the official client suite's server, written with `import SocketIO` alone.
+  step "end-to-end: the official client against Examples/ClientSuiteServer"
+  exec 3< <(stdbuf -oL "$ROOT/.build/debug/client-suite-server-example" --port 0)  # line-buffered: it prints with print()
+  SERVER_PIDS+=($!)
+  read -r line <&3
+  node --no-warnings --experimental-websocket Tests/js/client-suite-example.cjs "$BUNDLE" "http://127.0.0.1:${line##*:}"
 
   # Compression (issue 14 item 4): permessage-deflate over Node's ws (and undici), off by default.
   step "compression: permessage-deflate with the official client in Node (e2e --per-message-deflate on)"
