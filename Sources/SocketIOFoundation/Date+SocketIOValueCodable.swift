@@ -7,7 +7,7 @@ public import SocketIOProtocol
 // `Date`'s own `Codable` form is a `Double` of seconds since 2001; a JavaScript peer sends and
 // expects `Date.toJSON()` text. Through ``SocketIOValueEncoder`` and ``SocketIOValueDecoder``
 // a `Date` is that text (`JSONEncoder` and other encoders keep `Date`'s own form).
-extension Date: @retroactive SocketIOValueCodable {
+extension Date: SocketIOValueCodable {
     /// The `Date.toJSON()` text of this instant, cut to the millisecond as JavaScript's `Date`
     /// holds it: `2026-12-03T22:27:45.123Z`.
     ///

@@ -1,6 +1,7 @@
 import EngineIO
 import EngineIOProtocol
 import Synchronization
+import TestSupport
 import Testing
 
 /// Binary through the engine's API as `[UInt8]`, with no `ByteBuffer` in the application

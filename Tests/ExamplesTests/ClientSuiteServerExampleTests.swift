@@ -6,7 +6,8 @@ import Testing
 
 /// Examples/ClientSuiteServer, the server of the official socket.io-client test suite written
 /// with `import SocketIO` alone (issue 15), driven the way the suite's tests drive it
-/// (`test/socket.ts`, `test/connection.ts`).
+/// (`test/socket.ts`, `test/connection.ts`). Connection state recovery is on, as in the suite:
+/// every event carries its offset as a last argument, which the official client strips.
 @Suite("The socket.io-client suite's server, with one import")
 struct ClientSuiteServerExampleTests {
     static func server() -> SocketIOServer {
@@ -27,10 +28,10 @@ struct ClientSuiteServerExampleTests {
         client.emit("ack")
         _ = try await client.next("got it")
         client.emit("false")
-        #expect(try await client.next("false").args == [false])
+        #expect(try await client.next("false").args.first == false)
         client.emit("getUtf8")
         for text in ["てすと", "Я Б Г Д Ж Й", "Ä ä Ü ü ß", "utf8 — string", "utf8 — string"] {
-            #expect(try await client.next("takeUtf8").args == [.string(text)])
+            #expect(try await client.next("takeUtf8").args.first == .string(text))
         }
         await client.disconnect()
     }
@@ -66,9 +67,9 @@ struct ClientSuiteServerExampleTests {
         let client = try await SocketIOTestClient.connect(to: io)
         let asdf = SocketIOValue.bytes(Array("asdfasdf".utf8))
         client.emit("doge")
-        #expect(try await client.next("doge").args == [asdf])
+        #expect(try await client.next("doge").args.first == asdf)
         client.emit("getbin")
-        #expect(try await client.next("takebin").args == [asdf])
+        #expect(try await client.next("takebin").args.first == asdf)
         client.emit("buffa", .bytes([1]))
         _ = try await client.next("buffack")
         client.emit("jsonbuff", ["hello": "lol", "message": .bytes([1, 2]), "goodbye": "gotcha"])

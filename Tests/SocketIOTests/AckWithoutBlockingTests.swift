@@ -22,7 +22,7 @@ struct AckWithoutBlockingTests {
         let client = try await SocketIOTestClient.connect(to: io)
         client.onAck("question") { [weak client] _ in
             let released = (try? await client?.emitWithAck("release", timeout: .seconds(2))) ?? []
-            return ["yes, after \(released.first?.stringValue ?? "a timeout")"]
+            return [.string("yes, after \(released.first?.stringValue ?? "a timeout")")]
         }
         let answer = try await client.emitWithAck("ask", "ready?", timeout: .seconds(5))
         #expect(answer == ["the client said yes, after released"])
@@ -142,23 +142,32 @@ struct AckWithoutBlockingTests {
 
     @Test func releasingTheQueueHandsItToANewDrain() {
         var queue = SerialJobQueue()
-        #expect(queue.push(.async({})))  // idle: the caller starts drain 0
-        #expect(queue.next() != nil)
-        #expect(!queue.push(.async({})))  // drain 0 runs: the job waits
+        let started = queue.push(.async({}))
+        #expect(started)  // idle: the caller starts drain 0
+        var job = queue.next()
+        #expect(job != nil)
+        let waits = !queue.push(.async({}))
+        #expect(waits)  // drain 0 runs: the job waits
         let first = queue.drain
-        #expect(queue.release(first))  // jobs wait: a new drain starts
+        let handedOver = queue.release(first)
+        #expect(handedOver)  // jobs wait: a new drain starts
         #expect(queue.drain != first)
-        #expect(!queue.release(first))  // an old drain releases nothing
-        #expect(queue.next() != nil)
-        #expect(queue.next() == nil && !queue.running)
+        let again = queue.release(first)
+        #expect(!again)  // an old drain releases nothing
+        job = queue.next()
+        #expect(job != nil)
+        job = queue.next()
+        #expect(job == nil && !queue.running)
     }
 
     @Test func releasingAnEmptyQueueLeavesItIdle() {
         var queue = SerialJobQueue()
         _ = queue.push(.async({}))
         _ = queue.next()
-        #expect(!queue.release(queue.drain))  // nothing waits: no drain to start
+        let handedOver = queue.release(queue.drain)
+        #expect(!handedOver)  // nothing waits: no drain to start
         #expect(!queue.running)
-        #expect(queue.push(.async({})))  // the next job starts a drain again
+        let started = queue.push(.async({}))
+        #expect(started)  // the next job starts a drain again
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// `buildHandshake`), issue 15.
 @Suite("Handshake as Node's")
 struct HandshakeTests {
-    @Test func jsonValueHasNodesKeysInNodesOrder() {
+    @Test func jsonValueHasNodesKeysInNodesOrder() throws {
         let handshake = Handshake(
             auth: ["token": "t"],
             headers: HTTPHeaders([
