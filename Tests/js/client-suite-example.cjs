@@ -30,12 +30,12 @@ async function suite(transports) {
   await once(socket, "connect");
 
   // socket.ts: the ids match.
-  const [id] = await socket.timeout(5000).emitWithAck("getId");
+  const id = await socket.timeout(5000).emitWithAck("getId");
   assert.strictEqual(id, socket.id);
   assert.notStrictEqual(id, socket.io.engine.id);
 
   // Dates: `new Date()` on the server is `Date.toJSON()` text on the wire.
-  const [acked] = await socket.timeout(5000).emitWithAck("getAckDate", { test: true });
+  const acked = await socket.timeout(5000).emitWithAck("getAckDate", { test: true });
   assert.match(acked, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.ok(Math.abs(new Date(acked).getTime() - Date.now()) < 60000);
   socket.emit("getDate");
@@ -67,7 +67,7 @@ async function suite(transports) {
   await once(socket, "blob3-ack");
 
   // The handshake, Node's object.
-  const [handshake] = await socket.timeout(5000).emitWithAck("getHandshake");
+  const handshake = await socket.timeout(5000).emitWithAck("getHandshake");
   assert.deepStrictEqual(Object.keys(handshake), ["headers", "time", "address", "xdomain", "secure", "issued", "url", "query", "auth"]);
   assert.strictEqual(handshake.secure, false);
   assert.strictEqual(handshake.query.EIO, "4");
@@ -75,10 +75,10 @@ async function suite(transports) {
 
   // A handler awaiting the client's ack while the client first waits for a later event's reply.
   socket.on("question", async (question, callback) => {
-    const [released] = await socket.timeout(3000).emitWithAck("askBack-release");
+    const released = await socket.timeout(3000).emitWithAck("askBack-release");
     callback(`${question} ${released}`);
   });
-  const [answer] = await socket.timeout(5000).emitWithAck("askBack", "q");
+  const answer = await socket.timeout(5000).emitWithAck("askBack", "q");
   assert.strictEqual(answer, "q released");
   socket.disconnect();
 
