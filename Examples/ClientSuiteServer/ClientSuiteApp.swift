@@ -14,6 +14,11 @@
 //                 socket's next events (not in the official suite: the case of issue 15).
 //   [typed data]  the order checks of `abuff*` and `blob*` keep per-socket state in a
 //                 `SocketData` struct, where Node's closure variables live.
+//
+// Checked by the official suite itself: Tests/js/run-client-suite.sh runs its test/socket.ts,
+// connection-state-recovery.ts and retry.ts with mocha and the official client against this
+// server (53 tests, in scripts/test.sh), Tests/js/client-suite-example.cjs checks the parts
+// above over each transport, and Tests/ExamplesTests drives it in process.
 import SocketIO
 
 /// The suite's per-socket flags (`receivedAbuff1`, `receivedblob1`, `receivedblob2` in

@@ -27,8 +27,8 @@ public struct Handshake: Sendable {
     public var url: String
     /// When the socket connected, in milliseconds since 1970 (Node's `handshake.issued`).
     public var issued: Int64
-    /// Whether the connection came over TLS (Node's `handshake.secure`): ``HTTPServer`` with
-    /// ``HTTPServerTLS``. Behind a proxy that ends TLS it is `false`, as in Node.
+    /// Whether the connection came over TLS (Node's `handshake.secure`): `HTTPServer` with
+    /// `HTTPServerTLS`. Behind a proxy that ends TLS it is `false`, as in Node.
     public var secure: Bool
 
     /// Creates a handshake, for tests and for front ends of their own.
