@@ -31,10 +31,13 @@ let package = Package(
         .library(name: "SocketIORedisAdapter", targets: ["SocketIORedisAdapter"]),
         .library(name: "SocketIOAdmin", targets: ["SocketIOAdmin"]),
         .library(name: "SocketIOMacros", targets: ["SocketIOMacros"]),
+        // Opt-in: `Foundation.Date` as `Date.toJSON()` text through the Socket.IO codecs (issue 15).
+        .library(name: "SocketIOFoundation", targets: ["SocketIOFoundation"]),
         .executable(name: "socketio-server", targets: ["socketio-server"]),
         .executable(name: "flask-chat-example", targets: ["flask-chat-example"]),
         .executable(name: "hummingbird-example", targets: ["hummingbird-example"]),
         .executable(name: "flack-example", targets: ["flack-example"]),
+        .executable(name: "client-suite-server-example", targets: ["client-suite-server-example"]),
         .executable(name: "socketio-bench", targets: ["socketio-bench"]),
         .executable(name: "raw-echo-ceiling", targets: ["raw-echo-ceiling"]),
     ],
@@ -154,6 +157,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `Foundation.Date` through SocketIOValueEncoder/Decoder as `Date.toJSON()` text; its own
+        // module so that servers that do not ask for it link no Foundation (issue 15).
+        .target(
+            name: "SocketIOFoundation",
+            dependencies: ["SocketIOProtocol"],
+            swiftSettings: swiftSettings
+        ),
         // The server side of the official Admin UI (@socket.io/admin-ui), with our own bcrypt.
         .target(
             name: "SocketIOAdmin",
@@ -221,7 +231,7 @@ let package = Package(
         // Flask-SocketIO's example app, rewritten (Examples/FlaskChat); compiled and tested in CI.
         .executableTarget(
             name: "flask-chat-example",
-            dependencies: ["SocketIO", "EngineIO", "SocketIOProtocol"],
+            dependencies: ["SocketIO"],
             path: "Examples/FlaskChat",
             swiftSettings: swiftSettings
         ),
@@ -250,6 +260,14 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             path: "Examples/Hummingbird",
+            swiftSettings: swiftSettings
+        ),
+        // A server for the official socket.io-client test suite written with `import SocketIO`
+        // alone (issue 15: one import, no workarounds); Examples/ClientSuiteServer.
+        .executableTarget(
+            name: "client-suite-server-example",
+            dependencies: ["SocketIO"],
+            path: "Examples/ClientSuiteServer",
             swiftSettings: swiftSettings
         ),
         // The load tool of the benchmarks (issue 6): raw Socket.IO clients on SwiftNIO.
@@ -316,7 +334,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ExamplesTests",
-            dependencies: ["flask-chat-example", "SocketIOTesting", "SocketIO", "SocketIOProtocol"],
+            dependencies: ["flask-chat-example", "client-suite-server-example", "SocketIOTesting", "SocketIO", "SocketIOProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SocketIOFoundationTests",
+            dependencies: ["SocketIOFoundation", "SocketIOProtocol"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -18,6 +18,7 @@ let targets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzRESP", [.product(name: "SocketIORedisAdapter", package: "swift-socketio")]),
     ("FuzzStreams", [.product(name: "SocketIORedisAdapter", package: "swift-socketio")]),
     ("FuzzBcrypt", [.product(name: "SocketIOAdmin", package: "swift-socketio")]),
+    ("FuzzISO8601Date", [.product(name: "SocketIOProtocol", package: "swift-socketio")]),
     (
         "FuzzHTTPPipeline",
         [

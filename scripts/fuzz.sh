@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 SCRATCH="$ROOT/.build-fuzz"
-ALL="FuzzEngineIOPacket FuzzSocketIOPacket FuzzBinaryReassembly FuzzMessagePack FuzzSocketIOMessagePack FuzzRESP FuzzStreams FuzzHTTPPipeline FuzzCompressionHeaders FuzzBcrypt"
+ALL="FuzzEngineIOPacket FuzzSocketIOPacket FuzzBinaryReassembly FuzzMessagePack FuzzSocketIOMessagePack FuzzRESP FuzzStreams FuzzHTTPPipeline FuzzCompressionHeaders FuzzBcrypt FuzzISO8601Date"
 TARGETS="${*:-$ALL}"
 
 # `-sanitize=fuzzer` would link libFuzzer's own `main`, which clashes with the one SwiftPM gives

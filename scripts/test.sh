@@ -184,6 +184,17 @@ if [ -n "$MIRROR" ] && command -v node >/dev/null; then
   start_server e2e --connection-state-recovery 60000
   RECOVERY_PORT="$PORT"
   node --no-warnings --experimental-websocket Tests/js/recovery-e2e.cjs "$BUNDLE" "http://127.0.0.1:$RECOVERY_PORT"
+  # Issue 15: the official client suite's server, written with `import SocketIO` alone.
+  step "end-to-end: the official client against Examples/ClientSuiteServer"
+  exec 3< <(stdbuf -oL "$ROOT/.build/debug/client-suite-server-example" --port 0)  # line-buffered: it prints with print()
+  SERVER_PIDS+=($!)
+  read -r line <&3
+  node --no-warnings --experimental-websocket Tests/js/client-suite-example.cjs "$BUNDLE" "http://127.0.0.1:${line##*:}"
+  # The official suite's own files that test against its server (mocha, expect.js from apt).
+  if ! command -v mocha >/dev/null || [ ! -d /usr/share/nodejs/expect.js ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mocha node-expect.js >/dev/null
+  fi
+  Tests/js/run-client-suite.sh "http://127.0.0.1:${line##*:}" "$MIRROR"
 
   # Compression (issue 14 item 4): permessage-deflate over Node's ws (and undici), off by default.
   step "compression: permessage-deflate with the official client in Node (e2e --per-message-deflate on)"

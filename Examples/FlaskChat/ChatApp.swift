@@ -1,8 +1,6 @@
 // Flask-SocketIO's example/app.py, rewritten with swift-socketio: the same events, the same
 // per-client receive count, the same background task. Run: swift run flask-chat-example
-import EngineIO
 import SocketIO
-import SocketIOProtocol
 import Synchronization
 
 struct Message: Codable, Sendable {
@@ -13,13 +11,18 @@ struct Response: Codable, Sendable {
     var data: String
     var count: Int
 }
-enum ReceiveCount: SocketDataKey { typealias Value = Int }  // Flask's session['receive_count']
+/// Flask's `session`: this client's own state, typed (`session['receive_count']`).
+struct Session: SocketData {
+    var receiveCount = 0
+}
 
 extension Socket {
     /// Counts one more event from this client and answers it with `my_response`.
     func respond(_ data: String, to target: BroadcastOperator? = nil) throws {
-        let count = (self[data: ReceiveCount.self] ?? 0) + 1
-        self[data: ReceiveCount.self] = count
+        let count = self.withData(Session.self) { session in
+            session.receiveCount += 1
+            return session.receiveCount
+        }
         let response = Response(data: data, count: count)
         if let target { try target.emit("my_response", response) } else { try self.emit("my_response", response) }
     }

@@ -1,4 +1,3 @@
-import EngineIO
 import SocketIO
 
 let io = makeChatServer()

@@ -13,6 +13,9 @@ public struct EngineIORequest: Sendable {
     /// The peer's address, `nil` when the front end does not know it. Behind a proxy this is
     /// the proxy; the client's own address is then in a header such as `X-Forwarded-For`.
     public var remoteAddress: SocketAddress?
+    /// Whether the request came over TLS (``HTTPServerTLS``), for Node's `handshake.secure`.
+    /// `false` behind a proxy that ends TLS, as in Node.
+    public var isSecure: Bool
 
     /// Creates a request description, for a front end other than ``HTTPServer`` or for tests.
     ///
@@ -21,11 +24,13 @@ public struct EngineIORequest: Sendable {
     ///   - uri: The request target, path and query.
     ///   - headers: The request headers.
     ///   - remoteAddress: The peer's address, if known.
-    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, remoteAddress: SocketAddress?) {
+    ///   - isSecure: Whether the request came over TLS.
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, remoteAddress: SocketAddress?, isSecure: Bool = false) {
         self.method = method
         self.uri = uri
         self.headers = headers
         self.remoteAddress = remoteAddress
+        self.isSecure = isSecure
     }
 
     /// The same request with its headers in an array of exactly their size. The HTTP decoder

@@ -169,6 +169,8 @@ public struct BroadcastTimeoutOperator: Sendable {
         let packet = SocketIOPacket.event(event, args, namespace: namespace.name)
         var options = self.operator.options
         options.flags.timeout = self.timeout
+        // Awaited in a handler: the handler's socket goes on with its next events meanwhile.
+        Socket.releaseQueue()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 collector.start(continuation)

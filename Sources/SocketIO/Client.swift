@@ -177,7 +177,8 @@ final class Client: EngineIOSocketHandler {
             headers: request.headers,
             address: request.remoteAddress?.ipAddress,
             url: request.uri,
-            issued: WallClock.milliseconds()
+            issued: WallClock.milliseconds(),
+            secure: request.isSecure
         )
         let recovery = namespace.registry.connectionStateRecovery
         let socket = Socket(

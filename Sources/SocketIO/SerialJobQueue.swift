@@ -17,6 +17,9 @@ struct SerialJobQueue {
     private(set) var jobs: [Job] = []
     /// Whether a drain is under way (a loop job or a task): a new job just waits its turn.
     private(set) var running = false
+    /// Which drain owns the queue. A drain whose job let the queue go (``release(_:)``) sees a
+    /// newer number when that job ends, and stops.
+    private(set) var drain: UInt64 = 0
 
     /// Adds a job. Returns `true` when the queue was idle: the caller starts a drain.
     mutating func push(_ job: Job) -> Bool {
@@ -31,5 +34,21 @@ struct SerialJobQueue {
         if !self.jobs.isEmpty { return self.jobs.removeFirst() }
         self.running = false
         return nil
+    }
+
+    /// The job that drain `drain` is running has suspended on a wait that may need later
+    /// jobs to finish (an ack whose answer the client sends after a later event's reply): the
+    /// queue goes on without it, as Node's handlers interleave at an `await`. Its start kept
+    /// its turn; only its end no longer holds up the next. Returns `true` when jobs wait: the
+    /// caller starts a new drain (under ``drain``'s new number). `false` when `drain` no longer
+    /// owns the queue, or nothing waits (the queue is idle until the next ``push(_:)``).
+    mutating func release(_ drain: UInt64) -> Bool {
+        guard self.running, drain == self.drain else { return false }
+        self.drain &+= 1
+        if self.jobs.isEmpty {
+            self.running = false
+            return false
+        }
+        return true
     }
 }

@@ -8,7 +8,22 @@ import NIOCore
 /// ends when the queue is empty. So an idle socket costs no task, and a socket whose handlers
 /// are synchronous costs none per event either. Everything runs on the loop
 /// (``EventLoopTaskExecutor``), so the queue needs no lock.
+///
+/// A job that waits for a client's ack (``emitWithAck(_:arguments:timeout:)``) lets the queue go
+/// on without it (``releaseQueue()``): handlers still start in packet order, as in Node, but
+/// one suspended on an ack no longer holds up the socket's next events. Without that, a handler
+/// awaiting an ack the client sends only after a later event's reply would wait forever
+/// (issue 15).
 extension Socket {
+    /// Which socket's queue the current task is running a job of, and under which drain: set
+    /// around every async job, read by ``releaseQueue()``.
+    struct QueueLease: Sendable {
+        let socket: Socket
+        let drain: UInt64
+    }
+
+    @TaskLocal static var queueLease: QueueLease?
+
     /// Adds a job; call on the socket's loop.
     func enqueue(_ job: SerialJobQueue.Job) {
         guard self.loop.value.jobs.push(job) else { return }
@@ -18,6 +33,19 @@ extension Socket {
 
     func enqueue(_ job: @escaping SerialJobQueue.AsyncJob) {
         self.enqueue(.async(job))
+    }
+
+    /// Lets the socket whose job the current task runs go on with its next jobs while this one
+    /// waits. Safe from anywhere: a task that runs no job (or a job whose drain already went
+    /// on) does nothing.
+    static func releaseQueue() {
+        guard let lease = Self.queueLease else { return }
+        let socket = lease.socket
+        socket.onLoop {
+            guard socket.loop.value.jobs.release(lease.drain) else { return }
+            let drain = socket.loop.value.jobs.drain
+            Task(executorPreference: socket.executor) { await socket.drain(drain) }
+        }
     }
 
     /// Runs synchronous jobs until the queue is empty or async work comes up; that work, and
@@ -34,21 +62,26 @@ extension Socket {
     }
 
     private func continueInTask(_ first: @escaping SerialJobQueue.AsyncJob) {
+        let drain = self.loop.value.jobs.drain
         Task(executorPreference: self.executor) {
-            await first()
-            await self.drain()
+            await self.run(first, drain: drain)
+            await self.drain(drain)
         }
     }
 
-    private func drain() async {
+    private func run(_ job: SerialJobQueue.AsyncJob, drain: UInt64) async {
+        await Self.$queueLease.withValue(QueueLease(socket: self, drain: drain)) { await job() }
+    }
+
+    private func drain(_ drain: UInt64) async {
         // On the loop: the task prefers the loop's executor, and resumes there after every
-        // await of a handler.
-        while let job = self.loop.value.jobs.next() {
+        // await of a handler. A drain whose job released the queue stops: a newer one has it.
+        while self.loop.value.jobs.drain == drain, let job = self.loop.value.jobs.next() {
             switch job {
             case .sync(let body):
-                if let rest = body() { await rest() }
+                if let rest = body() { await self.run(rest, drain: drain) }
             case .async(let body):
-                await body()
+                await self.run(body, drain: drain)
             }
         }
     }

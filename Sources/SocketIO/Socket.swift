@@ -110,6 +110,8 @@ public final class Socket: Sendable {
     /// plain answer for these (STYLE §4, small shared state).
     struct UserData {
         var data: [ObjectIdentifier: any Sendable] = [:]
+        /// ``SocketData`` values, by type.
+        var typed: [ObjectIdentifier: any SocketData] = [:]
         var sharedData: SocketIOValue = .null
         /// The rooms the socket was in when it disconnected, for disconnect handlers.
         var roomsAtDisconnect: Set<Room> = []
@@ -280,10 +282,15 @@ public final class Socket: Sendable {
 
     /// Sends an event and waits for the client's ack. A cancelled task stops waiting at once
     /// with `CancellationError` (a late ack is then ignored).
+    ///
+    /// Awaited in a handler, it does not hold up the socket's next events: they are handled
+    /// while this one waits (as Node's async handlers interleave at an `await`), so the client
+    /// may answer after a later event's reply. Handlers still start in the order the events came.
     public func emitWithAck(_ event: String, arguments: [SocketIOValue], timeout: Duration? = nil) async throws -> [SocketIOValue] {
         // Ack ids are the namespace's, as Node's `nsp._ids`: a broadcast with acks then
         // carries one id to every recipient.
         let id = self.namespace.nextAckID()
+        Self.releaseQueue()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 guard self.expectAck(id, timeout: timeout, { continuation.resume(with: $0) }) else {
@@ -386,6 +393,41 @@ public final class Socket: Sendable {
         set { self.userData.withLock { $0.data[ObjectIdentifier(key)] = newValue } }
     }
 
+    /// This socket's value of a ``SocketData`` type: the one last stored, or a new `T()`.
+    ///
+    /// ```swift
+    /// let session = socket.data(as: Session.self)
+    /// ```
+    public func data<T: SocketData>(as type: T.Type) -> T {
+        self.userData.withLock { ($0.typed[ObjectIdentifier(type)] as? T) } ?? T()
+    }
+
+    /// Reads and changes this socket's value of a ``SocketData`` type in one step (made with
+    /// `T()` on first use), and returns what `body` returns. Safe from any thread: `body` runs
+    /// under the socket's data lock, held only for it (not on the per-packet path: only when
+    /// the app asks), so it must be short, must not suspend, and must not touch this socket's
+    /// data again.
+    ///
+    /// ```swift
+    /// socket.withData(Session.self) { $0.messages += 1 }
+    /// ```
+    @discardableResult
+    public func withData<T: SocketData, R: Sendable, E: Error>(_ type: T.Type, _ body: (inout T) throws(E) -> R) throws(E) -> R {
+        try self.userData.withLock { (state) throws(E) -> R in
+            let key = ObjectIdentifier(type)
+            var value = (state.typed.removeValue(forKey: key) as? T) ?? T()
+            defer { state.typed[key] = value }
+            return try body(&value)
+        }
+    }
+
+    /// Replaces this socket's value of a ``SocketData`` type.
+    ///
+    /// - Parameter value: The new value.
+    public func setData<T: SocketData>(_ value: T) {
+        self.userData.withLock { $0.typed[ObjectIdentifier(T.self)] = value }
+    }
+
     /// A broadcast to the sockets in `room`, this one left out (Node's `socket.to(room)`).
     public func to(_ room: Room) -> BroadcastOperator { self.broadcast.to(room) }
 
@@ -453,48 +495,6 @@ public final class Socket: Sendable {
 /// A key for typed per-socket data: ``Socket/subscript(data:)``.
 public protocol SocketDataKey {
     associatedtype Value: Sendable
-}
-
-/// What a client sent when its socket connected (Node's `socket.handshake`).
-public struct Handshake: Sendable {
-    /// The CONNECT packet's payload (`{}` when there was none).
-    public var auth: SocketIOValue
-    /// The headers of the request that opened the connection.
-    public var headers: HTTPHeaders
-    /// The client's address, when known.
-    public var address: String?
-    /// The request path and query that opened the connection.
-    public var url: String
-    /// When the socket connected, in milliseconds since 1970 (Node's `handshake.issued`).
-    public var issued: Int64
-
-    /// The query parameters of ``url``, derived on each use (kept out of every idle socket).
-    public var query: [String: String] { URLQuery.split(self.url).query }
-
-    /// The handshake as Node describes it to other servers (`fetchSockets()`): `headers`,
-    /// `time`, `address`, `xdomain`, `secure`, `issued`, `url`, `query` and `auth`.
-    package var nodeObject: SocketIOValue {
-        // Built in linear time: a request may carry many headers.
-        var headers = SocketIOObject.Builder()
-        for (name, value) in self.headers { headers.set(name.lowercased(), .string(value)) }
-        let query = SocketIOObject(self.query.sorted(by: { $0.key < $1.key }).map { SocketIOObject.Entry(key: $0.key, value: .string($0.value)) })
-        return [
-            "headers": .object(headers.object),
-            "time": .string(Self.isoTime(self.issued)),
-            "address": self.address.map(SocketIOValue.string) ?? .null,
-            "xdomain": .bool(self.headers.contains(name: "origin")),
-            "secure": false,
-            "issued": .int(Int(self.issued)),
-            "url": .string(self.url),
-            "query": .object(query),
-            "auth": self.auth,
-        ]
-    }
-
-    private static func isoTime(_ milliseconds: Int64) -> String {
-        // Node writes `new Date().toString()`; the ISO form carries the same instant.
-        ISO8601Time.string(milliseconds: milliseconds)
-    }
 }
 
 /// A socket with the `compress` flag set, from ``Socket/compress(_:)``.

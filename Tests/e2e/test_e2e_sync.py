@@ -2,6 +2,7 @@
 (the threaded client), over websocket, polling and the upgrade."""
 import queue
 import threading
+import time
 
 import pytest
 import requests
@@ -112,6 +113,21 @@ def test_ask_me_round_trip_through_a_client_ack(server, transports):
     try:
         client.emit("ask_me", "life?")
         assert rec.next("answer") == ("answer to life?",)
+    finally:
+        client.disconnect()
+
+
+def test_handshake_is_nodes_object(server, transports):
+    # Node's `socket.handshake` as JSON (issue 15): its keys in Node's order and types.
+    client, _ = connect(server, transports, auth={"user": "py"})
+    try:
+        handshake = client.call("handshake", timeout=TIMEOUT)
+        assert list(handshake) == ["headers", "time", "address", "xdomain", "secure", "issued", "url", "query", "auth"]
+        assert handshake["secure"] is False and handshake["address"] == "127.0.0.1"
+        assert handshake["auth"] == {"user": "py"} and handshake["query"]["EIO"] == "4"
+        assert handshake["time"].endswith("GMT+0000 (Coordinated Universal Time)")
+        assert abs(handshake["issued"] / 1000 - time.time()) < 60
+        assert "host" in handshake["headers"]
     finally:
         client.disconnect()
 

@@ -120,6 +120,9 @@ def test_python_client_over_https_and_wss(ca, tls_server, transports):
         assert client.call("echo", {"over": "tls", "n": [1, 2]}, timeout=TIMEOUT) == {"over": "tls", "n": [1, 2]}
         assert client.call("echo", b"\x00\xffbinary", timeout=TIMEOUT) == b"\x00\xffbinary"
         assert client.transport() == transports[-1]
+        # Node's `handshake.secure` (issue 15): the connection came over TLS.
+        handshake = client.call("handshake", timeout=TIMEOUT)
+        assert handshake["secure"] is True and handshake["address"] == "127.0.0.1"
     finally:
         client.disconnect()
 

@@ -291,7 +291,8 @@ final class EngineIOHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             method: head.method,
             uri: head.uri,
             headers: head.headers,
-            remoteAddress: context.channel.remoteAddress
+            remoteAddress: context.channel.remoteAddress,
+            isSecure: self.isEncrypted
         )
         let upgrade = WebSocketUpgradeCheck.check(method: head.method.rawValue) { head.headers[canonicalForm: $0].map(String.init) }
         // An HTTP answer to a WebSocket request ends the connection.

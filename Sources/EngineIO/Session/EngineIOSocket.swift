@@ -324,6 +324,13 @@ public final class EngineIOSocket: Sendable {
         try self.send([EngineIOPacket.message(text).frame])
     }
 
+    /// Sends one binary message: a WebSocket binary frame, or `b<base64>` in a polling payload.
+    /// Takes `[UInt8]` so that an application needs no SwiftNIO import for binary; frames from
+    /// a `ByteBuffer` go through ``send(_:volatile:compress:)``.
+    public func send(binary bytes: [UInt8]) throws(EngineIOError) {
+        try self.send([EngineIOPacket.message(bytes: bytes).frame])
+    }
+
     /// Closes the session from the server side. Safe from any thread.
     public func close() {
         if self.eventLoop.inEventLoop {

@@ -38,6 +38,9 @@ struct ValueDecoder: Decoder {
         if type == ByteBuffer.self {
             if case .binary(let buffer) = value { return buffer as! T }
         }
+        if let custom = type as? any SocketIOValueCodable.Type {
+            return try custom.init(socketIOValue: value, codingPath: codingPath) as! T
+        }
         return try T(from: ValueDecoder(value: value, codingPath: codingPath))
     }
 

@@ -23,7 +23,7 @@ public struct SocketIOValueEncoder: Sendable {
     /// - Throws: `EncodingError.invalidValue` for a non-finite floating-point number, or
     ///   whatever the value's own `encode(to:)` throws.
     public func encode<T: Encodable>(_ value: T) throws -> SocketIOValue {
-        if let direct = Self.direct(value) { return direct }
+        if let direct = try Self.direct(value) { return direct }
         let encoder = ValueEncoder(codingPath: [])
         try value.encode(to: encoder)
         return encoder.storage.value
@@ -44,11 +44,12 @@ public struct SocketIOValueEncoder: Sendable {
     }
 
     /// Values that map to a `SocketIOValue` without going through `Encodable`.
-    static func direct<T>(_ value: T) -> SocketIOValue? {
+    static func direct<T>(_ value: T) throws -> SocketIOValue? {
         switch value {
         case let value as SocketIOValue: return value
         case let bytes as [UInt8]: return .binary(ByteBuffer(bytes: bytes))
         case let buffer as ByteBuffer: return .binary(buffer)
+        case let custom as any SocketIOValueCodable: return try custom.socketIOValue()
         default: return nil
         }
     }
@@ -153,7 +154,7 @@ final class ValueEncoder: Encoder {
     /// Encodes one value into a fresh box.
     static func box<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws -> EncodedBox {
         let box = EncodedBox()
-        if let direct = SocketIOValueEncoder.direct(value) {
+        if let direct = try SocketIOValueEncoder.direct(value) {
             box.content = .value(direct)
             return box
         }
