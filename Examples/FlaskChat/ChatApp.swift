@@ -77,7 +77,7 @@ func makeChatServer(backgroundInterval: Duration = .seconds(10)) -> SocketIOServ
 
 let indexPage = """
     <!doctype html><title>swift-socketio: Flask-SocketIO example</title>
-    <script src="https://cdn.socket.io/4.8.1/socket.io.min.js"></script>
+    <script src="\(LightClient.versionedPath)"></script>
     <h1>Flask-SocketIO example, in Swift</h1><ul id="log"></ul>
     <script>
     const socket = io();

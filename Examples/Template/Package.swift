@@ -23,8 +23,7 @@ let package = Package(
         .executableTarget(
             name: "MyApp",
             dependencies: [
-                .product(name: "SocketIO", package: "swift-socketio"),
-                .product(name: "EngineIO", package: "swift-socketio"),
+                .product(name: "SocketIO", package: "swift-socketio")
             ]
         )
     ]

@@ -36,6 +36,11 @@ def test_page_and_health_come_from_the_app(url):
     assert "<h1>my-app</h1>" in page and "/socket.io-light.js" in page
     with urllib.request.urlopen(url + "/health", timeout=TIMEOUT) as response:
         assert response.read() == b"ok"
+    # The light client the page loads, from the library (LightClient), not from static/.
+    with urllib.request.urlopen(url + "/socket.io-light.js", timeout=TIMEOUT) as response:
+        assert response.status == 200
+        assert "javascript" in response.headers["content-type"]
+        assert b"function io(" in response.read()
 
 
 @pytest.mark.parametrize("transports", [["websocket"], ["polling"], ["polling", "websocket"]], ids=["websocket", "polling", "upgrade"])

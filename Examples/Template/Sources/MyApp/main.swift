@@ -3,9 +3,9 @@
 //   my-app [--host HOST] [--port PORT] [--static DIR]
 //   HOST, PORT and STATIC_DIR in the environment do the same; a flag wins over the environment.
 //
-// It serves the files of `static/` at `/` and Socket.IO at `/socket.io/`. Clients join a room,
+// It serves the files of `static/` at `/`, the light client at `/socket.io-light.js`, and
+// Socket.IO at `/socket.io/`. Clients join a room,
 // say something to it: every member gets it, and the sender's ack says how many did.
-import EngineIO
 import SocketIO
 
 #if canImport(Glibc)
@@ -91,6 +91,8 @@ io.onConnection { socket in
 let files = StaticFiles(root: settings.staticDirectory, urlPrefix: "/")
 let server = try await HTTPServer.bind(host: settings.host, port: settings.port, engines: [io.engine]) { request in
     if request.path == "/health" { return .text("ok") }
+    // swift-socketio's light client at /socket.io-light.js, for the page (works offline).
+    if let script = LightClient.respond(to: request) { return script }
     return await files.respond(to: request) ?? .notFound
 }
 // The first line says where it listens (with --port 0, the port picked), for scripts and tests.
