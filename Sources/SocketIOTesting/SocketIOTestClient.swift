@@ -387,6 +387,10 @@ public final class SocketIOTestClient: Sendable {
             guard let name = packet.eventName else { return }
             let args = packet.arguments
             let handler = self.state.withLock { state -> AckHandler? in
+                // Checked again under the lock that `dropConnection()` takes: an event decoded
+                // while the connection dropped must not count, or the test's copy of what it
+                // got before the drop would miss an event whose offset the client then presents.
+                guard !state.closed else { return nil }
                 state.received.append(ReceivedEvent(name: name, args: args))
                 state.unread += 1
                 // The official client's rule: with a session, the last string argument.

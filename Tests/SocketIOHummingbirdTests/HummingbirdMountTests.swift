@@ -198,7 +198,9 @@ struct HummingbirdMountTests {
     @Test func heartbeatClosesSilentWebSocketClients() async throws {
         var configuration = SocketIOConfiguration()
         configuration.engine.pingInterval = .milliseconds(100)
-        configuration.engine.pingTimeout = .milliseconds(100)
+        // A second for the pong: with 100 ms, a stalled 2-core machine fired both timers in one
+        // tick, and the close overtook the ping on Hummingbird's outbound writer.
+        configuration.engine.pingTimeout = .seconds(1)
         let app = try await HummingbirdApp.start(configuration: configuration)
         defer { app.stop() }
         let client = try await LiveWebSocketClient.connect(port: app.port, answerPings: false)
