@@ -20,6 +20,10 @@ struct SerialJobQueue {
     /// Which drain owns the queue. A drain whose job let the queue go (``release(_:)``) sees a
     /// newer number when that job ends, and stops.
     private(set) var drain: UInt64 = 0
+    /// The number of the job handed out last by ``next()``: a release names the job it comes
+    /// from, so a task that outlives its job (a `Task {}` started in a handler inherits the
+    /// job's lease) cannot let a later job's end go (found by review).
+    private(set) var job: UInt64 = 0
 
     /// Adds a job. Returns `true` when the queue was idle: the caller starts a drain.
     mutating func push(_ job: Job) -> Bool {
@@ -31,7 +35,10 @@ struct SerialJobQueue {
 
     /// The next job, or `nil` when the queue is empty, which ends the drain.
     mutating func next() -> Job? {
-        if !self.jobs.isEmpty { return self.jobs.removeFirst() }
+        if !self.jobs.isEmpty {
+            self.job &+= 1
+            return self.jobs.removeFirst()
+        }
         self.running = false
         return nil
     }
@@ -42,6 +49,12 @@ struct SerialJobQueue {
     /// its turn; only its end no longer holds up the next. Returns `true` when jobs wait: the
     /// caller starts a new drain (under ``drain``'s new number). `false` when `drain` no longer
     /// owns the queue, or nothing waits (the queue is idle until the next ``push(_:)``).
+    mutating func release(_ drain: UInt64, job: UInt64) -> Bool {
+        guard job == self.job else { return false }
+        return self.release(drain)
+    }
+
+    /// ``release(_:job:)`` for whichever job the drain runs.
     mutating func release(_ drain: UInt64) -> Bool {
         guard self.running, drain == self.drain else { return false }
         self.drain &+= 1

@@ -20,6 +20,8 @@ extension Socket {
     struct QueueLease: Sendable {
         let socket: Socket
         let drain: UInt64
+        /// The job's number in its queue (``SerialJobQueue/job``).
+        let job: UInt64
     }
 
     @TaskLocal static var queueLease: QueueLease?
@@ -42,7 +44,7 @@ extension Socket {
         guard let lease = Self.queueLease else { return }
         let socket = lease.socket
         socket.onLoop {
-            guard socket.loop.value.jobs.release(lease.drain) else { return }
+            guard socket.loop.value.jobs.release(lease.drain, job: lease.job) else { return }
             let drain = socket.loop.value.jobs.drain
             Task(executorPreference: socket.executor) { await socket.drain(drain) }
         }
@@ -63,14 +65,15 @@ extension Socket {
 
     private func continueInTask(_ first: @escaping SerialJobQueue.AsyncJob) {
         let drain = self.loop.value.jobs.drain
+        let number = self.loop.value.jobs.job
         Task(executorPreference: self.executor) {
-            await self.run(first, drain: drain)
+            await self.run(first, drain: drain, job: number)
             await self.drain(drain)
         }
     }
 
-    private func run(_ job: SerialJobQueue.AsyncJob, drain: UInt64) async {
-        await Self.$queueLease.withValue(QueueLease(socket: self, drain: drain)) { await job() }
+    private func run(_ job: SerialJobQueue.AsyncJob, drain: UInt64, job number: UInt64) async {
+        await Self.$queueLease.withValue(QueueLease(socket: self, drain: drain, job: number)) { await job() }
     }
 
     private func drain(_ drain: UInt64) async {
@@ -79,9 +82,9 @@ extension Socket {
         while self.loop.value.jobs.drain == drain, let job = self.loop.value.jobs.next() {
             switch job {
             case .sync(let body):
-                if let rest = body() { await self.run(rest, drain: drain) }
+                if let rest = body() { await self.run(rest, drain: drain, job: self.loop.value.jobs.job) }
             case .async(let body):
-                await self.run(body, drain: drain)
+                await self.run(body, drain: drain, job: self.loop.value.jobs.job)
             }
         }
     }

@@ -111,7 +111,8 @@ struct AckWithoutBlockingTests {
         let io = SocketIOServer()
         io.on("start") { socket, args in
             let event = args.first?.stringValue ?? ""
-            try socket.timeout(.milliseconds(200)).emit(event, "x") { result in
+            // A second: with 200 ms a loaded 2-core machine timed out the answered case too.
+            try socket.timeout(.seconds(1)).emit(event, "x") { result in
                 switch result {
                 case .success(let reply): try? socket.emit("outcome", arguments: ["reply"] + reply)
                 case .failure(let error): try? socket.emit("outcome", .string("\(error as? AckError == .timeout ? "timeout" : "\(error)")"))
@@ -124,7 +125,7 @@ struct AckWithoutBlockingTests {
         client.emit("start", "answered")
         #expect(try await client.next("outcome").args == ["reply", "x"])
         client.emit("start", "ignored")  // the client has no ack handler for it
-        #expect(try await client.next("outcome", timeout: .seconds(3)).args == ["timeout"])
+        #expect(try await client.next("outcome", timeout: .seconds(5)).args == ["timeout"])
         await client.disconnect()
     }
 
@@ -170,5 +171,22 @@ struct AckWithoutBlockingTests {
         #expect(!queue.running)
         let started = queue.push(.async({}))
         #expect(started)  // the next job starts a drain again
+    }
+
+    /// A task started in a handler inherits its job's lease and may outlive the job: its
+    /// release must not let a later job's end go (found by review).
+    @Test func aFinishedJobsLeaseReleasesNothing() {
+        var queue = SerialJobQueue()
+        _ = queue.push(.async({}))
+        _ = queue.next()
+        let first = (drain: queue.drain, job: queue.job)
+        _ = queue.push(.async({}))
+        _ = queue.push(.async({}))
+        _ = queue.next()  // the first job ended; the same drain runs the second
+        let late = queue.release(first.drain, job: first.job)
+        #expect(!late)
+        #expect(queue.drain == first.drain)  // the second job still holds up the third
+        let own = queue.release(queue.drain, job: queue.job)
+        #expect(own)
     }
 }

@@ -352,7 +352,9 @@ public final class EngineIOSocket: Sendable {
             self.logger.warning("slow consumer: a kept event found the outbound queue full; closing session for the client to recover")
             self.close(reason: .transportError)
         }
-        if self.eventLoop.inEventLoop { close() } else { self.eventLoop.execute(close) }
+        // Always a later loop job: the caller may hold a lock (the adapter's, in a kept
+        // broadcast) that the close's disconnect handling takes again (found by review).
+        self.eventLoop.execute(close)
     }
 
     /// Adds frames to the buffer and writes what the transport can take.
