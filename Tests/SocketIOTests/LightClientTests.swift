@@ -72,7 +72,10 @@ struct LightClientTests {
     }
 
     @Test func aMatchingIfNoneMatchIs304() throws {
-        for tag in [LightClient.etag, "W/" + LightClient.etag, "\"other\", " + LightClient.etag, "*"] {
+        for tag in [
+            LightClient.etag, "W/" + LightClient.etag, "\"other\", " + LightClient.etag, "*",
+            LightClient.etag + " , \"other\"", "\"other\",\t" + LightClient.etag + "\t",
+        ] {
             let response = try #require(LightClient.respond(to: Self.request(headers: [("If-None-Match", tag)])))
             #expect(response.status == .notModified, "\(tag)")
             #expect(response.body.readableBytes == 0)

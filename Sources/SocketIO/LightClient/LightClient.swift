@@ -65,7 +65,10 @@ public enum LightClient {
         // RFC 9110 §13.1.2: a list of tags, weak ones matching too, or `*`.
         for line in request.headers["if-none-match"] {
             for tag in line.split(separator: ",") {
-                let tag = tag.utf8.drop { $0 == UInt8(ascii: " ") }
+                // Optional white space (spaces, tabs) around each member, RFC 9110 §5.6.1.
+                let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+                var tag = Substring(tag).utf8.drop(while: isSpace)
+                while let last = tag.last, isSpace(last) { tag = tag.dropLast() }
                 if tag.elementsEqual(etag.utf8) || tag.elementsEqual(("W/" + etag).utf8) || tag.elementsEqual("*".utf8) {
                     return HTTPServerResponse(status: .notModified, headers: headers)
                 }
